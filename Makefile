@@ -1,0 +1,57 @@
+# The commands a newcomer types: `make run` and `make test`. Everything else is a step of those.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test test-unit test-e2e bench i18n lint browser clean
+
+install: $(VENV)/.installed static/vendor/htmx.min.js
+	@$(BIN)/pybabel compile -q -d locales -D messages --use-fuzzy 2>/dev/null || $(BIN)/pybabel compile -q -d locales -D messages
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+# htmx is the only JavaScript: pinned in package.json, copied from node_modules, never committed.
+static/vendor/htmx.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+run: install
+	$(BIN)/okmarts migrate
+	$(BIN)/okmarts seed --if-empty
+	$(BIN)/okmarts serve --host $(HOST) --port $(PORT)
+
+# Browser tests use Debian's Chromium where Playwright cannot download its own browser.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || ls $$HOME/.cache/ms-playwright/chromium-* >/dev/null 2>&1; then :; \
+	elif command -v apt-get >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	else $(BIN)/playwright install chromium; fi
+
+test: install browser
+	$(BIN)/python -m pytest tests/unit tests/e2e
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit
+
+test-e2e: install browser
+	$(BIN)/python -m pytest tests/e2e
+
+bench: install
+	$(BIN)/python bench/run.py
+
+# Extract every string from Python and templates, merge into each catalog, compile.
+i18n: $(VENV)/.installed
+	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts src
+	$(BIN)/pybabel update -q -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -q -d locales -D messages
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor var .pytest_cache

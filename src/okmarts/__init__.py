@@ -1,0 +1,1 @@
+"""Okmarts: a server-rendered online mall for industrial parts."""

@@ -1,0 +1,66 @@
+"""Typed settings, read once from OKMARTS_* environment variables."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# The checkout's root: locales/ and static/ live beside src/ (the package is installed editable).
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    data_dir: Path
+    secret_key: str
+    base_url: str = "http://127.0.0.1:8000"
+    debug: bool = False
+    locales_dir: Path = field(default=PROJECT_DIR / "locales")
+    static_dir: Path = field(default=PROJECT_DIR / "static")
+    default_locale: str = "en"
+    page_size: int = 24
+
+    @classmethod
+    def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = data_dir_from_env(env)
+        return cls(
+            database_url=database_url_from_env(env),
+            data_dir=data_dir,
+            secret_key=env.get("OKMARTS_SECRET_KEY") or load_or_create_secret(data_dir),
+            base_url=(env.get("OKMARTS_BASE_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            debug=_flag(env.get("OKMARTS_DEBUG")),
+            locales_dir=Path(env.get("OKMARTS_LOCALES_DIR") or PROJECT_DIR / "locales"),
+            static_dir=Path(env.get("OKMARTS_STATIC_DIR") or PROJECT_DIR / "static"),
+        )
+
+
+def data_dir_from_env(env: os._Environ[str] | dict[str, str]) -> Path:
+    return Path(env.get("OKMARTS_DATA_DIR") or PROJECT_DIR / "var").resolve()
+
+
+def database_url_from_env(env: os._Environ[str] | dict[str, str]) -> str:
+    default = f"sqlite:///{data_dir_from_env(env) / 'okmarts.sqlite3'}"
+    return env.get("OKMARTS_DATABASE_URL") or default
+
+
+def load_or_create_secret(data_dir: Path) -> str:
+    """Read the generated secret key from data_dir, creating it on first start (never shipped)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key_file = data_dir / "secret_key"
+    try:
+        # O_EXCL: several workers starting at once agree on the first key written.
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_urlsafe(48))
+    return key_file.read_text().strip()
