@@ -2,11 +2,453 @@
 
 from __future__ import annotations
 
+import json
+import math
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
-def build_search_text(brand_name: str, category_name: str, specs: list[list[str]], description: str = "") -> str:
+from piccolo.query.functions.aggregate import Count
+
+from okmarts.db import is_postgres
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+
+SORTS = ("relevance", "price_asc", "price_desc", "newest")
+MAX_PAGE_SIZE = 100
+
+
+def build_search_text(
+    brand_name: str, category_name: str, specs: list[list[str]], description: str = ""
+) -> str:
     """The text indexed beside title and SKU: brand, category and specification values."""
     parts = [brand_name, category_name]
     parts += [f"{key} {value}" for key, value in specs]
     if description:
         parts.append(description)
     return " ".join(part for part in parts if part)
+
+
+# --- Category tree ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    id: int
+    name: str
+    slug: str
+    parent_id: int | None
+    description: str
+
+
+@dataclass
+class CategoryTree:
+    nodes: dict[int, CategoryNode]
+    children: dict[int | None, list[CategoryNode]]
+
+    @property
+    def roots(self) -> list[CategoryNode]:
+        return self.children.get(None, [])
+
+    def by_slug(self, slug: str) -> CategoryNode | None:
+        return next((node for node in self.nodes.values() if node.slug == slug), None)
+
+    def descendant_ids(self, category_id: int) -> list[int]:
+        """The category and everything below it."""
+        found, stack = [], [category_id]
+        while stack:
+            current = stack.pop()
+            found.append(current)
+            stack.extend(child.id for child in self.children.get(current, []))
+        return found
+
+    def ancestors(self, category_id: int) -> list[CategoryNode]:
+        """From the root down to (and including) the category."""
+        chain: list[CategoryNode] = []
+        node = self.nodes.get(category_id)
+        while node is not None and len(chain) < 32:
+            chain.append(node)
+            node = self.nodes.get(node.parent_id) if node.parent_id is not None else None
+        return list(reversed(chain))
+
+
+# Categories change rarely (staff edits); every page needs them. A short per-worker cache
+# keeps them off the hot path while an edit shows within seconds.
+_TREE_TTL_SECONDS = 30.0
+_tree_cache: tuple[float, CategoryTree] | None = None
+
+
+async def load_category_tree(use_cache: bool = True) -> CategoryTree:
+    """The whole category tree, ordered by position then name."""
+    global _tree_cache
+    now = time.monotonic()
+    if use_cache and _tree_cache is not None and now - _tree_cache[0] < _TREE_TTL_SECONDS:
+        return _tree_cache[1]
+    rows = await Category.select(
+        Category.id, Category.name, Category.slug, Category.parent, Category.description
+    ).order_by(Category.position, Category.name)
+    nodes = {
+        row["id"]: CategoryNode(
+            id=row["id"],
+            name=row["name"],
+            slug=row["slug"],
+            parent_id=row["parent"],
+            description=row["description"],
+        )
+        for row in rows
+    }
+    children: dict[int | None, list[CategoryNode]] = {}
+    for node in nodes.values():
+        children.setdefault(node.parent_id, []).append(node)
+    tree = CategoryTree(nodes=nodes, children=children)
+    _tree_cache = (now, tree)
+    return tree
+
+
+def forget_category_tree() -> None:
+    global _tree_cache
+    _tree_cache = None
+
+
+# --- Listing ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListingQuery:
+    """What a shopper asked the listing for; every field comes from the URL."""
+
+    category_id: int | None = None
+    brands: tuple[str, ...] = ()
+    min_price_minor: int | None = None
+    max_price_minor: int | None = None
+    in_stock: bool = False
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 24
+
+
+@dataclass
+class ProductCard:
+    id: int
+    slug: str
+    title: str
+    sku: str
+    price_minor: int
+    currency: str
+    stock: int
+    brand_name: str
+    image_path: str | None = None
+    image_alt: str = ""
+
+
+@dataclass
+class BrandFacet:
+    slug: str
+    name: str
+    count: int
+
+
+@dataclass
+class ProductPage:
+    items: list[ProductCard]
+    total: int
+    page: int
+    per_page: int
+    brands: list[BrandFacet] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+_CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.title,
+    Product.sku,
+    Product.price_minor,
+    Product.currency,
+    Product.stock,
+    Product.brand.name.as_alias("brand_name"),
+)
+
+
+def _listing_where(query: ListingQuery, tree: CategoryTree, with_brands: bool = True) -> list[Any]:
+    clauses: list[Any] = []
+    if query.category_id is not None:
+        clauses.append(Product.category.is_in(tree.descendant_ids(query.category_id)))
+    if with_brands and query.brands:
+        clauses.append(Product.brand.slug.is_in(list(query.brands)))
+    if query.min_price_minor is not None:
+        clauses.append(Product.price_minor >= query.min_price_minor)
+    if query.max_price_minor is not None:
+        clauses.append(Product.price_minor <= query.max_price_minor)
+    if query.in_stock:
+        clauses.append(Product.stock > 0)
+    return clauses
+
+
+_LISTING_ORDER = {
+    "relevance": [(Product.featured, False), (Product.created_at, False), (Product.id, False)],
+    "price_asc": [(Product.price_minor, True), (Product.id, True)],
+    "price_desc": [(Product.price_minor, False), (Product.id, False)],
+    "newest": [(Product.created_at, False), (Product.id, False)],
+}
+
+
+async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
+    """One page of products matching the filters, with the brands available beside them."""
+    clauses = _listing_where(query, tree)
+    select = Product.select(*_CARD_COLUMNS)
+    count = Product.count()
+    for clause in clauses:
+        select = select.where(clause)
+        count = count.where(clause)
+    for column, ascending in _LISTING_ORDER.get(query.sort, _LISTING_ORDER["relevance"]):
+        select = select.order_by(column, ascending=ascending)
+    page = max(1, query.page)
+    rows = await select.limit(query.per_page).offset((page - 1) * query.per_page)
+    total = await count
+    items = await _cards(rows)
+    brands = await _brand_facets(query, tree)
+    return ProductPage(items=items, total=total, page=page, per_page=query.per_page, brands=brands)
+
+
+async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFacet]:
+    """Brands among the products the other filters allow, with counts."""
+    select = Product.select(
+        Product.brand.slug.as_alias("slug"),
+        Product.brand.name.as_alias("name"),
+        Count(Product.id, alias="count"),
+    ).group_by(Product.brand.slug, Product.brand.name)
+    for clause in _listing_where(query, tree, with_brands=False):
+        select = select.where(clause)
+    rows = await select
+    facets = [BrandFacet(slug=r["slug"], name=r["name"], count=r["count"]) for r in rows]
+    return sorted(facets, key=lambda facet: facet.name.lower())
+
+
+async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
+    """Product cards with their first image: one query for all images, never one per card."""
+    cards = [ProductCard(**row) for row in rows]
+    if not cards:
+        return cards
+    images = await ProductImage.select(
+        ProductImage.product, ProductImage.path, ProductImage.alt
+    ).where(ProductImage.product.is_in([card.id for card in cards]), ProductImage.position == 0)
+    first_image = {image["product"]: image for image in images}
+    for card in cards:
+        image = first_image.get(card.id)
+        if image:
+            card.image_path, card.image_alt = image["path"], image["alt"]
+    return cards
+
+
+async def featured_products(limit: int = 8) -> list[ProductCard]:
+    rows = await (
+        Product.select(*_CARD_COLUMNS)
+        .where(Product.featured == True)  # noqa: E712 (Piccolo builds SQL from ==)
+        .order_by(Product.created_at, ascending=False)
+        .limit(limit)
+    )
+    return await _cards(rows)
+
+
+async def newest_products(limit: int = 8) -> list[ProductCard]:
+    rows = await Product.select(*_CARD_COLUMNS).order_by(Product.created_at, ascending=False).limit(limit)
+    return await _cards(rows)
+
+
+# --- Product page ----------------------------------------------------------------------------
+
+
+@dataclass
+class ProductImageView:
+    path: str
+    alt: str
+    width: int
+    height: int
+
+
+@dataclass
+class ProductDetail:
+    id: int
+    slug: str
+    sku: str
+    title: str
+    description: str
+    price_minor: int
+    currency: str
+    stock: int
+    weight_grams: int
+    specs: list[list[str]]
+    created_at: Any
+    brand_name: str
+    brand_slug: str
+    category_id: int
+    images: list[ProductImageView]
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+
+async def get_product(slug: str) -> ProductDetail | None:
+    """A product with brand, specifications and images (two queries)."""
+    row = await Product.select(
+        Product.id,
+        Product.slug,
+        Product.sku,
+        Product.title,
+        Product.description,
+        Product.price_minor,
+        Product.currency,
+        Product.stock,
+        Product.weight_grams,
+        Product.specs,
+        Product.created_at,
+        Product.brand.name.as_alias("brand_name"),
+        Product.brand.slug.as_alias("brand_slug"),
+        Product.category.as_alias("category_id"),
+    ).where(Product.slug == slug).first()
+    if row is None:
+        return None
+    images = await ProductImage.select(
+        ProductImage.path, ProductImage.alt, ProductImage.width, ProductImage.height
+    ).where(ProductImage.product == row["id"]).order_by(ProductImage.position)
+    specs = row["specs"]
+    if isinstance(specs, str):  # SQLite and asyncpg hand JSON back as text
+        specs = json.loads(specs)
+    return ProductDetail(
+        **{**row, "specs": [list(pair) for pair in specs]},
+        images=[ProductImageView(**image) for image in images],
+    )
+
+
+async def related_products(product: ProductDetail, limit: int = 4) -> list[ProductCard]:
+    """Others from the same category, in stock first."""
+    rows = await (
+        Product.select(*_CARD_COLUMNS)
+        .where(Product.category == product.category_id, Product.id != product.id)
+        .order_by(Product.featured, ascending=False)
+        .order_by(Product.created_at, ascending=False)
+        .limit(limit)
+    )
+    return await _cards(rows)
+
+
+# --- Search ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResults:
+    query: str
+    items: list[ProductCard]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+_SEARCH_ORDER_SQL = {
+    "price_asc": "p.price_minor ASC, p.id ASC",
+    "price_desc": "p.price_minor DESC, p.id DESC",
+    "newest": "p.created_at DESC, p.id DESC",
+}
+MAX_QUERY_LENGTH = 200
+
+
+def normalise_query(text: str) -> str:
+    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+
+
+async def search_products(
+    text: str, page: int = 1, per_page: int = 24, sort: str = "relevance", in_stock: bool = False
+) -> SearchResults:
+    """Ranked full-text search over title, SKU, brand and specifications."""
+    text = normalise_query(text)
+    page = max(1, page)
+    per_page = max(1, min(per_page, MAX_PAGE_SIZE))
+    if not text:
+        return SearchResults(query=text, items=[], total=0, page=page, per_page=per_page)
+    if is_postgres(Product._meta.db):
+        ids, total = await _search_postgres(text, page, per_page, sort, in_stock)
+    else:
+        ids, total = await _search_sqlite(text, page, per_page, sort, in_stock)
+    rows = await Product.select(*_CARD_COLUMNS).where(Product.id.is_in(ids)) if ids else []
+    by_id = {card.id: card for card in await _cards(list(rows))}
+    items = [by_id[product_id] for product_id in ids if product_id in by_id]
+    return SearchResults(query=text, items=items, total=total, page=page, per_page=per_page)
+
+
+def _sqlite_match_expression(text: str) -> str | None:
+    """FTS5 trigram query: every term (3+ characters) must appear, quoted so nothing is syntax."""
+    terms = [term.replace('"', '""') for term in text.split() if len(term) >= 3]
+    return " ".join(f'"{term}"' for term in terms) or None
+
+
+async def _search_sqlite(
+    text: str, page: int, per_page: int, sort: str, in_stock: bool
+) -> tuple[list[int], int]:
+    stock_sql = " AND p.stock > 0" if in_stock else ""
+    match = _sqlite_match_expression(text)
+    order = _SEARCH_ORDER_SQL.get(sort)
+    offset = (page - 1) * per_page
+    if match is None:
+        # Terms shorter than a trigram ("IO", "3") cannot use the index: match title/SKU text.
+        like = f"%{text}%"
+        where = f"(p.title LIKE {{}} OR p.sku LIKE {{}}){stock_sql}"
+        rows = await Product.raw(
+            f"SELECT p.id FROM product p WHERE {where} "
+            f"ORDER BY {order or 'p.featured DESC, p.id DESC'} LIMIT {{}} OFFSET {{}}",
+            like, like, per_page, offset,
+        )
+        count = await Product.raw(f"SELECT COUNT(*) AS n FROM product p WHERE {where}", like, like)
+        return [row["id"] for row in rows], count[0]["n"]
+    rank = "bm25(product_search, 10.0, 8.0, 1.0)"
+    rows = await Product.raw(
+        "SELECT p.id FROM product_search JOIN product p ON p.id = product_search.rowid "
+        f"WHERE product_search MATCH {{}}{stock_sql} "
+        f"ORDER BY {order or rank + ', p.id'} LIMIT {{}} OFFSET {{}}",
+        match, per_page, offset,
+    )
+    count = await Product.raw(
+        "SELECT COUNT(*) AS n FROM product_search JOIN product p ON p.id = product_search.rowid "
+        f"WHERE product_search MATCH {{}}{stock_sql}",
+        match,
+    )
+    return [row["id"] for row in rows], count[0]["n"]
+
+
+def _postgres_tsquery(text: str) -> str | None:
+    """Every word as a prefix: live results match while the shopper is still typing."""
+    words = re.findall(r"\w+", text.lower())
+    return " & ".join(f"{word}:*" for word in words) or None
+
+
+async def _search_postgres(
+    text: str, page: int, per_page: int, sort: str, in_stock: bool
+) -> tuple[list[int], int]:
+    tsquery = _postgres_tsquery(text)
+    if tsquery is None:
+        return [], 0
+    stock_sql = " AND p.stock > 0" if in_stock else ""
+    order = _SEARCH_ORDER_SQL.get(sort) or "ts_rank_cd(p.search_vector, q) DESC, p.id DESC"
+    rows = await Product.raw(
+        "SELECT p.id FROM product p, to_tsquery('simple', {}) q "
+        f"WHERE p.search_vector @@ q{stock_sql} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
+        tsquery, per_page, (page - 1) * per_page,
+    )
+    count = await Product.raw(
+        "SELECT COUNT(*) AS n FROM product p, to_tsquery('simple', {}) q "
+        f"WHERE p.search_vector @@ q{stock_sql}",
+        tsquery,
+    )
+    return [row["id"] for row in rows], count[0]["n"]
+
+
+async def brand_by_slug(slug: str) -> dict[str, Any] | None:
+    return await Brand.select(Brand.id, Brand.name, Brand.slug).where(Brand.slug == slug).first()

@@ -1,0 +1,183 @@
+"""Catalog pages: home, listings with filters, product page, search (page and live results)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Controller, get
+from litestar.exceptions import NotFoundException
+from litestar.plugins.htmx import HTMXRequest
+from litestar.response import Template
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
+
+from okmarts.i18n import N_
+from okmarts.services import catalog
+from okmarts.web import positive_int
+
+SORT_LABELS = {
+    "relevance": N_("Relevance"),
+    "price_asc": N_("Price: low to high"),
+    "price_desc": N_("Price: high to low"),
+    "newest": N_("Newest"),
+}
+LIVE_RESULTS_TARGET = "live-search-results"
+LISTING_RESULTS_TARGET = "listing-results"
+MAX_PRICE_MINOR = 10**12
+
+
+@dataclass
+class LinkBuilder:
+    """URLs for the same listing with one thing changed, so every state has a URL."""
+
+    path: str
+    params: list[tuple[str, str]] = field(default_factory=list)
+
+    def with_(self, **changes: Any) -> str:
+        # Any change but the page number starts again from page 1.
+        dropped = set(changes) | {"page"}
+        kept = [(key, value) for key, value in self.params if key not in dropped]
+        for key, value in changes.items():
+            if value is None or value == "" or (key == "page" and value == 1):
+                continue
+            kept.append((key, str(value)))
+        return f"{self.path}?{urlencode(kept)}" if kept else self.path
+
+
+def parse_price(raw: str | None) -> tuple[int | None, str | None]:
+    """A price filter in major units ("12.50") as integer cents, or a message for the shopper."""
+    if raw is None or not raw.strip():
+        return None, None
+    try:
+        value = Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation:
+        return None, N_("Enter a price as a number, like 12.50.")
+    if not value.is_finite() or value < 0 or value * 100 > MAX_PRICE_MINOR:
+        return None, N_("Enter a price as a number, like 12.50.")
+    return int((value * 100).to_integral_value()), None
+
+
+def listing_query(request: HTMXRequest, category_id: int | None) -> tuple[catalog.ListingQuery, dict[str, str]]:
+    params = request.query_params
+    errors: dict[str, str] = {}
+    min_price, error = parse_price(params.get("min_price"))
+    if error:
+        errors["min_price"] = error
+    max_price, error = parse_price(params.get("max_price"))
+    if error:
+        errors["max_price"] = error
+    if min_price is not None and max_price is not None and min_price > max_price:
+        errors["max_price"] = N_("The highest price must not be below the lowest.")
+        max_price = None
+    sort = params.get("sort") or "relevance"
+    query = catalog.ListingQuery(
+        category_id=category_id,
+        brands=tuple(sorted({slug for slug in params.getall("brand", []) if slug})[:20]),
+        min_price_minor=min_price,
+        max_price_minor=max_price,
+        in_stock=params.get("in_stock") == "1",
+        sort=sort if sort in catalog.SORTS else "relevance",
+        page=positive_int(params.get("page")),
+    )
+    return query, errors
+
+
+class CatalogController(Controller):
+    @get("/", name="home")
+    async def home(self) -> Template:
+        tree = await catalog.load_category_tree()
+        return Template(
+            template_name="pages/catalog/home.html",
+            context={
+                "tree": tree,
+                "featured": await catalog.featured_products(8),
+                "newest": await catalog.newest_products(8),
+            },
+        )
+
+    @get("/products", name="products")
+    async def all_products(self, request: HTMXRequest) -> Template:
+        return await self._listing(request, category=None)
+
+    @get("/categories/{slug:str}", name="category")
+    async def category(self, request: HTMXRequest, slug: str) -> Template:
+        tree = await catalog.load_category_tree()
+        node = tree.by_slug(slug)
+        if node is None:
+            raise NotFoundException()
+        return await self._listing(request, category=node, tree=tree)
+
+    async def _listing(
+        self,
+        request: HTMXRequest,
+        category: catalog.CategoryNode | None,
+        tree: catalog.CategoryTree | None = None,
+    ) -> Template:
+        tree = tree or await catalog.load_category_tree()
+        query, errors = listing_query(request, category.id if category else None)
+        results = await catalog.list_products(query, tree)
+        if results.total and query.page > results.pages:
+            raise NotFoundException()
+        context = {
+            "tree": tree,
+            "category": category,
+            "breadcrumbs": tree.ancestors(category.id) if category else [],
+            "subcategories": tree.children.get(category.id, []) if category else tree.roots,
+            "results": results,
+            "query": query,
+            "errors": errors,
+            "form": request.query_params,
+            "sort_labels": SORT_LABELS,
+            "links": LinkBuilder(request.url.path, list(request.query_params.multi_items())),
+        }
+        template = "pages/catalog/listing.html"
+        if request.htmx and request.htmx.target == LISTING_RESULTS_TARGET:
+            template = "partials/catalog/listing_results.html"
+        status = HTTP_400_BAD_REQUEST if errors else HTTP_200_OK
+        return Template(template_name=template, context=context, status_code=status)
+
+    @get("/products/{slug:str}", name="product")
+    async def product(self, slug: str) -> Template:
+        product = await catalog.get_product(slug)
+        if product is None:
+            raise NotFoundException()
+        tree = await catalog.load_category_tree()
+        return Template(
+            template_name="pages/catalog/product.html",
+            context={
+                "product": product,
+                "breadcrumbs": tree.ancestors(product.category_id),
+                "related": await catalog.related_products(product),
+            },
+        )
+
+    @get("/search", name="search")
+    async def search(self, request: HTMXRequest) -> Template:
+        params = request.query_params
+        text = catalog.normalise_query(params.get("q") or "")
+        live = bool(request.htmx) and request.htmx.target == LIVE_RESULTS_TARGET
+        sort = params.get("sort") or "relevance"
+        results = await catalog.search_products(
+            text,
+            page=positive_int(params.get("page")),
+            per_page=6 if live else 24,
+            sort=sort if sort in catalog.SORTS else "relevance",
+            in_stock=params.get("in_stock") == "1",
+        )
+        context: dict[str, Any] = {
+            "results": results,
+            "q": text,
+            "sort": sort,
+            "in_stock": params.get("in_stock") == "1",
+            "sort_labels": SORT_LABELS,
+            "links": LinkBuilder("/search", list(params.multi_items())),
+        }
+        if live:
+            return Template(template_name="partials/catalog/live_results.html", context=context)
+        if request.htmx and request.htmx.target == LISTING_RESULTS_TARGET:
+            return Template(template_name="partials/catalog/search_results.html", context=context)
+        if not text:
+            context["tree"] = await catalog.load_category_tree()
+        return Template(template_name="pages/catalog/search.html", context=context)

@@ -1,0 +1,67 @@
+"""Site pages beside the catalog: policies, contact, language choice, and what is not open yet."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from okmarts.i18n import Catalogs, current_locale
+from okmarts.services.content import CURRENT_POLICY_VERSION, privacy_policy
+from okmarts.web import LANGUAGE_COOKIE, safe_next
+
+ONE_YEAR = 365 * 24 * 3600
+PRIVACY_CONTACT = {"email": "[email protected]", "phone": "+86-028-84166335", "response_days": 15}
+
+
+class InfoController(Controller):
+    @get("/privacy", name="privacy")
+    async def privacy(self) -> Template:
+        return Template(
+            template_name="pages/info/privacy.html",
+            context={"blocks": privacy_policy(current_locale.get()), "version": CURRENT_POLICY_VERSION},
+        )
+
+    @get("/cookies", name="cookies")
+    async def cookies(self) -> Template:
+        return Template(template_name="pages/info/cookies.html")
+
+    @get("/comment-rules", name="comment_rules")
+    async def comment_rules(self) -> Template:
+        return Template(template_name="pages/info/comment_rules.html")
+
+    @get("/contact", name="contact")
+    async def contact(self) -> Template:
+        return Template(template_name="pages/info/contact.html", context={"contact": PRIVACY_CONTACT})
+
+    @get("/cart", name="cart")
+    async def cart(self) -> Template:
+        return Template(template_name="pages/cart/cart.html")
+
+    @get("/login", name="login")
+    async def login(self) -> Template:
+        return Template(template_name="pages/accounts/login.html")
+
+    @post("/language", name="language", status_code=HTTP_303_SEE_OTHER)
+    async def choose_language(
+        self,
+        request: Request,
+        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Redirect:
+        catalogs: Catalogs = request.app.state.catalogs
+        redirect = Redirect(path=safe_next(data.get("next")), status_code=HTTP_303_SEE_OTHER)
+        locale = catalogs.match(data.get("lang") or "")
+        if locale:
+            redirect.set_cookie(
+                LANGUAGE_COOKIE,
+                locale,
+                max_age=ONE_YEAR,
+                httponly=True,
+                samesite="lax",
+                secure=request.url.scheme == "https",
+            )
+        return redirect

@@ -1,0 +1,91 @@
+"""Shared test set-up: fresh databases (SQLite always, PostgreSQL when configured)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import asyncpg
+import pytest
+
+POSTGRES_URL = os.environ.get("OKMARTS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
+# A small, deterministic catalog: the same seed always gives the same products.
+TEST_PRODUCTS = 240
+TEST_SEED = 7
+
+
+@dataclass(frozen=True)
+class TestDatabase:
+    backend: str
+    url: str
+    data_dir: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "OKMARTS_DATABASE_URL": self.url,
+            "OKMARTS_DATA_DIR": str(self.data_dir),
+            "OKMARTS_SECRET_KEY": "test-secret-key-not-for-production",
+        }
+
+
+def okmarts(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the `okmarts` command as an operator would."""
+    result = subprocess.run(
+        [sys.executable, "-m", "okmarts.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, f"okmarts {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result
+
+
+def _admin_url(url: str, database: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{database}"))
+
+
+async def _postgres(sql: str) -> None:
+    assert POSTGRES_URL
+    connection = await asyncpg.connect(POSTGRES_URL)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def create_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> TestDatabase:
+    data_dir = tmp_path_factory.mktemp(f"okmarts-{backend}")
+    if backend == "sqlite":
+        return TestDatabase(backend, f"sqlite:///{data_dir / 'test.sqlite3'}", data_dir)
+    import asyncio
+
+    name = f"okmarts_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+    return TestDatabase(backend, _admin_url(POSTGRES_URL or "", name), data_dir)
+
+
+def drop_database(database: TestDatabase) -> None:
+    if database.backend == "postgres":
+        import asyncio
+
+        name = urlparse(database.url).path.lstrip("/")
+        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def seeded_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+    """A migrated database holding the deterministic test catalog, per backend."""
+    database = create_database(request.param, tmp_path_factory)
+    okmarts("migrate", env=database.env())
+    okmarts("seed", "--products", str(TEST_PRODUCTS), "--seed", str(TEST_SEED), env=database.env())
+    yield database
+    drop_database(database)

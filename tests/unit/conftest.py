@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from okmarts.app import create_app
+from okmarts.settings import PROJECT_DIR, Settings
+from tests.conftest import TestDatabase
+
+
+def settings_for(database: TestDatabase) -> Settings:
+    return Settings(
+        database_url=database.url,
+        data_dir=database.data_dir,
+        secret_key="test-secret-key-not-for-production",
+        locales_dir=PROJECT_DIR / "locales",
+        static_dir=PROJECT_DIR / "static",
+    )
+
+
+@pytest.fixture
+def app(seeded_database: TestDatabase) -> Litestar:
+    # create_app also points every table at this database.
+    return create_app(settings_for(seeded_database))
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as client:
+        yield client
