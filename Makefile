@@ -8,7 +8,7 @@ PORT ?= 8000
 .PHONY: install run test test-unit test-e2e bench i18n lint browser clean
 
 install: $(VENV)/.installed static/vendor/htmx.min.js
-	@$(BIN)/pybabel compile -q -d locales -D messages --use-fuzzy 2>/dev/null || $(BIN)/pybabel compile -q -d locales -D messages
+	@$(BIN)/pybabel compile -d locales -D messages 2>&1 | grep -v '^compiling' || true
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,9 +49,9 @@ bench: install
 
 # Extract every string from Python and templates, merge into each catalog, compile.
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k N_ -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts src
-	$(BIN)/pybabel update -q -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -q -d locales -D messages
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
+	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d locales -D messages
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var .pytest_cache

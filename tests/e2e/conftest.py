@@ -1,0 +1,92 @@
+"""Browser tests: a live `okmarts serve` on a free port with its own database, driven by Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.conftest import TestDatabase
+
+# Debian's Chromium where Playwright cannot download its own browser (as on CI).
+SYSTEM_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    args = {**browser_type_launch_args, "args": CHROMIUM_FLAGS}
+    if SYSTEM_CHROMIUM and not os.environ.get("OKMARTS_PLAYWRIGHT_BROWSER"):
+        args["executable_path"] = SYSTEM_CHROMIUM
+    return args
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(seeded_database: TestDatabase) -> Iterator[str]:
+    """The shop served as `make run` serves it, on a port of its own."""
+    port = free_port()
+    log = open(seeded_database.data_dir / "server.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
+        env=seeded_database.env(),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
+                if response.read() == b"ok":
+                    break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.close()
+                raise RuntimeError((seeded_database.data_dir / "server.log").read_text())
+            time.sleep(0.2)
+    yield base_url
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+
+
+@pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
+def javascript(request: pytest.FixtureRequest) -> bool:
+    return request.param
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=live_server, java_script_enabled=javascript, locale="en-US",
+        extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -1,0 +1,59 @@
+"""Each page costs a handful of queries, whatever the number of specs, images or results."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from okmarts.tables.catalog import Category, Product
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def queries(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    engine = Product._meta.db
+    original = engine.run_querystring
+
+    async def counting(querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        counter.statements.append(str(querystring))
+        return await original(querystring, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "run_querystring", counting)
+    yield counter
+
+
+async def page_queries(client: AsyncTestClient[Litestar], queries: QueryCounter, path: str) -> int:
+    await client.get(path)  # warm the per-worker category cache, as a running server has it
+    queries.reset()
+    response = await client.get(path)
+    assert response.status_code == 200, path
+    return len(queries.statements)
+
+
+async def test_product_page_queries(client: AsyncTestClient[Litestar], queries: QueryCounter) -> None:
+    row = await Product.select(Product.slug).first()
+    assert row
+    # product + its images + related products + their first images
+    assert await page_queries(client, queries, f"/products/{row['slug']}") <= 4, queries.statements
+
+
+async def test_listing_and_search_queries(client: AsyncTestClient[Litestar], queries: QueryCounter) -> None:
+    category = await Category.select(Category.slug).where(Category.parent.is_null()).first()
+    assert category
+    # page of products + count + card images + brand facets
+    assert await page_queries(client, queries, f"/categories/{category['slug']}?in_stock=1") <= 4
+    # ranked ids + count + cards + card images
+    assert await page_queries(client, queries, "/search?q=sensor") <= 4
+    assert await page_queries(client, queries, "/") <= 4
