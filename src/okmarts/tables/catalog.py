@@ -18,7 +18,7 @@ from piccolo.table import Table
 
 class Category(Table, tablename="category"):
     name = Varchar(length=120)
-    slug = Varchar(length=140, unique=True, index=True)
+    slug = Varchar(length=140, unique=True)
     # A tree: deleting a parent that still has children is refused, not cascaded.
     parent = ForeignKey(
         references=LazyTableReference("Category", module_path=__name__),
@@ -32,13 +32,13 @@ class Category(Table, tablename="category"):
 
 class Brand(Table, tablename="brand"):
     name = Varchar(length=120, unique=True)
-    slug = Varchar(length=140, unique=True, index=True)
+    slug = Varchar(length=140, unique=True)
     country = Varchar(length=2, default="")
 
 
 class Product(Table, tablename="product"):
     sku = Varchar(length=64, unique=True)
-    slug = Varchar(length=200, unique=True, index=True)
+    slug = Varchar(length=200, unique=True)
     title = Varchar(length=255)
     description = Text(default="")
     brand = ForeignKey(references=Brand, on_delete=OnDelete.restrict, index=True)

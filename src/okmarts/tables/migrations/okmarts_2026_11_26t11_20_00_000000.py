@@ -8,7 +8,7 @@ index. Both rank title and SKU above brand and specifications.
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-ID = "2026-11-26T11:10:00:000000"
+ID = "2026-11-26T11:20:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Product full-text search and listing indexes"
 
