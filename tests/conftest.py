@@ -38,7 +38,7 @@ class TestDatabase:
 
 def okmarts(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the `okmarts` command as an operator would."""
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: PLW1510 (the return code is asserted below, with output)
         [sys.executable, "-m", "okmarts.cli", *args],
         env=env,
         capture_output=True,

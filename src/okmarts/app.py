@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from piccolo.engine.base import Engine
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.compression import CompressionConfig
@@ -18,6 +17,8 @@ from litestar.response import Template
 from litestar.static_files import create_static_files_router
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 
 from okmarts import i18n
 from okmarts.controllers.catalog import CatalogController
@@ -82,7 +83,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    bind_tables(settings.database_url)
+    engine = bind_tables(settings.database_url)
     catalog.forget_category_tree()
     catalogs = i18n.Catalogs(settings.locales_dir)
     jinja = build_jinja(settings, catalogs)
@@ -106,13 +107,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Also the benchmark's ceiling: the cheapest route this server has.
         return "ok"
 
+    async def open_database() -> None:
+        if isinstance(engine, PostgresEngine) and engine.pool is None:
+            # Without a pool Piccolo opens a new PostgreSQL connection for every query.
+            await engine.start_connection_pool(min_size=2, max_size=settings.database_pool_size)
+
     async def close_database() -> None:
-        for app_config in APP_REGISTRY.app_configs.values():
-            for table in app_config.table_classes:
-                engine = table._meta.db
-                if isinstance(engine, KeptConnectionSQLiteEngine):
-                    await engine.close_kept_connection()
-                    return
+        if isinstance(engine, PostgresEngine) and engine.pool is not None:
+            await engine.close_connection_pool()
+        elif isinstance(engine, KeptConnectionSQLiteEngine):
+            await engine.close_kept_connections()
 
     secure = settings.base_url.startswith("https://")
     static_router = create_static_files_router(
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=set_locale,
         response_headers=SECURITY_HEADERS,
         exception_handlers={NotFoundException: error_page, HTTPException: error_page, Exception: error_page},
+        on_startup=[open_database],
         on_shutdown=[close_database],
         debug=settings.debug,
         openapi_config=None,

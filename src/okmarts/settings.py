@@ -26,7 +26,7 @@ class Settings:
     locales_dir: Path = field(default=PROJECT_DIR / "locales")
     static_dir: Path = field(default=PROJECT_DIR / "static")
     default_locale: str = "en"
-    page_size: int = 24
+    database_pool_size: int = 10
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -40,6 +40,7 @@ class Settings:
             debug=_flag(env.get("OKMARTS_DEBUG")),
             locales_dir=Path(env.get("OKMARTS_LOCALES_DIR") or PROJECT_DIR / "locales"),
             static_dir=Path(env.get("OKMARTS_STATIC_DIR") or PROJECT_DIR / "static"),
+            database_pool_size=int(env.get("OKMARTS_DATABASE_POOL_SIZE") or 10),
         )
 
 

@@ -22,7 +22,7 @@ async def csrf_token(client: Client, path: str = "/") -> str:
 async def test_home_lists_categories_and_featured_products(client: Client) -> None:
     response = await client.get("/")
     assert response.status_code == 200
-    featured = await Product.select(Product.title).where(Product.featured == True).limit(1).first()  # noqa: E712
+    featured = await Product.select(Product.title).where(Product.featured == True).limit(1).first()
     root = await Category.select(Category.name).where(Category.parent.is_null()).first()
     assert featured and featured["title"] in response.text
     assert root and root["name"] in response.text

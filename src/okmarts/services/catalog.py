@@ -247,7 +247,7 @@ async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
 async def featured_products(limit: int = 8) -> list[ProductCard]:
     rows = await (
         Product.select(*_CARD_COLUMNS)
-        .where(Product.featured == True)  # noqa: E712 (Piccolo builds SQL from ==)
+        .where(Product.featured == True)
         .order_by(Product.created_at, ascending=False)
         .limit(limit)
     )
