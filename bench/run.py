@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -89,17 +90,18 @@ def fetch(sql: str, database_url: str, *args: Any) -> list[tuple[Any, ...]]:
 
 def pick_targets(database_url: str) -> dict[str, list[str]]:
     """Real URLs from the seeded data, several per page so caches and plans are not flattered."""
-    q = lambda sql, *args: fetch(sql, database_url, *args)  # noqa: E731
+    def q(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return fetch(sql, database_url, *args)
+
     roots = [row[0] for row in q("SELECT slug FROM category WHERE parent IS NULL ORDER BY id")]
     # A fixed pseudo-shuffle of ids: products spread over the catalog, the same ones every run.
-    products = [row[0] for row in q("SELECT slug FROM product ORDER BY (id * 7919) % 10007 LIMIT 32")]
-    candidates = [row[0] for row in q("SELECT name FROM brand ORDER BY id LIMIT 6")]
-    candidates += ["sensor", "bearing", "valve", "motor"]
-    words = [
-        word for word in candidates
-        if q("SELECT COUNT(*) FROM product WHERE lower(title || ' ' || search_text) LIKE ?",
-             f"%{word.lower()}%")[0][0] > 0
-    ][:6]
+    spread = "SELECT slug FROM product ORDER BY (id * 7919) % 10007 LIMIT 32"
+    products = [row[0] for row in q(spread)]
+    candidates = [row[0] for row in q("SELECT name FROM brand ORDER BY id LIMIT 3")]
+    candidates += ["sensor", "relay", "valve", "motor", "cable"]
+    # Search words that really match, so the page does the full work (ranking, cards).
+    matching = "SELECT COUNT(*) FROM product WHERE lower(title || ' ' || search_text) LIKE ?"
+    words = [word for word in candidates if q(matching, f"%{word.lower()}%")[0][0]][:6]
     if not (roots and products and words):
         sys.exit("The bench database has no categories, products or searchable words: seed it.")
     return {
@@ -113,10 +115,9 @@ def pick_targets(database_url: str) -> dict[str, list[str]]:
 
 def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
     # Own process group: uvicorn's workers are stopped with it even if the parent hangs.
+    command = ["serve", "--host", HOST, "--port", str(port), "--workers", str(workers)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "okmarts.cli", "serve", "--host", HOST, "--port", str(port),
-         "--workers", str(workers)],
-        env=env, start_new_session=True,
+        [sys.executable, "-m", "okmarts.cli", *command], env=env, start_new_session=True
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -159,15 +160,19 @@ def ensure_wrk() -> str:
     sys.exit("wrk is needed: install it (`sudo apt-get install wrk`) and run again.")
 
 
-def load(wrk: str, base: str, paths: list[str], seconds: int, connections: int, work: Path) -> dict[str, Any]:
+def load(
+    wrk: str, base: str, paths: list[str], seconds: int, connections: int, work: Path
+) -> dict[str, Any]:
     script = work / "paths.lua"
     script.write_text(WRK_SCRIPT % ", ".join(json.dumps(path) for path in paths))
-    command = [wrk, f"-t{THREADS}", f"-c{connections}", "--latency", "-s", str(script), base]
-    # The warm-up fills per-worker caches and connections; its numbers are thrown away.
-    subprocess.run([*command[:1], f"-d{WARMUP_S}s", *command[1:]], check=True, capture_output=True)
-    output = subprocess.run(
-        [*command[:1], f"-d{seconds}s", *command[1:]], check=True, capture_output=True, text=True
-    ).stdout
+
+    def run_wrk(duration: int) -> str:
+        command = [wrk, f"-t{THREADS}", f"-c{connections}", f"-d{duration}s", "--latency",
+                   "-s", str(script), base]
+        return subprocess.run(command, check=True, capture_output=True, text=True).stdout
+
+    run_wrk(WARMUP_S)  # fills per-worker caches and connections; its numbers are thrown away
+    output = run_wrk(seconds)
     line = next(line for line in output.splitlines() if line.startswith("BENCH_JSON "))
     raw = json.loads(line.removeprefix("BENCH_JSON "))
     return {
@@ -191,7 +196,8 @@ def verdict(name: str, row: dict[str, Any]) -> str:
 
 
 def print_table(rows: dict[str, dict[str, Any]]) -> None:
-    print(f"\n{'target':<9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'of ceil':>8} {'goal':>14}  result")
+    header = ("target", "req/s", "p50 ms", "p99 ms", "of ceil", "goal")
+    print("\n{:<9} {:>9} {:>8} {:>8} {:>8} {:>14}  result".format(*header))
     for name, row in rows.items():
         goal = "" if name == "ceiling" else f"p99<{P99_LIMIT_MS:g}"
         if name in MIN_FRACTION:
@@ -224,7 +230,9 @@ def main() -> int:
     server = None
     try:
         okmarts(env, "migrate")
+        started = time.perf_counter()
         okmarts(env, "seed", "--products", str(args.products), "--seed", "1")
+        seed_seconds = round(time.perf_counter() - started, 1)
         targets = pick_targets(database_url)
         products = fetch("SELECT COUNT(*) FROM product", database_url)[0][0]
         port = free_port()
@@ -232,9 +240,10 @@ def main() -> int:
         base = f"http://{HOST}:{port}"
         for paths in targets.values():  # a broken page must fail loudly, not be timed
             for path in paths:
-                with urllib.request.urlopen(base + path, timeout=10) as response:
-                    if response.status != 200:
-                        sys.exit(f"{path} answered {response.status}.")
+                try:
+                    urllib.request.urlopen(base + path, timeout=10).close()
+                except urllib.error.HTTPError as error:
+                    sys.exit(f"{path} answered {error.code}: fix the page before timing it.")
         rows: dict[str, dict[str, Any]] = {}
         for name, paths in targets.items():
             print(f"Loading {name} ({len(paths)} URL(s), {args.duration} s)…", flush=True)
@@ -242,7 +251,9 @@ def main() -> int:
     finally:
         if server is not None:
             stop_server(server)
-        if not args.keep:
+        if args.keep:
+            print(f"Kept {work} (OKMARTS_DATABASE_URL={database_url}).")
+        else:
             shutil.rmtree(work, ignore_errors=True)
 
     ceiling = rows["ceiling"]["rps"]
@@ -250,17 +261,21 @@ def main() -> int:
         row["fraction"] = row["rps"] / ceiling
         row["result"] = verdict(name, row)
     print_table(rows)
+    wrk_version = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
     RESULTS.write_text(json.dumps({
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version()},
-        "database": urlparse(database_url).scheme, "products": products,
+        "database": urlparse(database_url).scheme,
+        "products": products,
+        "seed_seconds": seed_seconds,
         "server": {"workers": args.workers, "debug": False},
-        "wrk": {"version": subprocess.run([wrk, "-v"], capture_output=True, text=True).stdout.split("\n")[0],
-                "threads": THREADS, "connections": args.connections,
-                "duration_s": args.duration, "warmup_s": WARMUP_S},
+        "wrk": {"version": wrk_version.stdout.split("\n")[0], "threads": THREADS,
+                "connections": args.connections, "duration_s": args.duration,
+                "warmup_s": WARMUP_S},
         "targets": {"min_fraction_of_ceiling": MIN_FRACTION, "p99_limit_ms": P99_LIMIT_MS},
-        "urls": targets, "results": rows,
+        "urls": targets,
+        "results": rows,
     }, indent=2) + "\n")
     print(f"\nWritten to {RESULTS.relative_to(BENCH_DIR.parent)}.")
     return 0

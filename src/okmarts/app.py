@@ -24,6 +24,7 @@ from okmarts import i18n
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.info import InfoController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
+from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
 from okmarts.services import catalog
 from okmarts.settings import PACKAGE_DIR, Settings
@@ -100,7 +101,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
             status = HTTP_500_INTERNAL_SERVER_ERROR
         template = "pages/errors/404.html" if status == 404 else "pages/errors/error.html"
-        return Template(template_name=template, context={"status": status}, status_code=status)
+        # Errors raised before routing skip the app's response headers: add them here too.
+        return Template(
+            template_name=template,
+            context={"status": status},
+            status_code=status,
+            headers={header.name: header.value or "" for header in SECURITY_HEADERS},
+        )
 
     @get("/healthz", media_type=MediaType.TEXT, include_in_schema=False, sync_to_thread=False)
     def healthz() -> str:
@@ -153,4 +160,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app.state.settings = settings
     app.state.catalogs = catalogs
+    app.state.page_cache = PageCache(settings.page_cache_seconds)
     return app

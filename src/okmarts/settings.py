@@ -27,6 +27,8 @@ class Settings:
     static_dir: Path = field(default=PROJECT_DIR / "static")
     default_locale: str = "en"
     database_pool_size: int = 10
+    # How long a worker may serve a rendered catalog page before rendering it again.
+    page_cache_seconds: float = 10.0
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -41,6 +43,7 @@ class Settings:
             locales_dir=Path(env.get("OKMARTS_LOCALES_DIR") or PROJECT_DIR / "locales"),
             static_dir=Path(env.get("OKMARTS_STATIC_DIR") or PROJECT_DIR / "static"),
             database_pool_size=int(env.get("OKMARTS_DATABASE_POOL_SIZE") or 10),
+            page_cache_seconds=float(env.get("OKMARTS_PAGE_CACHE_SECONDS") or 10),
         )
 
 

@@ -18,6 +18,7 @@ def settings_for(database: TestDatabase) -> Settings:
         secret_key="test-secret-key-not-for-production",
         locales_dir=PROJECT_DIR / "locales",
         static_dir=PROJECT_DIR / "static",
+        page_cache_seconds=0,  # tests change data and look again at once
     )
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from html import escape
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from okmarts.services import catalog
 from okmarts.tables.catalog import Category, Product
 
 Client = AsyncTestClient[Litestar]
@@ -22,9 +25,14 @@ async def csrf_token(client: Client, path: str = "/") -> str:
 async def test_home_lists_categories_and_featured_products(client: Client) -> None:
     response = await client.get("/")
     assert response.status_code == 200
-    featured = await Product.select(Product.title).where(Product.featured == True).limit(1).first()
+    featured = await (
+        Product.select(Product.title)
+        .where(Product.featured == True)
+        .order_by(Product.created_at, ascending=False)
+        .first()
+    )
     root = await Category.select(Category.name).where(Category.parent.is_null()).first()
-    assert featured and featured["title"] in response.text
+    assert featured and escape(featured["title"]) in response.text
     assert root and root["name"] in response.text
     assert 'href="/privacy"' in response.text and 'href="/comment-rules"' in response.text
 
@@ -155,3 +163,16 @@ async def test_healthz_is_plain_and_static_files_are_cached(client: Client) -> N
     assert css.status_code == 200 and "max-age" in css.headers["cache-control"]
     htmx = await client.get("/static/vendor/htmx.min.js")
     assert htmx.status_code == 200 and "htmx" in htmx.text
+
+
+async def test_an_unexpected_error_gets_the_friendly_500_page(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(limit: int = 8) -> list[object]:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(catalog, "featured_products", broken)
+    response = await client.get("/", headers={"Accept-Language": "zh-CN"})
+    assert response.status_code == 500
+    assert '<html lang="zh-Hans">' in response.text
+    assert "database on fire" not in response.text and "Traceback" not in response.text

@@ -7,13 +7,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, get
+from litestar import Controller, Response, get
 from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from okmarts.i18n import N_
+from okmarts.page_cache import Page, PageCache
 from okmarts.services import catalog
 from okmarts.web import positive_int
 
@@ -84,38 +85,38 @@ def listing_query(request: HTMXRequest, category_id: int | None) -> tuple[catalo
     return query, errors
 
 
+def page_cache(request: HTMXRequest) -> PageCache:
+    return request.app.state.page_cache  # type: ignore[no-any-return]
+
+
 class CatalogController(Controller):
     @get("/", name="home")
-    async def home(self) -> Template:
-        tree = await catalog.load_category_tree()
-        return Template(
-            template_name="pages/catalog/home.html",
-            context={
-                "tree": tree,
-                "featured": await catalog.featured_products(8),
-                "newest": await catalog.newest_products(8),
-            },
-        )
+    async def home(self, request: HTMXRequest) -> Response[str]:
+        async def build() -> Page:
+            return Page(
+                "pages/catalog/home.html",
+                {
+                    "tree": await catalog.load_category_tree(),
+                    "featured": await catalog.featured_products(8),
+                    "newest": await catalog.newest_products(8),
+                },
+            )
+
+        return await page_cache(request).respond(request, build)
 
     @get("/products", name="products")
-    async def all_products(self, request: HTMXRequest) -> Template:
-        return await self._listing(request, category=None)
+    async def all_products(self, request: HTMXRequest) -> Response[str]:
+        return await page_cache(request).respond(request, lambda: self._listing(request, slug=None))
 
     @get("/categories/{slug:str}", name="category")
-    async def category(self, request: HTMXRequest, slug: str) -> Template:
-        tree = await catalog.load_category_tree()
-        node = tree.by_slug(slug)
-        if node is None:
-            raise NotFoundException()
-        return await self._listing(request, category=node, tree=tree)
+    async def category(self, request: HTMXRequest, slug: FromPath[str]) -> Response[str]:
+        return await page_cache(request).respond(request, lambda: self._listing(request, slug=slug))
 
-    async def _listing(
-        self,
-        request: HTMXRequest,
-        category: catalog.CategoryNode | None,
-        tree: catalog.CategoryTree | None = None,
-    ) -> Template:
-        tree = tree or await catalog.load_category_tree()
+    async def _listing(self, request: HTMXRequest, slug: str | None) -> Page:
+        tree = await catalog.load_category_tree()
+        category = tree.by_slug(slug) if slug is not None else None
+        if slug is not None and category is None:
+            raise NotFoundException()
         query, errors = listing_query(request, category.id if category else None)
         results = await catalog.list_products(query, tree)
         if results.total and query.page > results.pages:
@@ -135,26 +136,31 @@ class CatalogController(Controller):
         template = "pages/catalog/listing.html"
         if request.htmx and request.htmx.target == LISTING_RESULTS_TARGET:
             template = "partials/catalog/listing_results.html"
-        status = HTTP_400_BAD_REQUEST if errors else HTTP_200_OK
-        return Template(template_name=template, context=context, status_code=status)
+        return Page(template, context, HTTP_400_BAD_REQUEST if errors else HTTP_200_OK)
 
     @get("/products/{slug:str}", name="product")
-    async def product(self, slug: str) -> Template:
-        product = await catalog.get_product(slug)
-        if product is None:
-            raise NotFoundException()
-        tree = await catalog.load_category_tree()
-        return Template(
-            template_name="pages/catalog/product.html",
-            context={
-                "product": product,
-                "breadcrumbs": tree.ancestors(product.category_id),
-                "related": await catalog.related_products(product),
-            },
-        )
+    async def product(self, request: HTMXRequest, slug: FromPath[str]) -> Response[str]:
+        async def build() -> Page:
+            product = await catalog.get_product(slug)
+            if product is None:
+                raise NotFoundException()
+            tree = await catalog.load_category_tree()
+            return Page(
+                "pages/catalog/product.html",
+                {
+                    "product": product,
+                    "breadcrumbs": tree.ancestors(product.category_id),
+                    "related": await catalog.related_products(product),
+                },
+            )
+
+        return await page_cache(request).respond(request, build)
 
     @get("/search", name="search")
-    async def search(self, request: HTMXRequest) -> Template:
+    async def search(self, request: HTMXRequest) -> Response[str]:
+        return await page_cache(request).respond(request, lambda: self._search(request))
+
+    async def _search(self, request: HTMXRequest) -> Page:
         params = request.query_params
         text = catalog.normalise_query(params.get("q") or "")
         live = bool(request.htmx) and request.htmx.target == LIVE_RESULTS_TARGET
@@ -175,9 +181,9 @@ class CatalogController(Controller):
             "links": LinkBuilder("/search", list(params.multi_items())),
         }
         if live:
-            return Template(template_name="partials/catalog/live_results.html", context=context)
+            return Page("partials/catalog/live_results.html", context)
         if request.htmx and request.htmx.target == LISTING_RESULTS_TARGET:
-            return Template(template_name="partials/catalog/search_results.html", context=context)
+            return Page("partials/catalog/search_results.html", context)
         if not text:
             context["tree"] = await catalog.load_category_tree()
-        return Template(template_name="pages/catalog/search.html", context=context)
+        return Page("pages/catalog/search.html", context)

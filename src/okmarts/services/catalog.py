@@ -216,15 +216,15 @@ async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
 
 async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFacet]:
     """Brands among the products the other filters allow, with counts."""
-    select = Product.select(
-        Product.brand.slug.as_alias("slug"),
-        Product.brand.name.as_alias("name"),
-        Count(Product.id, alias="count"),
-    ).group_by(Product.brand.slug, Product.brand.name)
+    # Grouped by the brand id alone (an index covers category + brand); names joined after.
+    select = Product.select(Product.brand, Count(Product.id, alias="count")).group_by(Product.brand)
     for clause in _listing_where(query, tree, with_brands=False):
         select = select.where(clause)
-    rows = await select
-    facets = [BrandFacet(slug=r["slug"], name=r["name"], count=r["count"]) for r in rows]
+    counts = {row["brand"]: row["count"] for row in await select}
+    if not counts:
+        return []
+    names = await Brand.select(Brand.id, Brand.slug, Brand.name).where(Brand.id.is_in(list(counts)))
+    facets = [BrandFacet(slug=row["slug"], name=row["name"], count=counts[row["id"]]) for row in names]
     return sorted(facets, key=lambda facet: facet.name.lower())
 
 
@@ -409,6 +409,17 @@ async def _search_sqlite(
         count = await Product.raw(f"SELECT COUNT(*) AS n FROM product p WHERE {where}", like, like)
         return [row["id"] for row in rows], count[0]["n"]
     rank = "bm25(product_search, 10.0, 8.0, 1.0)"
+    if order is None and not in_stock:
+        # Ranked on the index alone: no join with product until the page of ids is known.
+        rows = await Product.raw(
+            "SELECT rowid AS id FROM product_search WHERE product_search MATCH {} "
+            f"ORDER BY {rank}, rowid LIMIT {{}} OFFSET {{}}",
+            match, per_page, offset,
+        )
+        count = await Product.raw(
+            "SELECT COUNT(*) AS n FROM product_search WHERE product_search MATCH {}", match
+        )
+        return [row["id"] for row in rows], count[0]["n"]
     rows = await Product.raw(
         "SELECT p.id FROM product_search JOIN product p ON p.id = product_search.rowid "
         f"WHERE product_search MATCH {{}}{stock_sql} "

@@ -16,6 +16,11 @@ COMPOSITE_INDEXES = [
     "CREATE INDEX IF NOT EXISTS product_category_price ON product (category, price_minor)",
     "CREATE INDEX IF NOT EXISTS product_category_created ON product (category, created_at)",
     "CREATE INDEX IF NOT EXISTS product_brand_price ON product (brand, price_minor)",
+    # Brand facets of a category; the default "relevance" order, overall and per category.
+    "CREATE INDEX IF NOT EXISTS product_category_brand ON product (category, brand)",
+    "CREATE INDEX IF NOT EXISTS product_featured_created ON product (featured, created_at)",
+    "CREATE INDEX IF NOT EXISTS product_category_featured_created"
+    " ON product (category, featured, created_at)",
 ]
 
 SQLITE_SEARCH = [

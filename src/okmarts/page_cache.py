@@ -1,0 +1,75 @@
+"""Rendered catalog pages, kept for a few seconds per worker.
+
+Catalog pages are the same for every anonymous shopper who asks for the same URL in the same
+language, and rendering them (queries + templates) costs far more than serving them. Each
+worker keeps the rendered HTML for `ttl` seconds, so a staff edit shows within that time; the
+per-visitor CSRF token is put into the cached HTML on the way out. Pages that depend on who is
+asking must not use this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from cachetools import TTLCache
+from litestar import MediaType, Response
+from litestar.plugins.htmx import HTMXRequest
+from litestar.utils.scope.state import ScopeState
+
+from okmarts.i18n import current_locale
+
+CSRF_PLACEHOLDER = "okmarts-csrf-placeholder-7f3a"
+VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
+
+
+@dataclass
+class Page:
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    status_code: int = 200
+
+
+@dataclass
+class _Rendered:
+    html: str
+    status_code: int
+
+
+class PageCache:
+    def __init__(self, ttl_seconds: float, max_pages: int = 2048) -> None:
+        self._pages: TTLCache[tuple[Any, ...], _Rendered] | None = (
+            TTLCache(maxsize=max_pages, ttl=ttl_seconds) if ttl_seconds > 0 else None
+        )
+
+    def clear(self) -> None:
+        if self._pages is not None:
+            self._pages.clear()
+
+    async def respond(self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]) -> Response[str]:
+        """The page for this URL and language: from the cache, or built, rendered and kept."""
+        key = (
+            request.url.path,
+            tuple(sorted(request.query_params.multi_items())),
+            current_locale.get(),
+            request.htmx.target if request.htmx else None,
+        )
+        rendered = self._pages.get(key) if self._pages is not None else None
+        if rendered is None:
+            page = await build()
+            template = request.app.template_engine.get_template(page.template)
+            html = template.render(
+                **page.context, request=request, csrf_token=lambda: CSRF_PLACEHOLDER
+            )
+            rendered = _Rendered(html=html, status_code=page.status_code)
+            if self._pages is not None:
+                self._pages[key] = rendered
+        token = ScopeState.from_scope(request.scope).csrf_token
+        html = rendered.html.replace(CSRF_PLACEHOLDER, token if isinstance(token, str) else "")
+        return Response(
+            content=html,
+            media_type=MediaType.HTML,
+            status_code=rendered.status_code,
+            headers={"Vary": VARY, "Cache-Control": "private, max-age=0"},
+        )

@@ -1,0 +1,350 @@
+"""Fill an empty catalog with a realistic, deterministic demo catalog of industrial parts.
+
+The same (products, seed) always gives the same catalog: every random choice comes from one
+`random.Random(seed)` and created_at counts back from a fixed date, never from the clock.
+
+Rows are built as plain tuples and written with multi-row INSERTs on the connection of one
+Piccolo transaction (see _BulkWriter): building 100k Piccolo Table objects and inserting them
+takes several times as long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import math
+import random
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from piccolo.columns import Column
+
+from okmarts.db import is_postgres
+from okmarts.services.catalog import build_search_text
+from okmarts.services.seed_data import BRANDS, CATALOG, CLOSINGS, Kind, Subcategory, TopCategory
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+
+MAX_PRODUCTS = 200_000
+# Bound parameters per statement: SQLite allows 32,766 and PostgreSQL 32,767.
+MAX_PARAMETERS = 32_000
+SQLITE_CACHE_KIB = 128 * 1024
+# created_at counts back from here: a fixed instant keeps the catalog reproducible.
+BASE_TIME = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
+MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
+# Part-number look: no I or O, which read as 1 and 0.
+SKU_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
+SLUG_TITLE_LENGTH = 120
+
+PRODUCT_COLUMNS: tuple[Column, ...] = (
+    Product.sku,
+    Product.slug,
+    Product.title,
+    Product.description,
+    Product.brand,
+    Product.category,
+    Product.price_minor,
+    Product.currency,
+    Product.stock,
+    Product.weight_grams,
+    Product.specs,
+    Product.search_text,
+    Product.featured,
+    Product.created_at,
+)
+IMAGE_COLUMNS: tuple[Column, ...] = (
+    ProductImage.product,
+    ProductImage.path,
+    ProductImage.alt,
+    ProductImage.width,
+    ProductImage.height,
+    ProductImage.position,
+)
+
+
+@dataclass
+class SeedReport:
+    categories: int
+    brands: int
+    products: int
+
+
+@dataclass(frozen=True)
+class _Planned:
+    """A product before insertion: brand and category by name and slug, their ids come later."""
+
+    row: tuple[Any, ...]  # PRODUCT_COLUMNS order, brand name and category slug in the id places
+    images: int
+    image_path: str
+
+
+async def catalog_is_empty() -> bool:
+    for table in (Product, Category, Brand):
+        if await table.exists():
+            return False
+    return True
+
+
+async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
+    """Create the category tree, the brands and `products` products with their images.
+
+    Refuses to touch a catalog that already has data: seeding is for fresh installs and tests.
+    Everything happens in one transaction, so a failure leaves the catalog empty.
+    """
+    if not 1 <= products <= MAX_PRODUCTS:
+        raise ValueError(f"products must be between 1 and {MAX_PRODUCTS:,}, got {products}")
+    if not await catalog_is_empty():
+        raise ValueError("The catalog is not empty: seeding only fills an empty catalog.")
+
+    # Plan outside the transaction: the write lock is held only while rows are sent.
+    planned = _plan_products(random.Random(seed), products)
+    db = Product._meta.db
+    async with db.transaction() as transaction:
+        writer = _BulkWriter(transaction.connection, postgres=is_postgres(db))
+        await writer.tune()
+        category_ids = await _insert_categories(writer)
+        brand_ids = await _insert_brands(writer)
+        await writer.insert(
+            PRODUCT_COLUMNS, [_with_ids(item.row, brand_ids, category_ids) for item in planned]
+        )
+        # The catalog was empty, so every product row is one of ours.
+        product_ids = await _ids(Product.sku)
+        images = [
+            (product_ids[item.row[0]], item.image_path, item.row[2], 640, 480, position)
+            for item in planned
+            for position in range(item.images)
+        ]
+        await writer.insert(IMAGE_COLUMNS, images)
+    if not writer.postgres:
+        # The transaction went through the write-ahead log, which SQLite reuses but never
+        # shrinks by itself: without this a 100k-product seed leaves a ~300 MB -wal file.
+        await Product.raw("PRAGMA wal_checkpoint(TRUNCATE)")
+    return SeedReport(categories=len(category_ids), brands=len(brand_ids), products=len(planned))
+
+
+class _BulkWriter:
+    """Multi-row INSERTs on the transaction's own connection (aiosqlite or asyncpg).
+
+    SQL and placeholders are built here rather than by Piccolo's raw(): its QueryString
+    compilation of ~30,000 placeholders per statement took longer than the writes themselves.
+    Many rows per statement matter on SQLite: FTS5 flushes its pending index at every statement
+    boundary, so row-by-row executemany would be several times slower.
+    """
+
+    def __init__(self, connection: Any, *, postgres: bool) -> None:
+        self.connection = connection
+        self.postgres = postgres
+
+    async def tune(self) -> None:
+        if not self.postgres:
+            # A bigger page cache for this connection only (it is closed after the transaction):
+            # fewer index pages are evicted and re-read while 100k rows go in.
+            await self.connection.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+
+    async def insert(self, columns: Sequence[Column], rows: Sequence[Sequence[Any]]) -> None:
+        table = columns[0]._meta.table
+        names = ", ".join(f'"{column._meta.db_column_name}"' for column in columns)
+        head = f"INSERT INTO {table._meta.get_formatted_tablename()} ({names}) VALUES "
+        per_batch = MAX_PARAMETERS // len(columns)
+        for start in range(0, len(rows), per_batch):
+            batch = rows[start : start + per_batch]
+            params = list(itertools.chain.from_iterable(batch))
+            if self.postgres:
+                numbers = iter(range(1, len(params) + 1))
+                groups = (", ".join(f"${next(numbers)}" for _ in columns) for _ in batch)
+                await self.connection.execute(
+                    head + ", ".join(f"({group})" for group in groups), *params
+                )
+            else:
+                group = "(" + ", ".join("?" for _ in columns) + ")"
+                await self.connection.execute(
+                    head + ", ".join(itertools.repeat(group, len(batch))), params
+                )
+
+
+def _with_ids(
+    row: tuple[Any, ...], brands: dict[str, int], categories: dict[str, int]
+) -> tuple[Any, ...]:
+    return (*row[:4], brands[row[4]], categories[row[5]], *row[6:])
+
+
+async def _insert_categories(writer: _BulkWriter) -> dict[str, int]:
+    """Insert the tree top level first (children need their parent's id); return ids by slug."""
+    columns = (
+        Category.name,
+        Category.slug,
+        Category.parent,
+        Category.position,
+        Category.description,
+    )
+    await writer.insert(
+        columns,
+        [(top.name, top.slug, None, index, top.description) for index, top in enumerate(CATALOG)],
+    )
+    ids = await _ids(Category.slug)
+    children = [
+        (sub.name, sub.slug, ids[top.slug], index, "")
+        for top in CATALOG
+        for index, sub in enumerate(top.children)
+    ]
+    await writer.insert(columns, children)
+    return await _ids(Category.slug)
+
+
+async def _insert_brands(writer: _BulkWriter) -> dict[str, int]:
+    await writer.insert(
+        (Brand.name, Brand.slug, Brand.country),
+        [(name, slugify(name), country) for name, country in BRANDS],
+    )
+    return await _ids(Brand.name)
+
+
+async def _ids(key: Column) -> dict[str, int]:
+    table = key._meta.table
+    rows = await table.select(table._meta.primary_key, key)
+    return {row[key._meta.name]: row[table._meta.primary_key._meta.name] for row in rows}
+
+
+def _plan_products(rng: random.Random, count: int) -> list[_Planned]:
+    kinds = [
+        (kind, tuple(kind.makers), sub, top)
+        for top in CATALOG
+        for sub in top.children
+        for kind in sub.kinds
+    ]
+    # ~5%, and at least 8 so the home page's featured shelf is full even for small catalogs.
+    featured = set(rng.sample(range(count), min(count, max(8, round(count * 0.05)))))
+    seen: set[str] = set()
+    planned = []
+    for index in range(count):
+        kind, makers, sub, top = rng.choice(kinds)
+        brand = rng.choice(makers)
+        planned.append(_plan_one(rng, kind, sub, top, brand, index in featured, seen))
+    return planned
+
+
+def _plan_one(
+    rng: random.Random,
+    kind: Kind,
+    sub: Subcategory,
+    top: TopCategory,
+    brand: str,
+    featured: bool,
+    seen: set[str],
+) -> _Planned:
+    values: dict[str, str] = {}
+    specs: list[list[str]] = []
+    if kind.ladder is not None:
+        rows = kind.ladder.rows
+        step = rng.randrange(len(rows))
+        # Position along the ladder (0 = smallest) scales price and weight.
+        size = step / (len(rows) - 1) if len(rows) > 1 else 0.5
+        for (key, name), value in zip(kind.ladder.columns, rows[step], strict=True):
+            values[name] = value
+            if key is not None:
+                specs.append([key, value])
+    else:
+        size = rng.random()
+    for spec in kind.specs:
+        value = rng.choice(spec.values)
+        values[spec.name] = value
+        specs.append([spec.key, value])
+
+    title = f"{brand} {kind.title.format_map(values)}"
+    title_slug = slugify(title)[:SLUG_TITLE_LENGTH].rstrip("-")
+    sku, slug = _unique_sku(rng, kind.makers[brand], values, title_slug, seen)
+    closing = rng.choice(CLOSINGS)
+    description = kind.description.format_map(values) + (f" {closing}" if closing else "")
+    price = _price(rng, kind.price, size)
+    stock = _stock(rng)
+    if price >= 100_000:
+        stock = math.ceil(stock / 10)  # nobody stocks thousands of $1,000+ drives
+    if featured and stock == 0:
+        stock = rng.randint(5, 60)  # a featured product that cannot be bought looks broken
+    row = (
+        sku,
+        slug,
+        title,
+        description,
+        brand,
+        sub.slug,
+        price,
+        "USD",
+        stock,
+        max(1, round(_scaled(kind.weight, size) * rng.uniform(0.9, 1.1))),
+        json.dumps(specs, ensure_ascii=False),
+        build_search_text(brand, sub.name, specs, description),
+        featured,
+        BASE_TIME - dt.timedelta(seconds=rng.randrange(MAX_AGE_SECONDS)),
+    )
+    images = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)  # 40 % one, 50 % two, 10 % three
+    return _Planned(row=row, images=images, image_path=top.image)
+
+
+def _unique_sku(
+    rng: random.Random, pattern: str, values: dict[str, str], title_slug: str, seen: set[str]
+) -> tuple[str, str]:
+    """A part number from the maker's pattern and the product slug that ends with it.
+
+    Both must be unique, and the SKU also once slugified: "AB 1" and "AB-1" would give one slug.
+    `seen` holds both kinds of keys; a clash between the two only costs a retry.
+    """
+    candidates = (_fill_pattern(rng, pattern).format_map(values) for _ in range(50))
+    sku = ""
+    for sku in candidates:
+        if claimed := _claim(sku, title_slug, seen):
+            return sku, claimed
+    # A pattern crowded by a huge catalog: a variant suffix, still deterministic.
+    for variant in itertools.count(2):
+        if claimed := _claim(f"{sku}-{variant}", title_slug, seen):
+            return f"{sku}-{variant}", claimed
+    raise AssertionError("unreachable")
+
+
+def _claim(sku: str, title_slug: str, seen: set[str]) -> str | None:
+    key = slugify(sku)
+    slug = f"{title_slug}-{key}"
+    if key in seen or slug in seen:
+        return None
+    seen.update((key, slug))
+    return slug
+
+
+def _fill_pattern(rng: random.Random, pattern: str) -> str:
+    return "".join(
+        str(rng.randrange(10)) if char == "#" else rng.choice(SKU_LETTERS) if char == "@" else char
+        for char in pattern
+    )
+
+
+def _scaled(bounds: tuple[int, int], size: float) -> float:
+    """Geometric interpolation: prices and weights grow by factors, not by steps."""
+    low, high = bounds
+    return low * math.pow(high / low, size)
+
+
+def _price(rng: random.Random, bounds: tuple[int, int], size: float) -> int:
+    cents = _scaled(bounds, size) * rng.uniform(0.9, 1.1)
+    # Shop-like prices: whole dimes below $100, whole dollars above.
+    unit = 10 if cents < 10_000 else 100
+    return max(unit, round(cents / unit) * unit)
+
+
+def _stock(rng: random.Random) -> int:
+    roll = rng.random()
+    if roll < 0.10:
+        return 0
+    if roll < 0.70:
+        return rng.randint(1, 50)
+    if roll < 0.95:
+        return rng.randint(51, 500)
+    return rng.randint(501, 5_000)
+
+
+def slugify(text: str) -> str:
+    """ASCII lowercase words joined by hyphens: "Weidmüller" -> "weidmuller"."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
