@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
@@ -53,32 +55,34 @@ def _admin_url(url: str, database: str) -> str:
     return urlunparse(urlparse(url)._replace(path=f"/{database}"))
 
 
-async def _postgres(sql: str) -> None:
-    assert POSTGRES_URL
-    connection = await asyncpg.connect(POSTGRES_URL)
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+def _postgres(sql: str) -> None:
+    """Run one statement on the server's maintenance database (CREATE/DROP DATABASE)."""
+
+    async def run() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    # Fixtures may be set up while pytest-asyncio's loop runs: use a loop of our own, elsewhere.
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(asyncio.run, run()).result()
 
 
 def create_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> TestDatabase:
     data_dir = tmp_path_factory.mktemp(f"okmarts-{backend}")
     if backend == "sqlite":
         return TestDatabase(backend, f"sqlite:///{data_dir / 'test.sqlite3'}", data_dir)
-    import asyncio
-
     name = f"okmarts_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_postgres(f'CREATE DATABASE "{name}"'))
+    _postgres(f'CREATE DATABASE "{name}"')
     return TestDatabase(backend, _admin_url(POSTGRES_URL or "", name), data_dir)
 
 
 def drop_database(database: TestDatabase) -> None:
     if database.backend == "postgres":
-        import asyncio
-
         name = urlparse(database.url).path.lstrip("/")
-        asyncio.run(_postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -115,7 +115,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return "ok"
 
     async def open_database() -> None:
-        if isinstance(engine, PostgresEngine) and engine.pool is None:
+        if isinstance(engine, PostgresEngine) and engine.pool is None and settings.database_pool_size:
             # Without a pool Piccolo opens a new PostgreSQL connection for every query.
             await engine.start_connection_pool(min_size=2, max_size=settings.database_pool_size)
 

@@ -19,6 +19,9 @@ def settings_for(database: TestDatabase) -> Settings:
         locales_dir=PROJECT_DIR / "locales",
         static_dir=PROJECT_DIR / "static",
         page_cache_seconds=0,  # tests change data and look again at once
+        # No pool: the test client serves from its own event loop, and a pool belongs to one loop.
+        # (The browser tests serve through `okmarts serve`, pool included.)
+        database_pool_size=0,
     )
 
 

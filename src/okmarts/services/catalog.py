@@ -326,7 +326,7 @@ async def get_product(slug: str) -> ProductDetail | None:
 
 
 async def related_products(product: ProductDetail, limit: int = 4) -> list[ProductCard]:
-    """Others from the same category, in stock first."""
+    """Others from the same category, featured and newest first."""
     rows = await (
         Product.select(*_CARD_COLUMNS)
         .where(Product.category == product.category_id, Product.id != product.id)
