@@ -25,6 +25,7 @@ TEST_SEED = 7
 
 @dataclass(frozen=True)
 class TestDatabase:
+    __test__ = False  # a fixture value, not a test class
     backend: str
     url: str
     data_dir: Path

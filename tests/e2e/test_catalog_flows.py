@@ -7,6 +7,17 @@ import re
 from playwright.sync_api import Page, expect
 
 
+def mark_page(page: Page, javascript: bool) -> None:
+    """Leave a mark in the window: a full page load wipes it, an htmx swap keeps it."""
+    if javascript:
+        page.evaluate("window.okmartsMark = 'still here'")
+
+
+def assert_no_page_load(page: Page, javascript: bool) -> None:
+    if javascript:
+        assert page.evaluate("window.okmartsMark") == "still here", "expected an htmx swap"
+
+
 def test_browse_a_category_filter_and_open_a_product(page: Page, javascript: bool) -> None:
     page.goto("/")
     expect(page.get_by_role("heading", name="Categories")).to_be_visible()
@@ -20,6 +31,7 @@ def test_browse_a_category_filter_and_open_a_product(page: Page, javascript: boo
     brand_label = brand_box.locator("xpath=..").inner_text()
     brand_name = brand_label.rsplit("(", 1)[0].strip()
     brand_count = int(re.sub(r"\D", "", brand_label.rsplit("(", 1)[1]))
+    mark_page(page, javascript)
     brand_box.check()
     if not javascript:
         page.get_by_role("button", name="Apply").click()
@@ -28,6 +40,7 @@ def test_browse_a_category_filter_and_open_a_product(page: Page, javascript: boo
     expect(page.locator("#results-count")).to_contain_text(str(brand_count))
     metas = page.locator(".card .card-meta").all_inner_texts()
     assert metas and all(meta.startswith(brand_name) for meta in metas)
+    assert_no_page_load(page, javascript)
 
     page.locator("#listing-sort").select_option("price_asc")
     if not javascript:
@@ -47,10 +60,12 @@ def test_search_live_with_js_and_as_a_page_without(page: Page, javascript: bool)
     page.goto("/")
     search = page.get_by_role("searchbox", name="Search parts")
     if javascript:
+        mark_page(page, javascript)
         search.press_sequentially(first_title[:12], delay=30)
         live = page.locator("#live-search-results .live-panel")
         expect(live).to_be_visible()
-        expect(page).to_have_url(re.compile(r"/$"))  # no page load while typing
+        expect(page).to_have_url(re.compile(r"/$"))
+        assert_no_page_load(page, javascript)
         expect(live.locator("li").first).to_be_visible()
         live.locator(".live-all").click()
     else:

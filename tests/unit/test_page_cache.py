@@ -1,0 +1,52 @@
+"""The per-worker page cache never mixes visitors' CSRF tokens or languages."""
+
+from __future__ import annotations
+
+import re
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from okmarts.app import create_app
+from okmarts.tables.catalog import Product
+from tests.conftest import TestDatabase
+from tests.unit.conftest import settings_for
+
+
+def cached_app(database: TestDatabase) -> Litestar:
+    settings = settings_for(database)
+    return create_app(settings.__class__(**{**settings.__dict__, "page_cache_seconds": 60}))
+
+
+def form_token(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+async def test_cached_pages_carry_each_visitors_own_token(seeded_database: TestDatabase) -> None:
+    app = cached_app(seeded_database)
+    product = await Product.select(Product.slug, Product.title).first()
+    assert product
+    path = f"/products/{product['slug']}"
+    async with AsyncTestClient(app=app) as first, AsyncTestClient(app=app) as second:
+        page_one = await first.get(path)
+        # The second visitor is served from the cache even after the title changed...
+        await Product.update({Product.title: "Renamed while cached"}).where(Product.slug == product["slug"])
+        try:
+            page_two = await second.get(path)
+            assert product["title"] in page_two.text
+            # ...yet with their own CSRF token, which their own form post is accepted with.
+            assert form_token(page_one.text) != form_token(page_two.text)
+            posted = await second.post(
+                "/language",
+                data={"lang": "zh_Hans", "next": "/", "_csrf_token": form_token(page_two.text)},
+                follow_redirects=False,
+            )
+            assert posted.status_code == 303
+            chinese = await second.get(path)
+            assert '<html lang="zh-Hans">' in chinese.text
+            english = await first.get(path)
+            assert '<html lang="en">' in english.text
+        finally:
+            await Product.update({Product.title: product["title"]}).where(Product.slug == product["slug"])
