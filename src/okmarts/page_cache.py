@@ -9,6 +9,7 @@ asking must not use this.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,20 +33,44 @@ class Page:
 
 
 @dataclass
-class _Rendered:
+class Rendered:
     html: str
     status_code: int
 
 
 class PageCache:
     def __init__(self, ttl_seconds: float, max_pages: int = 2048) -> None:
-        self._pages: TTLCache[tuple[Any, ...], _Rendered] | None = (
+        self._pages: TTLCache[tuple[Any, ...], Rendered] | None = (
             TTLCache(maxsize=max_pages, ttl=ttl_seconds) if ttl_seconds > 0 else None
         )
+        # When a popular page expires, the requests arriving meanwhile wait for one rendering
+        # instead of each running the same queries at once.
+        self._rendering: dict[tuple[Any, ...], asyncio.Future[Rendered]] = {}
 
     def clear(self) -> None:
         if self._pages is not None:
             self._pages.clear()
+
+    async def rendered(
+        self, key: tuple[Any, ...], render: Callable[[], Awaitable[Rendered]]
+    ) -> Rendered:
+        """The kept rendering for key, or a new one: one at a time per key."""
+        if self._pages is None:
+            return await render()
+        rendered = self._pages.get(key)
+        if rendered is not None:
+            return rendered
+        pending = self._rendering.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        pending = asyncio.ensure_future(render())
+        self._rendering[key] = pending
+        try:
+            rendered = await asyncio.shield(pending)
+            self._pages[key] = rendered
+            return rendered
+        finally:
+            self._rendering.pop(key, None)
 
     async def respond(self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]) -> Response[str]:
         """The page for this URL and language: from the cache, or built, rendered and kept."""
@@ -55,16 +80,7 @@ class PageCache:
             current_locale.get(),
             request.htmx.target if request.htmx else None,
         )
-        rendered = self._pages.get(key) if self._pages is not None else None
-        if rendered is None:
-            page = await build()
-            template = request.app.template_engine.get_template(page.template)
-            html = template.render(
-                **page.context, request=request, csrf_token=lambda: CSRF_PLACEHOLDER
-            )
-            rendered = _Rendered(html=html, status_code=page.status_code)
-            if self._pages is not None:
-                self._pages[key] = rendered
+        rendered = await self.rendered(key, lambda: _render(request, build))
         token = ScopeState.from_scope(request.scope).csrf_token
         html = rendered.html.replace(CSRF_PLACEHOLDER, token if isinstance(token, str) else "")
         return Response(
@@ -73,3 +89,10 @@ class PageCache:
             status_code=rendered.status_code,
             headers={"Vary": VARY, "Cache-Control": "private, max-age=0"},
         )
+
+
+async def _render(request: HTMXRequest, build: Callable[[], Awaitable[Page]]) -> Rendered:
+    page = await build()
+    template = request.app.template_engine.get_template(page.template)
+    html = template.render(**page.context, request=request, csrf_token=lambda: CSRF_PLACEHOLDER)
+    return Rendered(html=html, status_code=page.status_code)

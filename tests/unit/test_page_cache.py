@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from okmarts.app import create_app
+from okmarts.page_cache import PageCache, Rendered
 from okmarts.tables.catalog import Product
 from tests.conftest import TestDatabase
 from tests.unit.conftest import settings_for
@@ -50,3 +53,34 @@ async def test_cached_pages_carry_each_visitors_own_token(seeded_database: TestD
             assert '<html lang="en">' in english.text
         finally:
             await Product.update({Product.title: product["title"]}).where(Product.slug == product["slug"])
+
+
+async def test_an_expired_page_is_rendered_once_for_a_crowd() -> None:
+    cache = PageCache(ttl_seconds=60)
+    renders = 0
+
+    async def render() -> Rendered:
+        nonlocal renders
+        renders += 1
+        await asyncio.sleep(0.05)
+        return Rendered(html="<p>page</p>", status_code=200)
+
+    pages = await asyncio.gather(*(cache.rendered(("/p", "en"), render) for _ in range(8)))
+    assert renders == 1 and {page.html for page in pages} == {"<p>page</p>"}
+    assert (await cache.rendered(("/p", "en"), render)).html == "<p>page</p>" and renders == 1
+    await cache.rendered(("/p", "zh_Hans"), render)
+    assert renders == 2
+
+
+async def test_without_a_ttl_every_request_renders() -> None:
+    cache = PageCache(ttl_seconds=0)
+    renders = 0
+
+    async def render() -> Rendered:
+        nonlocal renders
+        renders += 1
+        return Rendered(html="x", status_code=200)
+
+    await cache.rendered(("/p",), render)
+    await cache.rendered(("/p",), render)
+    assert renders == 2

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from okmarts.controllers.catalog import LinkBuilder, parse_price
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.i18n import Catalogs, current_locale, money
@@ -41,6 +43,7 @@ def test_page_numbers_are_clamped() -> None:
     assert positive_int("999999999") == 10_000
 
 
+@pytest.mark.filterwarnings("ignore:.*Unable to fetch server version")
 def test_database_urls() -> None:
     engine = engine_from_url("sqlite:////tmp/okmarts-url-test/db.sqlite3")
     assert isinstance(engine, KeptConnectionSQLiteEngine) and engine.path == "/tmp/okmarts-url-test/db.sqlite3"
