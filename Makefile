@@ -57,3 +57,6 @@ i18n: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var .pytest_cache
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check src tests bench

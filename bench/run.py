@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime
 import json
 import os
@@ -90,6 +91,7 @@ def fetch(sql: str, database_url: str, *args: Any) -> list[tuple[Any, ...]]:
 
 def pick_targets(database_url: str) -> dict[str, list[str]]:
     """Real URLs from the seeded data, several per page so caches and plans are not flattered."""
+
     def q(sql: str, *args: Any) -> list[tuple[Any, ...]]:
         return fetch(sql, database_url, *args)
 
@@ -136,14 +138,11 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
 def stop_server(server: subprocess.Popen[bytes]) -> None:
     if server.poll() is None:
         server.terminate()
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            pass
-    try:  # whatever is left of its group (workers), by the group id we created
+    # Whatever is left of its group (workers), by the group id we created.
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     server.wait()
 
 
@@ -167,8 +166,16 @@ def load(
     script.write_text(WRK_SCRIPT % ", ".join(json.dumps(path) for path in paths))
 
     def run_wrk(duration: int) -> str:
-        command = [wrk, f"-t{THREADS}", f"-c{connections}", f"-d{duration}s", "--latency",
-                   "-s", str(script), base]
+        command = [
+            wrk,
+            f"-t{THREADS}",
+            f"-c{connections}",
+            f"-d{duration}s",
+            "--latency",
+            "-s",
+            str(script),
+            base,
+        ]
         return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
     run_wrk(WARMUP_S)  # fills per-worker caches and connections; its numbers are thrown away
@@ -202,8 +209,10 @@ def print_table(rows: dict[str, dict[str, Any]]) -> None:
         goal = "" if name == "ceiling" else f"p99<{P99_LIMIT_MS:g}"
         if name in MIN_FRACTION:
             goal = f">={MIN_FRACTION[name]:.0%}, {goal}"
-        print(f"{name:<9} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
-              f"{row['fraction']:>8.1%} {goal:>14}  {row['result']}")
+        print(
+            f"{name:<9} {row['rps']:>9.0f} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+            f"{row['fraction']:>8.1%} {goal:>14}  {row['result']}"
+        )
         errors = {key: row[key] for key in ("non_2xx_3xx", "socket_errors", "timeouts") if row[key]}
         if errors:
             print(f"{'':<9} errors: {errors}")
@@ -215,8 +224,11 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per target")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database-url", help="an EXISTING, EMPTY database (e.g. PostgreSQL); "
-                        "it is migrated and seeded, and left filled: drop it afterwards")
+    parser.add_argument(
+        "--database-url",
+        help="an EXISTING, EMPTY database (e.g. PostgreSQL); "
+        "it is migrated and seeded, and left filled: drop it afterwards",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directory")
     args = parser.parse_args()
 
@@ -224,8 +236,12 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="okmarts-bench-"))  # under /tmp, removed at the end
     database_url = args.database_url or f"sqlite:///{work / 'bench.sqlite3'}"
     env = {key: value for key, value in os.environ.items() if key != "OKMARTS_DEBUG"}
-    env.update(OKMARTS_DATABASE_URL=database_url, OKMARTS_DATA_DIR=str(work),
-               OKMARTS_SECRET_KEY="bench-only-secret", PYTHONUNBUFFERED="1")
+    env.update(
+        OKMARTS_DATABASE_URL=database_url,
+        OKMARTS_DATA_DIR=str(work),
+        OKMARTS_SECRET_KEY="bench-only-secret",
+        PYTHONUNBUFFERED="1",
+    )
     print(f"Data in {work}; database {urlparse(database_url).scheme}.", flush=True)
     server = None
     try:
@@ -262,21 +278,34 @@ def main() -> int:
         row["result"] = verdict(name, row)
     print_table(rows)
     wrk_version = subprocess.run([wrk, "-v"], capture_output=True, text=True, check=False)
-    RESULTS.write_text(json.dumps({
-        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "machine": {"nproc": os.cpu_count(), "platform": platform.platform(),
-                    "python": platform.python_version()},
-        "database": urlparse(database_url).scheme,
-        "products": products,
-        "seed_seconds": seed_seconds,
-        "server": {"workers": args.workers, "debug": False},
-        "wrk": {"version": wrk_version.stdout.split("\n")[0], "threads": THREADS,
-                "connections": args.connections, "duration_s": args.duration,
-                "warmup_s": WARMUP_S},
-        "targets": {"min_fraction_of_ceiling": MIN_FRACTION, "p99_limit_ms": P99_LIMIT_MS},
-        "urls": targets,
-        "results": rows,
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+                "machine": {
+                    "nproc": os.cpu_count(),
+                    "platform": platform.platform(),
+                    "python": platform.python_version(),
+                },
+                "database": urlparse(database_url).scheme,
+                "products": products,
+                "seed_seconds": seed_seconds,
+                "server": {"workers": args.workers, "debug": False},
+                "wrk": {
+                    "version": wrk_version.stdout.split("\n")[0],
+                    "threads": THREADS,
+                    "connections": args.connections,
+                    "duration_s": args.duration,
+                    "warmup_s": WARMUP_S,
+                },
+                "targets": {"min_fraction_of_ceiling": MIN_FRACTION, "p99_limit_ms": P99_LIMIT_MS},
+                "urls": targets,
+                "results": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"\nWritten to {RESULTS.relative_to(BENCH_DIR.parent)}.")
     return 0
 

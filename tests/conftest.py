@@ -41,14 +41,16 @@ class TestDatabase:
 
 def okmarts(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """Run the `okmarts` command as an operator would."""
-    result = subprocess.run(  # noqa: PLW1510 (the return code is asserted below, with output)
+    result = subprocess.run(
         [sys.executable, "-m", "okmarts.cli", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert result.returncode == 0, f"okmarts {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"okmarts {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
     return result
 
 
@@ -87,7 +89,9 @@ def drop_database(database: TestDatabase) -> None:
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
-def seeded_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestDatabase]:
+def seeded_database(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[TestDatabase]:
     """A migrated database holding the deterministic test catalog, per backend."""
     database = create_database(request.param, tmp_path_factory)
     okmarts("migrate", env=database.env())

@@ -98,7 +98,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if isinstance(exc, HTTPException):
             status = exc.status_code
         else:
-            log.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+            log.exception(
+                "Unhandled error on %s %s", request.method, request.url.path, exc_info=exc
+            )
             status = HTTP_500_INTERNAL_SERVER_ERROR
         template = "pages/errors/404.html" if status == 404 else "pages/errors/error.html"
         # Errors raised before routing skip the app's response headers: add them here too.
@@ -115,7 +117,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return "ok"
 
     async def open_database() -> None:
-        if isinstance(engine, PostgresEngine) and engine.pool is None and settings.database_pool_size:
+        if (
+            isinstance(engine, PostgresEngine)
+            and engine.pool is None
+            and settings.database_pool_size
+        ):
             # Without a pool Piccolo opens a new PostgreSQL connection for every query.
             await engine.start_connection_pool(min_size=2, max_size=settings.database_pool_size)
 
@@ -149,10 +155,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             cookie_samesite="lax",
             exclude=["/admin", "/healthz", "/static"],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, gzip_compress_level=6),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, gzip_compress_level=6
+        ),
         before_request=set_locale,
         response_headers=SECURITY_HEADERS,
-        exception_handlers={NotFoundException: error_page, HTTPException: error_page, Exception: error_page},
+        exception_handlers={
+            NotFoundException: error_page,
+            HTTPException: error_page,
+            Exception: error_page,
+        },
         on_startup=[open_database],
         on_shutdown=[close_database],
         debug=settings.debug,

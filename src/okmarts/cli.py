@@ -53,8 +53,10 @@ def serve(args: argparse.Namespace) -> int:
     from okmarts.settings import Settings
 
     settings = Settings.from_env()  # creates the secret key once, before workers start
-    print(f"Okmarts on http://{args.host}:{args.port} ({_describe(settings.database_url)}), "
-          f"{args.workers} worker(s).")
+    print(
+        f"Okmarts on http://{args.host}:{args.port} ({_describe(settings.database_url)}), "
+        f"{args.workers} worker(s)."
+    )
     uvicorn.run(
         "okmarts.app:create_app",
         factory=True,
@@ -82,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
 
     seed_parser = commands.add_parser("seed", help="load the demo industrial-parts catalog")
     seed_parser.add_argument("--products", type=int, default=500)
-    seed_parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same catalog)")
-    seed_parser.add_argument("--if-empty", action="store_true", help="do nothing when products exist")
+    seed_parser.add_argument(
+        "--seed", type=int, default=1, help="random seed (same seed, same catalog)"
+    )
+    seed_parser.add_argument(
+        "--if-empty", action="store_true", help="do nothing when products exist"
+    )
     seed_parser.set_defaults(handler=seed)
 
     serve_parser = commands.add_parser("serve", help="serve the shop over HTTP")

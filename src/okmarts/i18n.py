@@ -33,7 +33,10 @@ class Catalogs:
             for path in locales_dir.glob("*/LC_MESSAGES/messages.po")
             if not path.parent.parent.name.startswith("_")
         )
-        self.available: list[str] = [SOURCE_LOCALE, *(code for code in found if code != SOURCE_LOCALE)]
+        self.available: list[str] = [
+            SOURCE_LOCALE,
+            *(code for code in found if code != SOURCE_LOCALE),
+        ]
         self._translations: dict[str, NullTranslations] = {}
 
     def translations(self, locale: str) -> NullTranslations:

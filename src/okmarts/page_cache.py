@@ -72,7 +72,9 @@ class PageCache:
         finally:
             self._rendering.pop(key, None)
 
-    async def respond(self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]) -> Response[str]:
+    async def respond(
+        self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]
+    ) -> Response[str]:
         """The page for this URL and language: from the cache, or built, rendered and kept."""
         key = (
             request.url.path,

@@ -1,4 +1,4 @@
-"""Browser tests: a live `okmarts serve` on a free port with its own database, driven by Chromium."""
+"""Browser tests: a live `okmarts serve` on a free port with its own database, in Chromium."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,32 +48,38 @@ def free_port() -> int:
 def live_server(seeded_database: TestDatabase) -> Iterator[str]:
     """The shop served as `make run` serves it, on a port of its own."""
     port = free_port()
-    log = open(seeded_database.data_dir / "server.log", "w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
-        env=seeded_database.env(),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = seeded_database.data_dir / "server.log"
     base_url = f"http://127.0.0.1:{port}"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
+            env=seeded_database.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_serving(base_url, process, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
     deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(f"{base_url}/healthz", timeout=1) as response:
                 if response.read() == b"ok":
-                    break
-        except OSError:
+                    return
+        except OSError as error:
             if process.poll() is not None or time.monotonic() > deadline:
-                log.close()
-                raise RuntimeError((seeded_database.data_dir / "server.log").read_text())
-            time.sleep(0.2)
-    yield base_url
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+                log = log_path.read_text()
+                raise RuntimeError(f"okmarts serve did not start:\n{log}") from error
+        time.sleep(0.2)
 
 
 @pytest.fixture(params=[True, False], ids=["js-on", "js-off"])
@@ -83,7 +90,9 @@ def javascript(request: pytest.FixtureRequest) -> bool:
 @pytest.fixture
 def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]:
     context = browser.new_context(
-        base_url=live_server, java_script_enabled=javascript, locale="en-US",
+        base_url=live_server,
+        java_script_enabled=javascript,
+        locale="en-US",
         extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
     )
     page = context.new_page()

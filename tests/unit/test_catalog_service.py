@@ -31,9 +31,13 @@ def test_tree_walks_descendants_and_ancestors() -> None:
 async def test_category_listing_includes_subcategories(app: Litestar) -> None:
     tree = await catalog.load_category_tree(use_cache=False)
     root = next(root for root in tree.roots if tree.children.get(root.id))
-    page = await catalog.list_products(catalog.ListingQuery(category_id=root.id, per_page=100), tree)
+    page = await catalog.list_products(
+        catalog.ListingQuery(category_id=root.id, per_page=100), tree
+    )
     allowed = set(tree.descendant_ids(root.id))
-    rows = await Product.select(Product.category).where(Product.id.is_in([c.id for c in page.items]))
+    rows = await Product.select(Product.category).where(
+        Product.id.is_in([c.id for c in page.items])
+    )
     assert page.total > 0
     assert {row["category"] for row in rows} <= allowed
     assert len({row["category"] for row in rows}) > 1, "products of several subcategories"
@@ -45,8 +49,12 @@ async def test_filters_price_stock_brand_and_sort() -> None:
     everything = await catalog.list_products(catalog.ListingQuery(per_page=100), tree)
     brand = everything.brands[0]
     query = catalog.ListingQuery(
-        brands=(brand.slug,), min_price_minor=1_000, max_price_minor=500_000, in_stock=True,
-        sort="price_asc", per_page=100,
+        brands=(brand.slug,),
+        min_price_minor=1_000,
+        max_price_minor=500_000,
+        in_stock=True,
+        sort="price_asc",
+        per_page=100,
     )
     page = await catalog.list_products(query, tree)
     prices = [card.price_minor for card in page.items]
@@ -55,8 +63,10 @@ async def test_filters_price_stock_brand_and_sort() -> None:
     assert all(card.stock > 0 for card in page.items)
     assert {card.brand_name for card in page.items} <= {brand.name}
     expected = await Product.count().where(
-        Product.brand.slug == brand.slug, Product.price_minor >= 1_000,
-        Product.price_minor <= 500_000, Product.stock > 0,
+        Product.brand.slug == brand.slug,
+        Product.price_minor >= 1_000,
+        Product.price_minor <= 500_000,
+        Product.stock > 0,
     )
     assert page.total == expected
 
@@ -72,13 +82,20 @@ async def test_pages_do_not_overlap_and_cover_everything() -> None:
     seen: list[int] = []
     first = await catalog.list_products(catalog.ListingQuery(sort="newest", per_page=50), tree)
     for number in range(1, first.pages + 1):
-        page = await catalog.list_products(catalog.ListingQuery(sort="newest", per_page=50, page=number), tree)
+        page = await catalog.list_products(
+            catalog.ListingQuery(sort="newest", per_page=50, page=number), tree
+        )
         seen += [card.id for card in page.items]
     assert len(seen) == len(set(seen)) == first.total
 
 
 async def test_search_finds_a_product_by_sku_first() -> None:
-    product = await Product.select(Product.id, Product.sku, Product.title).order_by(Product.id).offset(17).first()
+    product = (
+        await Product.select(Product.id, Product.sku, Product.title)
+        .order_by(Product.id)
+        .offset(17)
+        .first()
+    )
     assert product is not None
     results = await catalog.search_products(product["sku"])
     assert results.items and results.items[0].id == product["id"]
@@ -97,7 +114,16 @@ async def test_search_by_brand_and_spec_words() -> None:
 async def test_search_of_nothing_and_of_syntax_is_empty_not_an_error() -> None:
     assert (await catalog.search_products("")).total == 0
     assert (await catalog.search_products("zzzqqqxxy")).total == 0
-    for hostile in ['"', "NEAR(a b)", "a OR", "*", "\\", "'; DROP TABLE product; --", "(((", "产品"]:
+    for hostile in [
+        '"',
+        "NEAR(a b)",
+        "a OR",
+        "*",
+        "\\",
+        "'; DROP TABLE product; --",
+        "(((",
+        "产品",
+    ]:
         results = await catalog.search_products(hostile)
         assert results.total >= 0
     assert await Product.count() > 0

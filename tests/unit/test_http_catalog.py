@@ -38,7 +38,9 @@ async def test_home_lists_categories_and_featured_products(client: Client) -> No
 
 
 async def test_product_page_shows_specs_price_and_stock(client: Client) -> None:
-    product = await Product.select(Product.slug, Product.sku, Product.specs, Product.price_minor).first()
+    product = await Product.select(
+        Product.slug, Product.sku, Product.specs, Product.price_minor
+    ).first()
     assert product
     response = await client.get(f"/products/{product['slug']}")
     assert response.status_code == 200
@@ -88,7 +90,8 @@ async def test_live_search_fragment_and_full_results_page(client: Client) -> Non
     product = await Product.select(Product.sku, Product.title).first()
     assert product
     live = await client.get(
-        "/search", params={"q": product["sku"]},
+        "/search",
+        params={"q": product["sku"]},
         headers={"HX-Request": "true", "HX-Target": "live-search-results"},
     )
     assert live.status_code == 200 and "<html" not in live.text
@@ -107,7 +110,8 @@ async def test_chinese_from_the_browser_and_from_the_chooser(client: Client) -> 
     assert "搜索" in chinese.text
     token = await csrf_token(client)
     chosen = await client.post(
-        "/language", data={"lang": "zh_Hans", "next": "/products", "_csrf_token": token},
+        "/language",
+        data={"lang": "zh_Hans", "next": "/products", "_csrf_token": token},
         follow_redirects=False,
     )
     assert chosen.status_code == 303 and chosen.headers["location"] == "/products"
@@ -120,19 +124,30 @@ async def test_chinese_from_the_browser_and_from_the_chooser(client: Client) -> 
 
 async def test_language_form_never_redirects_off_site(client: Client) -> None:
     token = await csrf_token(client)
-    for target in ["https://evil.example/", "//evil.example", "/\\evil.example", "javascript:alert(1)"]:
+    for target in [
+        "https://evil.example/",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ]:
         response = await client.post(
-            "/language", data={"lang": "en", "next": target, "_csrf_token": token}, follow_redirects=False
+            "/language",
+            data={"lang": "en", "next": target, "_csrf_token": token},
+            follow_redirects=False,
         )
         assert response.status_code == 303 and response.headers["location"] == "/"
 
 
 async def test_unsafe_requests_need_the_csrf_token(client: Client) -> None:
     await client.get("/")
-    response = await client.post("/language", data={"lang": "zh_Hans", "next": "/"}, follow_redirects=False)
+    response = await client.post(
+        "/language", data={"lang": "zh_Hans", "next": "/"}, follow_redirects=False
+    )
     assert response.status_code == 403
     assert "This form has expired" in response.text
-    assert "set-cookie" not in response.headers or "okmarts_lang" not in response.headers["set-cookie"]
+    assert (
+        "set-cookie" not in response.headers or "okmarts_lang" not in response.headers["set-cookie"]
+    )
 
 
 async def test_security_headers_on_every_page(client: Client) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -35,7 +34,9 @@ async def test_cached_pages_carry_each_visitors_own_token(seeded_database: TestD
     async with AsyncTestClient(app=app) as first, AsyncTestClient(app=app) as second:
         page_one = await first.get(path)
         # The second visitor is served from the cache even after the title changed...
-        await Product.update({Product.title: "Renamed while cached"}).where(Product.slug == product["slug"])
+        await Product.update({Product.title: "Renamed while cached"}).where(
+            Product.slug == product["slug"]
+        )
         try:
             page_two = await second.get(path)
             assert product["title"] in page_two.text
@@ -52,7 +53,9 @@ async def test_cached_pages_carry_each_visitors_own_token(seeded_database: TestD
             english = await first.get(path)
             assert '<html lang="en">' in english.text
         finally:
-            await Product.update({Product.title: product["title"]}).where(Product.slug == product["slug"])
+            await Product.update({Product.title: product["title"]}).where(
+                Product.slug == product["slug"]
+            )
 
 
 async def test_an_expired_page_is_rendered_once_for_a_crowd() -> None:

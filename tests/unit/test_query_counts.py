@@ -42,14 +42,18 @@ async def page_queries(client: AsyncTestClient[Litestar], queries: QueryCounter,
     return len(queries.statements)
 
 
-async def test_product_page_queries(client: AsyncTestClient[Litestar], queries: QueryCounter) -> None:
+async def test_product_page_queries(
+    client: AsyncTestClient[Litestar], queries: QueryCounter
+) -> None:
     row = await Product.select(Product.slug).first()
     assert row
     # product + its images + related products + their first images
     assert await page_queries(client, queries, f"/products/{row['slug']}") <= 4, queries.statements
 
 
-async def test_listing_and_search_queries(client: AsyncTestClient[Litestar], queries: QueryCounter) -> None:
+async def test_listing_and_search_queries(
+    client: AsyncTestClient[Litestar], queries: QueryCounter
+) -> None:
     category = await Category.select(Category.slug).where(Category.parent.is_null()).first()
     assert category
     # page of products + count + card images + brand counts + brand names

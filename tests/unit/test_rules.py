@@ -46,7 +46,10 @@ def test_page_numbers_are_clamped() -> None:
 @pytest.mark.filterwarnings("ignore:.*Unable to fetch server version")
 def test_database_urls() -> None:
     engine = engine_from_url("sqlite:////tmp/okmarts-url-test/db.sqlite3")
-    assert isinstance(engine, KeptConnectionSQLiteEngine) and engine.path == "/tmp/okmarts-url-test/db.sqlite3"
+    assert (
+        isinstance(engine, KeptConnectionSQLiteEngine)
+        and engine.path == "/tmp/okmarts-url-test/db.sqlite3"
+    )
     postgres = engine_from_url("postgresql://shop:s%40cret@db.internal:6543/okmarts")
     assert postgres.config["user"] == "shop" and postgres.config["password"] == "s@cret"
     assert postgres.config["port"] == 6543 and postgres.config["database"] == "okmarts"

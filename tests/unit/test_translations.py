@@ -1,4 +1,4 @@
-"""Translators' catalogs are complete: every string in code and templates, translated in each language."""
+"""Translators' catalogs are complete: every string of code and templates, translated."""
 
 from __future__ import annotations
 
@@ -20,7 +20,10 @@ def source_messages() -> set[str]:
         method_map, options_map = parse_mapping_cfg(config)
     found: set[str] = set()
     for _, _, message, _, _ in extract_from_dir(
-        str(PROJECT_DIR), method_map, options_map, keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+        str(PROJECT_DIR),
+        method_map,
+        options_map,
+        keywords={"_": None, "gettext": None, "ngettext": (1, 2), "N_": None},
     ):
         found.add(message if isinstance(message, str) else message[0])
     return found
@@ -43,8 +46,10 @@ def test_every_string_is_in_the_catalog_and_translated(language: str) -> None:
     missing = sorted(m for m in source_messages() if m not in po)
     assert not missing, f"run `make i18n`: missing from {language}: {missing[:20]}"
     untranslated = sorted(
-        str(message.id) for message in po
-        if message.id and (not message.string or (isinstance(message.string, tuple) and not all(message.string)))
+        str(message.id)
+        for message in po
+        if message.id
+        and (not message.string or (isinstance(message.string, tuple) and not all(message.string)))
     )
     assert not untranslated, f"untranslated in {language}: {untranslated[:20]}"
     fuzzy = sorted(str(message.id) for message in po if message.id and message.fuzzy)
@@ -54,7 +59,13 @@ def test_every_string_is_in_the_catalog_and_translated(language: str) -> None:
 @pytest.mark.parametrize("language", COMPLETE_LANGUAGES)
 def test_placeholders_survive_translation(language: str) -> None:
     po = catalog(language)
-    errors = [(str(message.id), problems) for message in po if message.id for problems in [message.check(po)] if problems]
+    errors = [
+        (str(message.id), problems)
+        for message in po
+        if message.id
+        for problems in [message.check(po)]
+        if problems
+    ]
     assert not errors, errors[:10]
 
 

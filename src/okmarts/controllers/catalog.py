@@ -60,7 +60,9 @@ def parse_price(raw: str | None) -> tuple[int | None, str | None]:
     return int((value * 100).to_integral_value()), None
 
 
-def listing_query(request: HTMXRequest, category_id: int | None) -> tuple[catalog.ListingQuery, dict[str, str]]:
+def listing_query(
+    request: HTMXRequest, category_id: int | None
+) -> tuple[catalog.ListingQuery, dict[str, str]]:
     params = request.query_params
     errors: dict[str, str] = {}
     min_price, error = parse_price(params.get("min_price"))

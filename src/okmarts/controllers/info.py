@@ -23,7 +23,10 @@ class InfoController(Controller):
     async def privacy(self) -> Template:
         return Template(
             template_name="pages/info/privacy.html",
-            context={"blocks": privacy_policy(current_locale.get()), "version": CURRENT_POLICY_VERSION},
+            context={
+                "blocks": privacy_policy(current_locale.get()),
+                "version": CURRENT_POLICY_VERSION,
+            },
         )
 
     @get("/cookies", name="cookies")
@@ -36,7 +39,9 @@ class InfoController(Controller):
 
     @get("/contact", name="contact")
     async def contact(self) -> Template:
-        return Template(template_name="pages/info/contact.html", context={"contact": PRIVACY_CONTACT})
+        return Template(
+            template_name="pages/info/contact.html", context={"contact": PRIVACY_CONTACT}
+        )
 
     @get("/cart", name="cart")
     async def cart(self) -> Template:

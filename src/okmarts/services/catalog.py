@@ -224,7 +224,9 @@ async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFa
     if not counts:
         return []
     names = await Brand.select(Brand.id, Brand.slug, Brand.name).where(Brand.id.is_in(list(counts)))
-    facets = [BrandFacet(slug=row["slug"], name=row["name"], count=counts[row["id"]]) for row in names]
+    facets = [
+        BrandFacet(slug=row["slug"], name=row["name"], count=counts[row["id"]]) for row in names
+    ]
     return sorted(facets, key=lambda facet: facet.name.lower())
 
 
@@ -255,7 +257,11 @@ async def featured_products(limit: int = 8) -> list[ProductCard]:
 
 
 async def newest_products(limit: int = 8) -> list[ProductCard]:
-    rows = await Product.select(*_CARD_COLUMNS).order_by(Product.created_at, ascending=False).limit(limit)
+    rows = (
+        await Product.select(*_CARD_COLUMNS)
+        .order_by(Product.created_at, ascending=False)
+        .limit(limit)
+    )
     return await _cards(rows)
 
 
@@ -295,27 +301,35 @@ class ProductDetail:
 
 async def get_product(slug: str) -> ProductDetail | None:
     """A product with brand, specifications and images (two queries)."""
-    row = await Product.select(
-        Product.id,
-        Product.slug,
-        Product.sku,
-        Product.title,
-        Product.description,
-        Product.price_minor,
-        Product.currency,
-        Product.stock,
-        Product.weight_grams,
-        Product.specs,
-        Product.created_at,
-        Product.brand.name.as_alias("brand_name"),
-        Product.brand.slug.as_alias("brand_slug"),
-        Product.category.as_alias("category_id"),
-    ).where(Product.slug == slug).first()
+    row = (
+        await Product.select(
+            Product.id,
+            Product.slug,
+            Product.sku,
+            Product.title,
+            Product.description,
+            Product.price_minor,
+            Product.currency,
+            Product.stock,
+            Product.weight_grams,
+            Product.specs,
+            Product.created_at,
+            Product.brand.name.as_alias("brand_name"),
+            Product.brand.slug.as_alias("brand_slug"),
+            Product.category.as_alias("category_id"),
+        )
+        .where(Product.slug == slug)
+        .first()
+    )
     if row is None:
         return None
-    images = await ProductImage.select(
-        ProductImage.path, ProductImage.alt, ProductImage.width, ProductImage.height
-    ).where(ProductImage.product == row["id"]).order_by(ProductImage.position)
+    images = (
+        await ProductImage.select(
+            ProductImage.path, ProductImage.alt, ProductImage.width, ProductImage.height
+        )
+        .where(ProductImage.product == row["id"])
+        .order_by(ProductImage.position)
+    )
     specs = row["specs"]
     if isinstance(specs, str):  # SQLite and asyncpg hand JSON back as text
         specs = json.loads(specs)
@@ -404,7 +418,10 @@ async def _search_sqlite(
         rows = await Product.raw(
             f"SELECT p.id FROM product p WHERE {where} "
             f"ORDER BY {order or 'p.featured DESC, p.id DESC'} LIMIT {{}} OFFSET {{}}",
-            like, like, per_page, offset,
+            like,
+            like,
+            per_page,
+            offset,
         )
         count = await Product.raw(f"SELECT COUNT(*) AS n FROM product p WHERE {where}", like, like)
         return [row["id"] for row in rows], count[0]["n"]
@@ -414,7 +431,9 @@ async def _search_sqlite(
         rows = await Product.raw(
             "SELECT rowid AS id FROM product_search WHERE product_search MATCH {} "
             f"ORDER BY {rank}, rowid LIMIT {{}} OFFSET {{}}",
-            match, per_page, offset,
+            match,
+            per_page,
+            offset,
         )
         count = await Product.raw(
             "SELECT COUNT(*) AS n FROM product_search WHERE product_search MATCH {}", match
@@ -424,7 +443,9 @@ async def _search_sqlite(
         "SELECT p.id FROM product_search JOIN product p ON p.id = product_search.rowid "
         f"WHERE product_search MATCH {{}}{stock_sql} "
         f"ORDER BY {order or rank + ', p.id'} LIMIT {{}} OFFSET {{}}",
-        match, per_page, offset,
+        match,
+        per_page,
+        offset,
     )
     count = await Product.raw(
         "SELECT COUNT(*) AS n FROM product_search JOIN product p ON p.id = product_search.rowid "
@@ -451,7 +472,9 @@ async def _search_postgres(
     rows = await Product.raw(
         "SELECT p.id FROM product p, to_tsquery('simple', {}) q "
         f"WHERE p.search_vector @@ q{stock_sql} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
-        tsquery, per_page, (page - 1) * per_page,
+        tsquery,
+        per_page,
+        (page - 1) * per_page,
     )
     count = await Product.raw(
         "SELECT COUNT(*) AS n FROM product p, to_tsquery('simple', {}) q "

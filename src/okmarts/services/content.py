@@ -1,4 +1,4 @@
-"""Static legal content: the privacy policy, versioned, in the shopper's language when translated."""
+"""Legal content: the privacy policy, versioned, in the shopper's language when translated."""
 
 from __future__ import annotations
 
@@ -50,4 +50,10 @@ def _is_heading(stripped: str, line: str, lines: list[str], index: int) -> bool:
     # Section titles are short numbered lines that stand alone ("4. Your Rights", "(1) …").
     standalone = index + 1 < len(lines) and not lines[index + 1].strip()
     numbered = stripped[:1].isdigit() or stripped.startswith("(")
-    return numbered and len(stripped) < 90 and not line.startswith("  ") and standalone and not stripped.endswith(".")
+    return (
+        numbered
+        and len(stripped) < 90
+        and not line.startswith("  ")
+        and standalone
+        and not stripped.endswith(".")
+    )

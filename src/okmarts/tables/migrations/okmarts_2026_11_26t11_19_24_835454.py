@@ -60,9 +60,7 @@ DESCRIPTION = "Catalog tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ProductImage",
@@ -71,17 +69,11 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Brand", tablename="brand", schema=None, columns=None
-    )
+    manager.add_table(class_name="Brand", tablename="brand", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Category", tablename="category", schema=None, columns=None
-    )
+    manager.add_table(class_name="Category", tablename="category", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Product", tablename="product", schema=None, columns=None
-    )
+    manager.add_table(class_name="Product", tablename="product", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ProductImage",
