@@ -246,23 +246,25 @@ async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
     return cards
 
 
+async def _select_cards(
+    *where: Any, order: list[tuple[Any, bool]], limit: int
+) -> list[ProductCard]:
+    select = Product.select(*_CARD_COLUMNS)
+    if where:
+        select = select.where(*where)
+    for column, ascending in order:
+        select = select.order_by(column, ascending=ascending)
+    return await _cards(await select.limit(limit))
+
+
 async def featured_products(limit: int = 8) -> list[ProductCard]:
-    rows = await (
-        Product.select(*_CARD_COLUMNS)
-        .where(Product.featured == True)
-        .order_by(Product.created_at, ascending=False)
-        .limit(limit)
+    return await _select_cards(
+        Product.featured == True, order=[(Product.created_at, False)], limit=limit
     )
-    return await _cards(rows)
 
 
 async def newest_products(limit: int = 8) -> list[ProductCard]:
-    rows = (
-        await Product.select(*_CARD_COLUMNS)
-        .order_by(Product.created_at, ascending=False)
-        .limit(limit)
-    )
-    return await _cards(rows)
+    return await _select_cards(order=[(Product.created_at, False)], limit=limit)
 
 
 # --- Product page ----------------------------------------------------------------------------
@@ -341,14 +343,12 @@ async def get_product(slug: str) -> ProductDetail | None:
 
 async def related_products(product: ProductDetail, limit: int = 4) -> list[ProductCard]:
     """Others from the same category, featured and newest first."""
-    rows = await (
-        Product.select(*_CARD_COLUMNS)
-        .where(Product.category == product.category_id, Product.id != product.id)
-        .order_by(Product.featured, ascending=False)
-        .order_by(Product.created_at, ascending=False)
-        .limit(limit)
+    return await _select_cards(
+        Product.category == product.category_id,
+        Product.id != product.id,
+        order=[(Product.featured, False), (Product.created_at, False)],
+        limit=limit,
     )
-    return await _cards(rows)
 
 
 # --- Search ----------------------------------------------------------------------------------
