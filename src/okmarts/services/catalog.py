@@ -199,15 +199,22 @@ _LISTING_ORDER = {
 async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
     """One page of products matching the filters, with the brands available beside them."""
     clauses = _listing_where(query, tree)
-    select = Product.select(*_CARD_COLUMNS)
+    order = _LISTING_ORDER.get(query.sort, _LISTING_ORDER["relevance"])
+    page = max(1, query.page)
+    # The page's ids first, from a covering index, then the card columns of just those rows:
+    # sorting thousands of full rows joined with their brand is what made listings slow.
+    page_ids = Product.select(Product.id)
     count = Product.count()
     for clause in clauses:
-        select = select.where(clause)
+        page_ids = page_ids.where(clause)
         count = count.where(clause)
-    for column, ascending in _LISTING_ORDER.get(query.sort, _LISTING_ORDER["relevance"]):
+    for column, ascending in order:
+        page_ids = page_ids.order_by(column, ascending=ascending)
+    page_ids = page_ids.limit(query.per_page).offset((page - 1) * query.per_page)
+    select = Product.select(*_CARD_COLUMNS).where(Product.id.is_in(page_ids))
+    for column, ascending in order:
         select = select.order_by(column, ascending=ascending)
-    page = max(1, query.page)
-    rows = await select.limit(query.per_page).offset((page - 1) * query.per_page)
+    rows = await select
     total = await count
     items = await _cards(rows)
     brands = await _brand_facets(query, tree)
