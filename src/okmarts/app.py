@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
@@ -67,7 +67,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         auto_reload=settings.debug,
-        undefined=StrictUndefined if settings.debug else Environment().undefined,
+        undefined=StrictUndefined if settings.debug else Undefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
