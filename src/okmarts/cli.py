@@ -37,7 +37,11 @@ def seed(args: argparse.Namespace) -> int:
             print("The catalog is not empty: seed only into a fresh database.", file=sys.stderr)
             return 1
         started = time.perf_counter()
-        report = await seed_catalog(products=args.products, seed=args.seed)
+        try:
+            report = await seed_catalog(products=args.products, seed=args.seed)
+        except ValueError as error:
+            print(error, file=sys.stderr)
+            return 2
         print(
             f"Seeded {report.products} products, {report.categories} categories and "
             f"{report.brands} brands in {time.perf_counter() - started:.1f} s."
