@@ -31,15 +31,11 @@ class KeptConnectionSQLiteEngine(SQLiteEngine):
     __slots__ = ("_readers", "_writers")
 
     def __init__(self, path: str, **kwargs: Any) -> None:
+        # sqlite3's timeout is SQLite's busy timeout: wait for the write lock, don't fail.
         kwargs.setdefault("timeout", BUSY_TIMEOUT_SECONDS)
         super().__init__(path=path, **kwargs)
         self._readers: dict[asyncio.AbstractEventLoop, sqlite3.Connection] = {}
         self._writers: dict[asyncio.AbstractEventLoop, aiosqlite.Connection] = {}
-
-    async def get_connection(self) -> aiosqlite.Connection:
-        connection = await super().get_connection()
-        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-        return connection
 
     def _reader(self) -> sqlite3.Connection:
         loop = asyncio.get_running_loop()
@@ -64,7 +60,6 @@ class KeptConnectionSQLiteEngine(SQLiteEngine):
             connection = await pending
             connection.row_factory = dict_factory  # type: ignore[assignment]
             await connection.execute("PRAGMA foreign_keys = 1")
-            await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
             await connection.execute("PRAGMA journal_mode = WAL")
             self._writers[loop] = connection
         return connection

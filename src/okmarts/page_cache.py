@@ -47,10 +47,6 @@ class PageCache:
         # instead of each running the same queries at once.
         self._rendering: dict[tuple[Any, ...], asyncio.Future[Rendered]] = {}
 
-    def clear(self) -> None:
-        if self._pages is not None:
-            self._pages.clear()
-
     async def rendered(
         self, key: tuple[Any, ...], render: Callable[[], Awaitable[Rendered]]
     ) -> Rendered:

@@ -25,7 +25,6 @@ class Settings:
     debug: bool = False
     locales_dir: Path = field(default=PROJECT_DIR / "locales")
     static_dir: Path = field(default=PROJECT_DIR / "static")
-    default_locale: str = "en"
     database_pool_size: int = 10
     # How long a worker may serve a rendered catalog page before rendering it again.
     page_cache_seconds: float = 10.0

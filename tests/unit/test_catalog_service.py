@@ -12,16 +12,14 @@ pytestmark = pytest.mark.usefixtures("app")
 
 
 def test_tree_walks_descendants_and_ancestors() -> None:
-    nodes = {
-        1: catalog.CategoryNode(1, "Sensors", "sensors", None, ""),
-        2: catalog.CategoryNode(2, "Proximity", "proximity", 1, ""),
-        3: catalog.CategoryNode(3, "Inductive", "inductive", 2, ""),
-        4: catalog.CategoryNode(4, "Drives", "drives", None, ""),
-    }
-    children: dict[int | None, list[catalog.CategoryNode]] = {}
-    for node in nodes.values():
-        children.setdefault(node.parent_id, []).append(node)
-    tree = catalog.CategoryTree(nodes=nodes, children=children)
+    tree = catalog.CategoryTree.from_nodes(
+        [
+            catalog.CategoryNode(1, "Sensors", "sensors", None, ""),
+            catalog.CategoryNode(2, "Proximity", "proximity", 1, ""),
+            catalog.CategoryNode(3, "Inductive", "inductive", 2, ""),
+            catalog.CategoryNode(4, "Drives", "drives", None, ""),
+        ]
+    )
     assert sorted(tree.descendant_ids(1)) == [1, 2, 3]
     assert tree.descendant_ids(4) == [4]
     assert [node.slug for node in tree.ancestors(3)] == ["sensors", "proximity", "inductive"]

@@ -60,6 +60,10 @@ def parse_price(raw: str | None) -> tuple[int | None, str | None]:
     return int((value * 100).to_integral_value()), None
 
 
+def parse_sort(raw: str | None) -> str:
+    return raw if raw in catalog.SORTS else "relevance"
+
+
 def listing_query(
     request: HTMXRequest, category_id: int | None
 ) -> tuple[catalog.ListingQuery, dict[str, str]]:
@@ -74,14 +78,13 @@ def listing_query(
     if min_price is not None and max_price is not None and min_price > max_price:
         errors["max_price"] = N_("The highest price must not be below the lowest.")
         max_price = None
-    sort = params.get("sort") or "relevance"
     query = catalog.ListingQuery(
         category_id=category_id,
         brands=tuple(sorted({slug for slug in params.getall("brand", []) if slug})[:20]),
         min_price_minor=min_price,
         max_price_minor=max_price,
         in_stock=params.get("in_stock") == "1",
-        sort=sort if sort in catalog.SORTS else "relevance",
+        sort=parse_sort(params.get("sort")),
         page=positive_int(params.get("page")),
     )
     return query, errors
@@ -166,19 +169,20 @@ class CatalogController(Controller):
         params = request.query_params
         text = catalog.normalise_query(params.get("q") or "")
         live = bool(request.htmx) and request.htmx.target == LIVE_RESULTS_TARGET
-        sort = params.get("sort") or "relevance"
+        sort = parse_sort(params.get("sort"))
+        in_stock = params.get("in_stock") == "1"
         results = await catalog.search_products(
             text,
             page=positive_int(params.get("page")),
             per_page=6 if live else 24,
-            sort=sort if sort in catalog.SORTS else "relevance",
-            in_stock=params.get("in_stock") == "1",
+            sort=sort,
+            in_stock=in_stock,
         )
         context: dict[str, Any] = {
             "results": results,
             "q": text,
             "sort": sort,
-            "in_stock": params.get("in_stock") == "1",
+            "in_stock": in_stock,
             "sort_labels": SORT_LABELS,
             "links": LinkBuilder("/search", list(params.multi_items())),
         }

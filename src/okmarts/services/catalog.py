@@ -46,6 +46,13 @@ class CategoryTree:
     nodes: dict[int, CategoryNode]
     children: dict[int | None, list[CategoryNode]]
 
+    @classmethod
+    def from_nodes(cls, nodes: list[CategoryNode]) -> CategoryTree:
+        children: dict[int | None, list[CategoryNode]] = {}
+        for node in nodes:
+            children.setdefault(node.parent_id, []).append(node)
+        return cls(nodes={node.id: node for node in nodes}, children=children)
+
     @property
     def roots(self) -> list[CategoryNode]:
         return self.children.get(None, [])
@@ -87,20 +94,18 @@ async def load_category_tree(use_cache: bool = True) -> CategoryTree:
     rows = await Category.select(
         Category.id, Category.name, Category.slug, Category.parent, Category.description
     ).order_by(Category.position, Category.name)
-    nodes = {
-        row["id"]: CategoryNode(
-            id=row["id"],
-            name=row["name"],
-            slug=row["slug"],
-            parent_id=row["parent"],
-            description=row["description"],
-        )
-        for row in rows
-    }
-    children: dict[int | None, list[CategoryNode]] = {}
-    for node in nodes.values():
-        children.setdefault(node.parent_id, []).append(node)
-    tree = CategoryTree(nodes=nodes, children=children)
+    tree = CategoryTree.from_nodes(
+        [
+            CategoryNode(
+                id=row["id"],
+                name=row["name"],
+                slug=row["slug"],
+                parent_id=row["parent"],
+                description=row["description"],
+            )
+            for row in rows
+        ]
+    )
     _tree_cache = (now, tree)
     return tree
 
@@ -489,7 +494,3 @@ async def _search_postgres(
         tsquery,
     )
     return [row["id"] for row in rows], count[0]["n"]
-
-
-async def brand_by_slug(slug: str) -> dict[str, Any] | None:
-    return await Brand.select(Brand.id, Brand.name, Brand.slug).where(Brand.slug == slug).first()
