@@ -16,6 +16,8 @@ from urllib.parse import urlparse, urlunparse
 import asyncpg
 import pytest
 
+from tests.smtp import SmtpSink
+
 POSTGRES_URL = os.environ.get("OKMARTS_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", "postgres"] if POSTGRES_URL else ["sqlite"]
 # A small, deterministic catalog: the same seed always gives the same products.
@@ -39,11 +41,14 @@ class TestDatabase:
         }
 
 
-def okmarts(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run the `okmarts` command as an operator would."""
+def okmarts(
+    *args: str, env: dict[str, str], input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the `okmarts` command as an operator would (`input` goes to its stdin)."""
     result = subprocess.run(
         [sys.executable, "-m", "okmarts.cli", *args],
         env=env,
+        input=input,
         capture_output=True,
         text=True,
         timeout=300,
@@ -98,3 +103,11 @@ def seeded_database(
     okmarts("seed", "--products", str(TEST_PRODUCTS), "--seed", str(TEST_SEED), env=database.env())
     yield database
     drop_database(database)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpSink]:
+    """A real SMTP server on a free loopback port, keeping every message it receives."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()

@@ -11,7 +11,7 @@ from urllib.parse import unquote, urlparse
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 BUSY_TIMEOUT_SECONDS = 30
 
@@ -116,3 +116,15 @@ def engine_from_url(url: str) -> Engine:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
+
+
+def write_transaction(engine: Engine) -> Any:
+    """A transaction that takes the write lock first, so concurrent writers queue up.
+
+    On SQLite that is BEGIN IMMEDIATE (a deferred transaction that reads, then writes, can
+    fail with "database is locked" instead of waiting). PostgreSQL locks rows as it goes;
+    callers that read-then-write a row lock it with `lock_rows()`.
+    """
+    if isinstance(engine, SQLiteEngine):
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()

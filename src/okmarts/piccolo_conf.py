@@ -9,4 +9,11 @@ from okmarts.settings import database_url_from_env
 
 DB = engine_from_url(database_url_from_env(os.environ))
 
-APP_REGISTRY = AppRegistry(apps=["okmarts.tables.piccolo_app"])
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "okmarts.tables.piccolo_app",
+        # Staff (Piccolo Admin) users and their sessions: separate from shoppers' accounts.
+        "piccolo.apps.user.piccolo_app",
+        "piccolo_api.session_auth.piccolo_app",
+    ]
+)

@@ -28,6 +28,14 @@ class Settings:
     database_pool_size: int = 10
     # How long a worker may serve a rendered catalog page before rendering it again.
     page_cache_seconds: float = 10.0
+    # smtp://user:pass@host:port (smtps:// for TLS from the start); unset: .eml files in var/mail.
+    smtp_url: str = ""
+    mail_from: str = "Okmarts <no-reply@okmarts.com>"
+    # `okmarts serve` sends the outbox in the background; `okmarts send-mail` does one pass.
+    mail_sender_enabled: bool = True
+    mail_poll_seconds: float = 5.0
+    # New accounts per IP address and hour (a shared office IP may need more).
+    sign_up_limit_per_hour: int = 10
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -43,6 +51,12 @@ class Settings:
             static_dir=Path(env.get("OKMARTS_STATIC_DIR") or PROJECT_DIR / "static"),
             database_pool_size=int(env.get("OKMARTS_DATABASE_POOL_SIZE") or 10),
             page_cache_seconds=float(env.get("OKMARTS_PAGE_CACHE_SECONDS") or 10),
+            smtp_url=env.get("OKMARTS_SMTP_URL") or "",
+            mail_from=env.get("OKMARTS_MAIL_FROM") or "Okmarts <no-reply@okmarts.com>",
+            mail_sender_enabled=env.get("OKMARTS_MAIL_SENDER", "on").strip().lower()
+            not in {"0", "false", "no", "off"},
+            mail_poll_seconds=float(env.get("OKMARTS_MAIL_POLL_SECONDS") or 5),
+            sign_up_limit_per_hour=int(env.get("OKMARTS_SIGN_UP_LIMIT_PER_HOUR") or 10),
         )
 
 

@@ -22,6 +22,9 @@ def settings_for(database: TestDatabase) -> Settings:
         # No pool: the test client serves from its own event loop, and a pool belongs to one loop.
         # (The browser tests serve through `okmarts serve`, pool included.)
         database_pool_size=0,
+        # Many accounts come from the one test client; rate limits are tested on their own.
+        sign_up_limit_per_hour=100_000,
+        mail_sender_enabled=False,  # tests send with send_due_mail, when they choose
     )
 
 

@@ -9,7 +9,10 @@ CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 APP_CONFIG = AppConfig(
     app_name="okmarts",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "migrations"),
-    table_classes=table_finder(modules=["okmarts.tables.catalog"], exclude_imported=True),
+    table_classes=table_finder(
+        modules=["okmarts.tables.catalog", "okmarts.tables.accounts", "okmarts.tables.messaging"],
+        exclude_imported=True,
+    ),
     migration_dependencies=[],
     commands=[],
 )
