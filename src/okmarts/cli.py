@@ -1,4 +1,4 @@
-"""`okmarts migrate | seed | serve`: the operator's commands."""
+"""`okmarts migrate | seed | serve | send-mail`: the operator's commands."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def migrate(_: argparse.Namespace) -> int:
     from okmarts.settings import Settings
 
     settings = Settings.from_env()
-    response = asyncio.run(run_forwards(app_name="okmarts", migration_id="all", fake=False))
+    response = asyncio.run(run_forwards(app_name="all", migration_id="all", fake=False))
     if not response.success:
         print(f"Migrations failed: {response.message}", file=sys.stderr)
         return 1
@@ -76,6 +76,56 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def send_mail(_: argparse.Namespace) -> int:
+    from okmarts.services.messaging import send_due_mail
+    from okmarts.settings import Settings
+
+    settings = Settings.from_env()
+    report = asyncio.run(send_due_mail(settings))
+    print(f"Sent {report.sent}, failed {report.failed}, waiting {report.remaining}.")
+    return 1 if report.failed else 0
+
+
+def create_staff(args: argparse.Namespace) -> int:
+    import getpass
+
+    from okmarts.admin import (
+        StaffInputError,
+        check_staff_password,
+        generate_password,
+        normalise_staff_email,
+        save_staff,
+    )
+
+    generated = False
+    try:
+        email = normalise_staff_email(args.email)  # before asking for a password
+        if args.password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        elif sys.stdin.isatty():
+            password = getpass.getpass(f"Password for {email}: ")
+            if getpass.getpass("The same password again: ") != password:
+                raise StaffInputError("The passwords don't match.")
+        else:
+            password, generated = generate_password(), True
+        check_staff_password(password)
+    except StaffInputError as error:
+        print(error, file=sys.stderr)
+        return 2
+    result = asyncio.run(save_staff(email, password, superuser=args.role == "admin"))
+    scope = "every table" if args.role == "admin" else "the moderation tables"
+    if result.created:
+        print(f"Created {args.role} {result.email}: signs in at /admin/ and sees {scope}.")
+    else:
+        print(
+            f"Updated {result.email}: now {args.role} (sees {scope}), new password; "
+            "their open admin sessions were ended."
+        )
+    if generated:
+        print(f"Generated password (shown only now): {password}")
+    return 0
+
+
 def _describe(database_url: str) -> str:
     return database_url.split("://", 1)[0] if "@" in database_url else database_url
 
@@ -102,6 +152,25 @@ def main(argv: list[str] | None = None) -> int:
     serve_parser.add_argument("--workers", type=int, default=1)
     serve_parser.add_argument("--reload", action="store_true", help="restart on code changes")
     serve_parser.set_defaults(handler=serve)
+
+    commands.add_parser(
+        "send-mail", help="send the emails that are due (one pass over the outbox)"
+    ).set_defaults(handler=send_mail)
+
+    staff_parser = commands.add_parser(
+        "create-staff", help="create or update a staff user of the admin at /admin/"
+    )
+    staff_parser.add_argument("email", help="the staff member's email (also the username)")
+    staff_parser.add_argument(
+        "--role",
+        choices=["moderator", "admin"],
+        required=True,
+        help="moderator: catalog tables only; admin: every table",
+    )
+    staff_parser.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    staff_parser.set_defaults(handler=create_staff)
 
     args = parser.parse_args(argv)
     return args.handler(args)
