@@ -21,14 +21,25 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from okmarts import i18n
+from okmarts.admin import staff_admin_handler
+from okmarts.controllers.account import AccountController
+from okmarts.controllers.accounts import AccountsController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.info import InfoController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
-from okmarts.services import catalog
+from okmarts.services import catalog, messaging
+from okmarts.services.avatars import avatars_dir
 from okmarts.settings import PACKAGE_DIR, Settings
-from okmarts.web import activate_locale
+from okmarts.web import (
+    SignInRequired,
+    activate_locale,
+    current_account,
+    load_session,
+    redirect_after_post,
+    sign_in_url,
+)
 
 log = logging.getLogger("okmarts")
 
@@ -76,7 +87,10 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
         money=i18n.money,
         number=i18n.number,
         format_date=i18n.date,
+        format_datetime=i18n.datetime,
         current_locale=i18n.current_locale.get,
+        viewer=current_account.get,
+        message=catalogs.message,
         languages=[(code, i18n.display_name(code)) for code in catalogs.available],
     )
     return env
@@ -88,10 +102,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     catalog.forget_category_tree()
     catalogs = i18n.Catalogs(settings.locales_dir)
     jinja = build_jinja(settings, catalogs)
+    messaging.configure_email_rendering(settings.locales_dir)
+    # Every worker runs a sender; claims keep them from sending one message twice.
+    mail_sender = messaging.MailSender(settings) if settings.mail_sender_enabled else None
 
-    async def set_locale(request: Request) -> None:
-        # async on purpose: a sync hook runs in a worker thread and the ContextVar would be lost.
+    async def prepare_request(request: Request) -> None:
+        # async on purpose: a sync hook runs in a worker thread and the ContextVars would be lost.
         activate_locale(request, catalogs)
+        current_account.set(await load_session(request, settings.secret_key))
+
+    def sign_in_first(request: Request, exc: SignInRequired) -> Response[Any]:
+        # Back to this page after signing in; after a form post, back to the page it was on.
+        return redirect_after_post(
+            request, sign_in_url(request) if request.method == "GET" else "/login"
+        )
 
     def error_page(request: Request, exc: Exception) -> Response[Any]:
         activate_locale(request, catalogs)
@@ -131,6 +155,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         elif isinstance(engine, KeptConnectionSQLiteEngine):
             await engine.close_kept_connections()
 
+    async def start_mail_sender() -> None:
+        if mail_sender is not None:
+            await mail_sender.start()
+
+    async def stop_mail_sender() -> None:
+        if mail_sender is not None:
+            await mail_sender.stop()
+
     secure = settings.base_url.startswith("https://")
     static_router = create_static_files_router(
         path="/static",
@@ -138,8 +170,27 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cache_control=CacheControlHeader(max_age=86_400, public=True),
         include_in_schema=False,
     )
+    avatars_dir(settings.data_dir).mkdir(parents=True, exist_ok=True)
+    # Avatars are public (shown beside reviews) and never change: a new one gets a new name.
+    avatar_router = create_static_files_router(
+        path="/media/avatars",
+        directories=[avatars_dir(settings.data_dir)],
+        cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        include_in_schema=False,
+        name="avatars",
+    )
     app = Litestar(
-        route_handlers=[CatalogController, InfoController, healthz, static_router],
+        route_handlers=[
+            CatalogController,
+            InfoController,
+            AccountsController,
+            AccountController,
+            healthz,
+            static_router,
+            avatar_router,
+            # Piccolo Admin at /admin/, with its own CSP (see okmarts.admin).
+            staff_admin_handler(settings),
+        ],
         request_class=HTMXRequest,
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
@@ -158,15 +209,17 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6
         ),
-        before_request=set_locale,
+        before_request=prepare_request,
         response_headers=SECURITY_HEADERS,
         exception_handlers={
+            SignInRequired: sign_in_first,
             NotFoundException: error_page,
             HTTPException: error_page,
             Exception: error_page,
         },
-        on_startup=[open_database],
-        on_shutdown=[close_database],
+        # The sender starts after the pool opens and stops before it closes.
+        on_startup=[open_database, start_mail_sender],
+        on_shutdown=[stop_mail_sender, close_database],
         debug=settings.debug,
         openapi_config=None,
     )

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.dates import format_date as babel_format_date
+from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations, Translations
 
@@ -21,6 +24,14 @@ current_locale: ContextVar[str] = ContextVar("okmarts_locale", default=SOURCE_LO
 def N_(message: str) -> str:
     """Mark a string for extraction without translating it now (translated where shown)."""
     return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message to show later in the reader's language: an N_-marked msgid and its values."""
+
+    msgid: str
+    params: dict[str, Any] = field(default_factory=dict)
 
 
 class Catalogs:
@@ -53,6 +64,13 @@ class Catalogs:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self.translations(current_locale.get()).ngettext(singular, plural, count)
+
+    def message(self, message: Message | str) -> str:
+        """A Message (or a plain msgid) translated into the current language."""
+        if isinstance(message, str):
+            return self.gettext(message)
+        text = self.gettext(message.msgid)
+        return text % message.params if message.params else text
 
     def negotiate(self, accept_language: str | None) -> str:
         """Best available locale for an Accept-Language header, or the source language."""
@@ -132,3 +150,10 @@ def number(value: int | Decimal) -> str:
 
 def date(value: dt.date | dt.datetime, format: str = "medium") -> str:
     return babel_format_date(value, format=format, locale=_locale(current_locale.get()))
+
+
+def datetime(value: dt.datetime, format: str = "medium") -> str:
+    """A moment in UTC, as the reader's language writes it (with the zone named)."""
+    return babel_format_datetime(
+        value, format=format, tzinfo=dt.UTC, locale=_locale(current_locale.get())
+    ) + " UTC"

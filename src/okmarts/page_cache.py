@@ -3,7 +3,8 @@
 Catalog pages are the same for every anonymous shopper who asks for the same URL in the same
 language, and rendering them (queries + templates) costs far more than serving them. Each
 worker keeps the rendered HTML for `ttl` seconds, so a staff edit shows within that time; the
-per-visitor CSRF token is put into the cached HTML on the way out. Pages that depend on who is
+per-visitor CSRF token is put into the cached HTML on the way out. Signed-in shoppers get
+pages rendered for them (the header shows their account); other pages that depend on who is
 asking must not use this.
 """
 
@@ -20,6 +21,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
 
 from okmarts.i18n import current_locale
+from okmarts.web import current_account
 
 CSRF_PLACEHOLDER = "okmarts-csrf-placeholder-7f3a"
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
@@ -78,7 +80,11 @@ class PageCache:
             current_locale.get(),
             request.htmx.target if request.htmx else None,
         )
-        rendered = await self.rendered(key, lambda: _render(request, build))
+        if current_account.get() is not None:
+            # The header names the signed-in shopper: their pages are rendered for them alone.
+            rendered = await _render(request, build)
+        else:
+            rendered = await self.rendered(key, lambda: _render(request, build))
         token = ScopeState.from_scope(request.scope).csrf_token
         html = rendered.html.replace(CSRF_PLACEHOLDER, token if isinstance(token, str) else "")
         return Response(

@@ -1,12 +1,20 @@
-"""What every controller shares: the request's locale, safe redirects, page-number parsing."""
+"""What every controller shares: locale, session, safe redirects, form responses."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import secrets
+from contextvars import ContextVar
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from litestar import Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
 
 from okmarts.i18n import Catalogs, current_locale
+from okmarts.services import accounts
+from okmarts.tables.accounts import Account
 
 LANGUAGE_COOKIE = "okmarts_lang"
 
@@ -39,3 +47,138 @@ def positive_int(value: str | None, default: int = 1, maximum: int = 10_000) -> 
     except ValueError:
         return default
     return min(max(number, 1), maximum)
+
+
+# -- Sessions ----------------------------------------------------------------------------------
+
+SESSION_COOKIE = "okmarts_session"
+DEVICE_COOKIE = "okmarts_device"
+SESSION_MAX_AGE = 30 * 24 * 3600
+DEVICE_MAX_AGE = 2 * 365 * 24 * 3600
+
+current_account: ContextVar[Account | None] = ContextVar("okmarts_account", default=None)
+
+
+class SignInRequired(HTTPException):
+    """The page needs a signed-in shopper: send them to sign in, then back here."""
+
+    status_code = 401
+
+
+def _signer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=f"okmarts.cookie.{purpose}")
+
+
+async def load_session(request: Request, secret: str) -> Account | None:
+    """The signed-in account of this request (None when absent, forged, old or revoked)."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if not raw:
+        return None
+    try:
+        payload = _signer(secret, "session").loads(raw, max_age=SESSION_MAX_AGE)
+    except (BadSignature, ValueError, UnicodeError):
+        return None
+    if not isinstance(payload, dict):
+        return None
+    return await accounts.session_account(payload.get("a"), payload.get("v"))
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def start_session(request: Request, response: Response, account: Account) -> None:
+    """Sign the account in on this browser (a signed HttpOnly SameSite cookie)."""
+    secret = request.app.state.settings.secret_key
+    value = _signer(secret, "session").dumps({"a": account.id, "v": account.session_version})
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=SESSION_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    device = getattr(request.state, "new_device_cookie", None)
+    if device:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+        )
+
+
+def end_session(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE)
+
+
+def client_device(request: Request) -> accounts.Device:
+    """Who is asking, for rate limits and sign-in history; gives the browser a device id."""
+    secret = request.app.state.settings.secret_key
+    signer = _signer(secret, "device")
+    device_id = ""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if raw:
+        try:
+            device_id = str(signer.loads(raw))
+        except (BadSignature, ValueError, UnicodeError):
+            device_id = ""
+    if not device_id:
+        device_id = secrets.token_urlsafe(16)
+        request.state.new_device_cookie = signer.dumps(device_id)
+    return accounts.Device(
+        ip=request.client.host if request.client else "unknown",
+        user_agent=request.headers.get("user-agent", ""),
+        device_id=device_id,
+    )
+
+
+def site(request: Request) -> accounts.Site:
+    settings = request.app.state.settings
+    return accounts.Site(secret=settings.secret_key, base_url=settings.base_url)
+
+
+def require_account(request: Request) -> Account:
+    """The signed-in account, or SignInRequired (which sends the visitor to sign in)."""
+    account = current_account.get()
+    if account is None:
+        raise SignInRequired()
+    return account
+
+
+def sign_in_url(request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?{urlencode({'next': here})}"
+
+
+def redirect_after_post(request: Request, path: str) -> Response[Any]:
+    """Post/redirect/get: a 303 for a plain form, an HX-Redirect for htmx."""
+    if getattr(request, "htmx", None):
+        return Response(content="", status_code=200, headers={"HX-Redirect": path})
+    return Redirect(path=path, status_code=303)
+
+
+def form_page(
+    request: Request,
+    page: str,
+    partial: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> Template:
+    """The whole page, or for htmx just the fragment (the page includes the same partial)."""
+    template = partial if getattr(request, "htmx", None) else page
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+_CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def clean_form(data: dict[str, Any]) -> dict[str, Any]:
+    """Form values without control characters (NUL is refused by PostgreSQL, useless anywhere)."""
+    return {
+        key: value.translate(_CONTROL_CHARACTERS) if isinstance(value, str) else value
+        for key, value in data.items()
+    }

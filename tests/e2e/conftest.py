@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.conftest import TestDatabase
+from tests.smtp import SmtpSink
 
 # Debian's Chromium where Playwright cannot download its own browser (as on CI).
 SYSTEM_CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -45,15 +46,31 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(seeded_database: TestDatabase) -> Iterator[str]:
-    """The shop served as `make run` serves it, on a port of its own."""
+def mail_server() -> Iterator[SmtpSink]:
+    """The SMTP server the live shop sends its email to (a real one, on loopback)."""
+    sink = SmtpSink().start()
+    yield sink
+    sink.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterator[str]:
+    """The shop served as `make run` serves it, on a port of its own, mailing to mail_server."""
     port = free_port()
     log_path = seeded_database.data_dir / "server.log"
     base_url = f"http://127.0.0.1:{port}"
+    env = {
+        **seeded_database.env(),
+        "OKMARTS_BASE_URL": base_url,
+        "OKMARTS_SMTP_URL": mail_server.url,
+        "OKMARTS_MAIL_POLL_SECONDS": "0.5",
+        # Every browser test signs up from 127.0.0.1.
+        "OKMARTS_SIGN_UP_LIMIT_PER_HOUR": "10000",
+    }
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
-            env=seeded_database.env(),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )

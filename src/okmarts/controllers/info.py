@@ -15,7 +15,7 @@ from okmarts.services.content import CURRENT_POLICY_VERSION, privacy_policy
 from okmarts.web import LANGUAGE_COOKIE, safe_next
 
 ONE_YEAR = 365 * 24 * 3600
-PRIVACY_CONTACT = {"email": "[email protected]", "phone": "+86-028-84166335", "response_days": 15}
+PRIVACY_CONTACT = {"email": "privacy@okmarts.com", "phone": "+86-028-84166335", "response_days": 15}
 
 
 class InfoController(Controller):
@@ -46,10 +46,6 @@ class InfoController(Controller):
     @get("/cart", name="cart")
     async def cart(self) -> Template:
         return Template(template_name="pages/cart/cart.html")
-
-    @get("/login", name="login")
-    async def login(self) -> Template:
-        return Template(template_name="pages/accounts/login.html")
 
     @post("/language", name="language", status_code=HTTP_303_SEE_OTHER)
     async def choose_language(

@@ -1,0 +1,353 @@
+"""The personal center (/account): profile, points, address book, security, sign-in history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
+
+from okmarts.i18n import current_locale
+from okmarts.services import accounts, addresses, points, profile
+from okmarts.services.accounts import FormInvalid
+from okmarts.services.avatars import MAX_UPLOAD_BYTES
+from okmarts.services.rate_limits import RateLimited
+from okmarts.tables.accounts import Account, Address, SignIn
+from okmarts.web import (
+    clean_form,
+    form_page,
+    redirect_after_post,
+    require_account,
+    site,
+    start_session,
+)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+SIGN_IN_HISTORY_ROWS = 50
+
+
+async def _overview_context(account: Account) -> dict[str, Any]:
+    return {
+        "account": account,
+        "lock": accounts.interaction_lock(account),
+        "balance": await points.balance(account.id),
+        "profile_complete": profile.is_complete(account),
+        "reward": points.PROFILE_COMPLETE_POINTS,
+        "minor_age": accounts.MINOR_AGE,
+    }
+
+
+def _profile_context(account: Account, form: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "account": account,
+        "form": form,
+        "errors": {},
+        "genders": profile.GENDERS,
+        "reward": points.PROFILE_COMPLETE_POINTS,
+        "complete": profile.is_complete(account),
+        "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+        **extra,
+    }
+
+
+def _address_form(data: dict[str, str]) -> addresses.AddressForm:
+    fields = addresses.AddressForm.__dataclass_fields__
+    values: dict[str, Any] = {name: data.get(name, "") for name in fields if name != "is_default"}
+    return addresses.AddressForm(**values, is_default=data.get("is_default") == "yes")
+
+
+class AccountController(Controller):
+    path = "/account"
+
+    @get("/", name="account", media_type=MediaType.HTML)
+    async def overview(self, request: Request, notice: FromQuery[str] = "") -> Template:
+        account = require_account(request)
+        return Template(
+            template_name="pages/account/overview.html",
+            context={**await _overview_context(account), "notice": notice},
+        )
+
+    @post("/verification", name="account_resend_verification", media_type=MediaType.HTML)
+    async def resend_verification(self, request: Request) -> Any:
+        account = require_account(request)
+        context = {**await _overview_context(account), "notice": ""}
+        if account.email_verified_at is not None:
+            return redirect_after_post(request, "/account")
+        try:
+            await accounts.resend_verification(account, site(request))
+        except RateLimited as error:
+            return form_page(
+                request,
+                "pages/account/overview.html",
+                "partials/account/lock_notice.html",
+                {**context, "retry_minutes": error.minutes},
+                HTTP_429_TOO_MANY_REQUESTS,
+            )
+        return form_page(
+            request,
+            "pages/account/overview.html",
+            "partials/account/lock_notice.html",
+            {**context, "notice": "verification-sent"},
+        )
+
+    @post("/guardian", name="account_guardian", media_type=MediaType.HTML)
+    async def request_guardian(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        context = {**await _overview_context(account), "notice": "", "errors": {}}
+        page, partial = "pages/account/overview.html", "partials/account/lock_notice.html"
+        try:
+            await accounts.request_guardian_consent(
+                account, data.get("guardian_email", ""), site(request)
+            )
+        except FormInvalid as error:
+            context.update(errors=error.errors, guardian_input=data.get("guardian_email", ""))
+            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        except RateLimited as error:
+            context["retry_minutes"] = error.minutes
+            return form_page(request, page, partial, context, HTTP_429_TOO_MANY_REQUESTS)
+        context.update(await _overview_context(account), notice="guardian-sent")
+        return form_page(request, page, partial, context)
+
+    # -- Profile ------------------------------------------------------------------------------
+
+    @get("/profile", name="account_profile", media_type=MediaType.HTML)
+    async def profile_form(self, request: Request, notice: FromQuery[str] = "") -> Template:
+        account = require_account(request)
+        form = {
+            name: getattr(account, name) or "" for name in profile.ProfileForm.__dataclass_fields__
+        }
+        return Template(
+            template_name="pages/account/profile.html",
+            context=_profile_context(account, form, notice=notice),
+        )
+
+    @post(
+        "/profile",
+        name="account_profile_submit",
+        media_type=MediaType.HTML,
+        request_max_body_size=MAX_UPLOAD_BYTES * 2,
+    )
+    async def save_profile(self, request: Request, data: MultipartForm) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        form_values = {
+            name: str(data.get(name) or "") for name in profile.ProfileForm.__dataclass_fields__
+        }
+        upload = data.get("avatar")
+        avatar_bytes = await upload.read() if isinstance(upload, UploadFile) else None
+        settings = request.app.state.settings
+        try:
+            saved = await profile.save_profile(
+                account,
+                profile.ProfileForm(**form_values),
+                avatar_upload=avatar_bytes or None,
+                data_dir=settings.data_dir,
+            )
+        except FormInvalid as error:
+            return form_page(
+                request,
+                "pages/account/profile.html",
+                "partials/account/profile_form.html",
+                _profile_context(account, form_values, errors=error.errors),
+                HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        notice = "points-awarded" if saved.points_awarded else "profile-saved"
+        return redirect_after_post(request, f"/account/profile?notice={notice}")
+
+    @post("/profile/avatar/delete", name="account_avatar_delete", media_type=MediaType.HTML)
+    async def delete_avatar(self, request: Request) -> Any:
+        account = require_account(request)
+        await profile.remove_avatar(account, request.app.state.settings.data_dir)
+        return redirect_after_post(request, "/account/profile?notice=avatar-removed")
+
+    # -- Points ---------------------------------------------------------------------------------
+
+    @get("/points", name="account_points", media_type=MediaType.HTML)
+    async def points_ledger(self, request: Request) -> Template:
+        account = require_account(request)
+        return Template(
+            template_name="pages/account/points.html",
+            context={
+                "account": account,
+                "balance": await points.balance(account.id),
+                "entries": await points.ledger(account.id),
+                "reasons": points.REASONS,
+            },
+        )
+
+    # -- Address book ---------------------------------------------------------------------------
+
+    async def _address_book(
+        self, request: Request, account: Account, form: dict[str, Any] | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        return {
+            "account": account,
+            "addresses": await addresses.list_addresses(account.id),
+            "form": form or {"kind": "shipping"},
+            "errors": {},
+            "kinds": addresses.KINDS,
+            "countries": addresses.countries(current_locale.get()),
+            "country_names": dict(addresses.countries(current_locale.get())),
+            **extra,
+        }
+
+    @get("/addresses", name="account_addresses", media_type=MediaType.HTML)
+    async def address_book(self, request: Request, notice: FromQuery[str] = "") -> Template:
+        account = require_account(request)
+        return Template(
+            template_name="pages/account/addresses.html",
+            context=await self._address_book(request, account, notice=notice),
+        )
+
+    @post("/addresses", name="account_address_add", media_type=MediaType.HTML)
+    async def add_address(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        try:
+            await addresses.save_address(account.id, _address_form(data))
+        except FormInvalid as error:
+            context = await self._address_book(request, account, dict(data))
+            context["errors"] = error.errors
+            return form_page(
+                request,
+                "pages/account/addresses.html",
+                "partials/account/address_book.html",
+                context,
+                HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return redirect_after_post(request, "/account/addresses?notice=address-saved")
+
+    @get("/addresses/{address_id:int}", name="account_address", media_type=MediaType.HTML)
+    async def edit_address(self, request: Request, address_id: FromPath[int]) -> Template:
+        account = require_account(request)
+        address = await _own_address(account, address_id)
+        form = {name: getattr(address, name) for name in addresses.AddressForm.__dataclass_fields__}
+        return Template(
+            template_name="pages/account/address_edit.html",
+            context={
+                "address": address,
+                "form": form,
+                "errors": {},
+                "kinds": addresses.KINDS,
+                "countries": addresses.countries(current_locale.get()),
+            },
+        )
+
+    @post("/addresses/{address_id:int}", name="account_address_update", media_type=MediaType.HTML)
+    async def update_address(self, request: Request, address_id: FromPath[int], data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        address = await _own_address(account, address_id)
+        try:
+            await addresses.save_address(account.id, _address_form(data), address_id=address.id)
+        except FormInvalid as error:
+            return Template(
+                template_name="pages/account/address_edit.html",
+                context={
+                    "address": address,
+                    "form": dict(data),
+                    "errors": error.errors,
+                    "kinds": addresses.KINDS,
+                    "countries": addresses.countries(current_locale.get()),
+                },
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return redirect_after_post(request, "/account/addresses?notice=address-saved")
+
+    @post(
+        "/addresses/{address_id:int}/delete",
+        name="account_address_delete",
+        media_type=MediaType.HTML,
+    )
+    async def delete_address(self, request: Request, address_id: FromPath[int]) -> Any:
+        account = require_account(request)
+        await _own_address(account, address_id)
+        await addresses.delete_address(account.id, address_id)
+        return await self._address_book_answer(request, account, "address-deleted")
+
+    @post(
+        "/addresses/{address_id:int}/default",
+        name="account_address_default",
+        media_type=MediaType.HTML,
+    )
+    async def default_address(self, request: Request, address_id: FromPath[int]) -> Any:
+        account = require_account(request)
+        await _own_address(account, address_id)
+        await addresses.make_default(account.id, address_id)
+        return await self._address_book_answer(request, account, "address-default")
+
+    async def _address_book_answer(self, request: Request, account: Account, notice: str) -> Any:
+        if getattr(request, "htmx", None):
+            return Template(
+                template_name="partials/account/address_list.html",
+                context=await self._address_book(request, account, notice=notice),
+            )
+        return redirect_after_post(request, f"/account/addresses?notice={notice}")
+
+    # -- Security -------------------------------------------------------------------------------
+
+    async def _security_context(self, account: Account, **extra: Any) -> dict[str, Any]:
+        history = (
+            await SignIn.select(
+                SignIn.created_at, SignIn.ip, SignIn.browser, SignIn.os, SignIn.new_device
+            )
+            .where(SignIn.account == account.id)
+            .order_by(SignIn.created_at, ascending=False)
+            .limit(SIGN_IN_HISTORY_ROWS)
+        )
+        return {"account": account, "history": history, "errors": {}, **extra}
+
+    @get("/security", name="account_security", media_type=MediaType.HTML)
+    async def security_page(self, request: Request, notice: FromQuery[str] = "") -> Template:
+        account = require_account(request)
+        return Template(
+            template_name="pages/account/security.html",
+            context=await self._security_context(account, notice=notice),
+        )
+
+    @post("/password", name="account_password", media_type=MediaType.HTML)
+    async def change_password(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        try:
+            account.session_version = await accounts.change_password(
+                account,
+                data.get("current_password", ""),
+                data.get("new_password", ""),
+                data.get("confirm_password", ""),
+            )
+        except FormInvalid as error:
+            return form_page(
+                request,
+                "pages/account/security.html",
+                "partials/account/password_form.html",
+                await self._security_context(account, errors=error.errors),
+                HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        # Every other session ended; this browser gets a cookie for the new version.
+        response = redirect_after_post(request, "/account/security?notice=password-changed")
+        start_session(request, response, account)
+        return response
+
+    @post("/sessions/revoke", name="account_sign_out_everywhere", media_type=MediaType.HTML)
+    async def sign_out_everywhere(self, request: Request) -> Any:
+        account = require_account(request)
+        account.session_version = await accounts.revoke_sessions(account.id)
+        response = redirect_after_post(request, "/account/security?notice=signed-out-elsewhere")
+        start_session(request, response, account)
+        return response
+
+
+async def _own_address(account: Account, address_id: int) -> Address:
+    """The address if it is this account's; 404 otherwise (never say that it exists)."""
+    try:
+        return await addresses.get_address(account.id, address_id)
+    except addresses.AddressNotFound as error:
+        raise NotFoundException() from error

@@ -1,0 +1,259 @@
+"""Signing up, in and out; email verification, password reset and a guardian's consent."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
+
+from okmarts.i18n import current_locale
+from okmarts.services import accounts
+from okmarts.services.accounts import FormInvalid, InvalidCredentials
+from okmarts.services.rate_limits import RateLimited
+from okmarts.services.tokens import TokenError, TokenExpired
+from okmarts.web import (
+    clean_form,
+    client_device,
+    current_account,
+    end_session,
+    form_page,
+    redirect_after_post,
+    safe_next,
+    site,
+    start_session,
+)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+HTTP_400_BAD_REQUEST = 400
+
+
+def _rate_limited(
+    request: Request, page: str, partial: str, context: dict[str, Any], error: RateLimited
+) -> Template:
+    return form_page(
+        request,
+        page,
+        partial,
+        {**context, "retry_minutes": error.minutes},
+        HTTP_429_TOO_MANY_REQUESTS,
+    )
+
+
+class AccountsController(Controller):
+    # -- Sign-up ---------------------------------------------------------------------------
+
+    @get("/register", name="register", media_type=MediaType.HTML)
+    async def register_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
+        if current_account.get() is not None:
+            return redirect_after_post(request, safe_next(next, "/account"))
+        return Template(
+            template_name="pages/accounts/register.html",
+            context={"form": {}, "errors": {}, "next": safe_next(next, "")},
+        )
+
+    @post("/register", name="register_submit", media_type=MediaType.HTML)
+    async def register(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        page, partial = "pages/accounts/register.html", "partials/accounts/register_form.html"
+        next_path = safe_next(data.get("next"), "")
+        # The password is never sent back into the page.
+        form = {key: value for key, value in data.items() if "password" not in key}
+        context: dict[str, Any] = {"form": form, "errors": {}, "next": next_path}
+        sign_up = accounts.SignUp(
+            email=data.get("email", ""),
+            password=data.get("password", ""),
+            accept_policy=data.get("accept_policy") == "yes",
+            date_of_birth=data.get("date_of_birth", ""),
+            guardian_email=data.get("guardian_email", ""),
+            locale=current_locale.get(),
+        )
+        device = client_device(request)
+        try:
+            account = await accounts.register(
+                sign_up,
+                site(request),
+                device,
+                limit=accounts.sign_up_limit(request.app.state.settings.sign_up_limit_per_hour),
+            )
+        except FormInvalid as error:
+            context["errors"] = error.errors
+            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        except RateLimited as error:
+            return _rate_limited(request, page, partial, context, error)
+        await accounts.record_sign_in(account, device, site(request))
+        response = redirect_after_post(request, next_path or "/account?notice=welcome")
+        start_session(request, response, account)
+        return response
+
+    # -- Sign-in and out --------------------------------------------------------------------
+
+    @get("/login", name="login", media_type=MediaType.HTML)
+    async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
+        if current_account.get() is not None:
+            return redirect_after_post(request, safe_next(next, "/account"))
+        return Template(
+            template_name="pages/accounts/login.html",
+            context={"form": {}, "errors": {}, "next": safe_next(next, "")},
+        )
+
+    @post("/login", name="login_submit", media_type=MediaType.HTML)
+    async def login(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        page, partial = "pages/accounts/login.html", "partials/accounts/login_form.html"
+        next_path = safe_next(data.get("next"), "")
+        context: dict[str, Any] = {
+            "form": {"email": data.get("email", "")},
+            "errors": {},
+            "next": next_path,
+        }
+        device = client_device(request)
+        try:
+            account = await accounts.authenticate(
+                data.get("email", ""), data.get("password", ""), device
+            )
+        except InvalidCredentials:
+            context["credentials_wrong"] = True
+            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        except RateLimited as error:
+            return _rate_limited(request, page, partial, context, error)
+        await accounts.record_sign_in(account, device, site(request))
+        response = redirect_after_post(request, next_path or "/account")
+        start_session(request, response, account)
+        return response
+
+    @post("/logout", name="logout", media_type=MediaType.HTML)
+    async def logout(self, request: Request) -> Response[Any]:
+        response = redirect_after_post(request, "/")
+        end_session(response)
+        return response
+
+    # -- Email verification -----------------------------------------------------------------
+
+    @get("/verify-email", name="verify_email", media_type=MediaType.HTML)
+    async def verify_email(self, request: Request, token: FromQuery[str] = "") -> Template:
+        try:
+            account = await accounts.verify_email(token, site(request))
+        except TokenError as error:
+            return _invalid_link(error, "verify")
+        signed_in = current_account.get()
+        return Template(
+            template_name="pages/accounts/verified.html",
+            context={"email": account.email, "signed_in": signed_in is not None},
+        )
+
+    # -- Password reset ----------------------------------------------------------------------
+
+    @get("/password-reset", name="password_reset", media_type=MediaType.HTML)
+    async def password_reset_form(self) -> Template:
+        return Template(
+            template_name="pages/accounts/password_reset.html",
+            context={"form": {}, "errors": {}, "sent": False},
+        )
+
+    @post("/password-reset", name="password_reset_submit", media_type=MediaType.HTML)
+    async def password_reset(self, request: Request, data: Form) -> Template:
+        data = clean_form(data)
+        page = "pages/accounts/password_reset.html"
+        partial = "partials/accounts/password_reset_form.html"
+        context: dict[str, Any] = {"form": {"email": data.get("email", "")}, "errors": {}}
+        try:
+            await accounts.request_password_reset(
+                data.get("email", ""), site(request), client_device(request)
+            )
+        except FormInvalid as error:
+            context["errors"] = error.errors
+            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        except RateLimited as error:
+            return _rate_limited(request, page, partial, context, error)
+        return form_page(request, page, partial, {**context, "sent": True})
+
+    @get("/password-reset/confirm", name="password_reset_confirm", media_type=MediaType.HTML)
+    async def password_reset_confirm_form(
+        self, request: Request, token: FromQuery[str] = ""
+    ) -> Template:
+        try:
+            await accounts.account_for_reset(token, site(request))
+        except TokenError as error:
+            return _invalid_link(error, "reset")
+        return Template(
+            template_name="pages/accounts/password_reset_confirm.html",
+            context={"token": token, "errors": {}},
+        )
+
+    @post(
+        "/password-reset/confirm", name="password_reset_confirm_submit", media_type=MediaType.HTML
+    )
+    async def password_reset_confirm(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        token = data.get("token", "")
+        try:
+            account = await accounts.reset_password(
+                token,
+                data.get("new_password", ""),
+                data.get("confirm_password", ""),
+                site(request),
+            )
+        except TokenError as error:
+            return _invalid_link(error, "reset")
+        except FormInvalid as error:
+            return form_page(
+                request,
+                "pages/accounts/password_reset_confirm.html",
+                "partials/accounts/password_reset_confirm_form.html",
+                {"token": token, "errors": error.errors},
+                HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        device = client_device(request)
+        await accounts.record_sign_in(account, device, site(request))
+        response = redirect_after_post(request, "/account?notice=password-reset")
+        start_session(request, response, account)
+        return response
+
+    # -- A guardian's consent (policy §8) -------------------------------------------------------
+
+    @get("/guardian", name="guardian", media_type=MediaType.HTML)
+    async def guardian_form(self, request: Request, token: FromQuery[str] = "") -> Template:
+        try:
+            account = await accounts.account_for_guardian(token, site(request))
+        except TokenError as error:
+            return _invalid_link(error, "guardian")
+        return Template(
+            template_name="pages/accounts/guardian.html",
+            context={
+                "token": token,
+                "child_email": account.email,
+                "confirmed": account.guardian_confirmed_at is not None,
+                "age": accounts.MINOR_AGE,
+            },
+        )
+
+    @post("/guardian", name="guardian_submit", media_type=MediaType.HTML)
+    async def guardian_confirm(self, request: Request, data: Form) -> Template:
+        data = clean_form(data)
+        token = data.get("token", "")
+        try:
+            account = await accounts.confirm_guardian(token, site(request))
+        except TokenError as error:
+            return _invalid_link(error, "guardian")
+        return Template(
+            template_name="pages/accounts/guardian.html",
+            context={
+                "token": token,
+                "child_email": account.email,
+                "confirmed": True,
+                "just_confirmed": True,
+                "age": accounts.MINOR_AGE,
+            },
+        )
+
+
+def _invalid_link(error: TokenError, purpose: str) -> Template:
+    return Template(
+        template_name="pages/accounts/link_invalid.html",
+        context={"expired": isinstance(error, TokenExpired), "purpose": purpose},
+        status_code=HTTP_400_BAD_REQUEST,
+    )
