@@ -175,3 +175,39 @@ def test_a_child_account_is_locked_until_the_guardian_agrees(
     page.reload()
     expect(page.get_by_text("Your account is fully active")).to_be_visible()
     expect(page.get_by_role("heading", name="Waiting for your parent or guardian")).to_have_count(0)
+
+
+def test_keep_an_address_book(page: Page, javascript: bool) -> None:
+    sign_up(page, new_email("book"))
+    page.goto("/account/addresses")
+    for city in ["Hamburg", "Bremen"]:
+        page.get_by_label("Recipient name").fill("Jonas Weber")
+        page.get_by_label("Country or region").select_option("DE")
+        page.get_by_label("City").fill(city)
+        page.get_by_label("Street address").fill("Hafenstraße 3")
+        page.get_by_label("Zip code").fill("20457")
+        page.get_by_role("button", name="Save address").click()
+        expect(page.get_by_text("Address saved.")).to_be_visible()
+    cards = page.locator(".address-cards > li")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0)).to_contain_text("Default")
+    expect(cards.nth(0)).to_contain_text("Germany")
+
+    hamburg, bremen = cards.filter(has_text="Hamburg"), cards.filter(has_text="Bremen")
+    mark_page(page, javascript)
+    bremen.get_by_role("button", name="Make default").click()
+    expect(page.get_by_text("Default address changed.")).to_be_visible()
+    expect(bremen).to_contain_text("Default")
+    expect(hamburg).not_to_contain_text("Default")
+    hamburg.get_by_role("button", name="Delete").click()
+    expect(page.get_by_text("Address deleted.")).to_be_visible()
+    expect(cards).to_have_count(1)
+    expect(cards.nth(0)).to_contain_text("Bremen")
+    assert_no_page_load(page, javascript)
+
+    # A billing address without a company is refused in the page, the form kept.
+    page.get_by_label("Type", exact=True).select_option("billing")
+    page.get_by_label("Recipient name").fill("Jonas Weber")
+    page.get_by_role("button", name="Save address").click()
+    expect(page.get_by_text("A billing address needs the company's name.")).to_be_visible()
+    expect(page.get_by_label("Recipient name")).to_have_value("Jonas Weber")

@@ -498,3 +498,14 @@ async def test_malformed_values_in_every_form_never_give_a_5xx(app: Litestar) ->
         ]:
             response = await client.get(path)
             assert response.status_code < 500, (path, response.text[:300])
+
+
+async def test_emails_follow_the_language_the_shopper_chose(client: Client) -> None:
+    account = await sign_up(client)
+    await post_form(client, "/language", {"lang": "zh_Hans", "next": "/account"})
+    assert (await Account.objects().where(Account.id == account.id).first()).locale == "zh_Hans"
+    await post_form(client, "/account/verification")
+    [latest] = await OutboxMessage.objects().where(
+        (OutboxMessage.recipient == account.email) & (OutboxMessage.kind == "verify_email")
+    ).order_by(OutboxMessage.id, ascending=False).limit(1)
+    assert latest.locale == "zh_Hans" and re.search(r"[\u4e00-\u9fff]", latest.subject)

@@ -12,7 +12,8 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from okmarts.i18n import Catalogs, current_locale
 from okmarts.services.content import CURRENT_POLICY_VERSION, privacy_policy
-from okmarts.web import LANGUAGE_COOKIE, safe_next
+from okmarts.tables.accounts import Account
+from okmarts.web import LANGUAGE_COOKIE, current_account, safe_next
 
 ONE_YEAR = 365 * 24 * 3600
 PRIVACY_CONTACT = {"email": "privacy@okmarts.com", "phone": "+86-028-84166335", "response_days": 15}
@@ -56,6 +57,10 @@ class InfoController(Controller):
         catalogs: Catalogs = request.app.state.catalogs
         redirect = Redirect(path=safe_next(data.get("next")), status_code=HTTP_303_SEE_OTHER)
         locale = catalogs.match(data.get("lang") or "")
+        account = current_account.get()
+        if locale and account is not None and account.locale != locale:
+            # Emails follow the language the shopper last chose.
+            await Account.update({Account.locale: locale}).where(Account.id == account.id)
         if locale:
             redirect.set_cookie(
                 LANGUAGE_COOKIE,

@@ -94,10 +94,13 @@ def clean(form: AddressForm) -> dict[str, object]:
 
 
 async def list_addresses(account_id: int) -> list[Address]:
+    """Shipping before billing, each kind's default first."""
     return (
         await Address.objects()
         .where(Address.account == account_id)
-        .order_by(Address.kind, Address.is_default, Address.id)
+        .order_by(Address.kind, ascending=False)
+        .order_by(Address.is_default, ascending=False)
+        .order_by(Address.id)
     )
 
 

@@ -16,6 +16,7 @@ from piccolo.columns import (
     Varchar,
 )
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 
@@ -41,6 +42,10 @@ class Account(Table, tablename="account"):
     is_minor = Boolean(default=False, index=True)
     guardian_email = Varchar(length=254, default="")  # personal (the guardian's)
     guardian_confirmed_at = Timestamptz(null=True, default=None)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.email])
 
 
 class PointsEntry(Table, tablename="points_entry"):

@@ -13,6 +13,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 
@@ -29,11 +30,20 @@ class Category(Table, tablename="category"):
     position = Integer(default=0)
     description = Text(default="")
 
+    @classmethod
+    def get_readable(cls) -> Readable:
+        # How staff see a category in the admin's foreign-key columns and pickers.
+        return Readable(template="%s", columns=[cls.name])
+
 
 class Brand(Table, tablename="brand"):
     name = Varchar(length=120, unique=True)
     slug = Varchar(length=140, unique=True)
     country = Varchar(length=2, default="")
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
 
 
 class Product(Table, tablename="product"):
