@@ -365,6 +365,12 @@ async def test_address_book_and_ownership(app: Litestar) -> None:
             assert response.status_code == 404
         assert await Address.count().where(Address.account == bob_account.id) == 3
 
+        edit = await bob.get(f"/account/addresses/{rows[1].id}")
+        assert 'value="Oakland"' in edit.text
+        bad = await post_form(bob, f"/account/addresses/{rows[1].id}", {**address, "city": ""})
+        assert bad.status_code == 422 and "This field is required." in errors_in(bad.text)
+        await post_form(bob, f"/account/addresses/{rows[1].id}", {**address, "city": "Oakland CA"})
+        await post_form(bob, f"/account/addresses/{rows[1].id}", {**address, "city": "Oakland"})
         await post_form(bob, f"/account/addresses/{rows[1].id}/default")
         await post_form(bob, f"/account/addresses/{rows[0].id}/delete")
         rows = await Address.objects().where(Address.account == bob_account.id).order_by(Address.id)

@@ -229,16 +229,7 @@ class AccountController(Controller):
         account = require_account(request)
         address = await _own_address(account, address_id)
         form = {name: getattr(address, name) for name in addresses.AddressForm.__dataclass_fields__}
-        return Template(
-            template_name="pages/account/address_edit.html",
-            context={
-                "address": address,
-                "form": form,
-                "errors": {},
-                "kinds": addresses.KINDS,
-                "countries": addresses.countries(current_locale.get()),
-            },
-        )
+        return _address_edit_page(address, form)
 
     @post("/addresses/{address_id:int}", name="account_address_update", media_type=MediaType.HTML)
     async def update_address(self, request: Request, address_id: FromPath[int], data: Form) -> Any:
@@ -248,16 +239,8 @@ class AccountController(Controller):
         try:
             await addresses.save_address(account.id, _address_form(data), address_id=address.id)
         except FormInvalid as error:
-            return Template(
-                template_name="pages/account/address_edit.html",
-                context={
-                    "address": address,
-                    "form": dict(data),
-                    "errors": error.errors,
-                    "kinds": addresses.KINDS,
-                    "countries": addresses.countries(current_locale.get()),
-                },
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            return _address_edit_page(
+                address, dict(data), error.errors, HTTP_422_UNPROCESSABLE_ENTITY
             )
         return redirect_after_post(request, "/account/addresses?notice=address-saved")
 
@@ -343,6 +326,25 @@ class AccountController(Controller):
         response = redirect_after_post(request, "/account/security?notice=signed-out-elsewhere")
         start_session(request, response, account)
         return response
+
+
+def _address_edit_page(
+    address: Address,
+    form: dict[str, Any],
+    errors: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Template:
+    return Template(
+        template_name="pages/account/address_edit.html",
+        context={
+            "address": address,
+            "form": form,
+            "errors": errors or {},
+            "kinds": addresses.KINDS,
+            "countries": addresses.countries(current_locale.get()),
+        },
+        status_code=status_code,
+    )
 
 
 async def _own_address(account: Account, address_id: int) -> Address:

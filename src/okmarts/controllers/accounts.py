@@ -15,6 +15,7 @@ from okmarts.services import accounts
 from okmarts.services.accounts import FormInvalid, InvalidCredentials
 from okmarts.services.rate_limits import RateLimited
 from okmarts.services.tokens import TokenError, TokenExpired
+from okmarts.tables.accounts import Account
 from okmarts.web import (
     clean_form,
     client_device,
@@ -48,12 +49,7 @@ class AccountsController(Controller):
 
     @get("/register", name="register", media_type=MediaType.HTML)
     async def register_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
-        if current_account.get() is not None:
-            return redirect_after_post(request, safe_next(next, "/account"))
-        return Template(
-            template_name="pages/accounts/register.html",
-            context={"form": {}, "errors": {}, "next": safe_next(next, "")},
-        )
+        return _entry_page(request, "pages/accounts/register.html", next)
 
     @post("/register", name="register_submit", media_type=MediaType.HTML)
     async def register(self, request: Request, data: Form) -> Any:
@@ -84,21 +80,13 @@ class AccountsController(Controller):
             return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
             return _rate_limited(request, page, partial, context, error)
-        await accounts.record_sign_in(account, device, site(request))
-        response = redirect_after_post(request, next_path or "/account?notice=welcome")
-        start_session(request, response, account)
-        return response
+        return await _signed_in(request, account, device, next_path or "/account?notice=welcome")
 
     # -- Sign-in and out --------------------------------------------------------------------
 
     @get("/login", name="login", media_type=MediaType.HTML)
     async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
-        if current_account.get() is not None:
-            return redirect_after_post(request, safe_next(next, "/account"))
-        return Template(
-            template_name="pages/accounts/login.html",
-            context={"form": {}, "errors": {}, "next": safe_next(next, "")},
-        )
+        return _entry_page(request, "pages/accounts/login.html", next)
 
     @post("/login", name="login_submit", media_type=MediaType.HTML)
     async def login(self, request: Request, data: Form) -> Any:
@@ -120,10 +108,7 @@ class AccountsController(Controller):
             return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
             return _rate_limited(request, page, partial, context, error)
-        await accounts.record_sign_in(account, device, site(request))
-        response = redirect_after_post(request, next_path or "/account")
-        start_session(request, response, account)
-        return response
+        return await _signed_in(request, account, device, next_path or "/account")
 
     @post("/logout", name="logout", media_type=MediaType.HTML)
     async def logout(self, request: Request) -> Response[Any]:
@@ -207,11 +192,9 @@ class AccountsController(Controller):
                 {"token": token, "errors": error.errors},
                 HTTP_422_UNPROCESSABLE_ENTITY,
             )
-        device = client_device(request)
-        await accounts.record_sign_in(account, device, site(request))
-        response = redirect_after_post(request, "/account?notice=password-reset")
-        start_session(request, response, account)
-        return response
+        return await _signed_in(
+            request, account, client_device(request), "/account?notice=password-reset"
+        )
 
     # -- A guardian's consent (policy §8) -------------------------------------------------------
 
@@ -249,6 +232,25 @@ class AccountsController(Controller):
                 "age": accounts.MINOR_AGE,
             },
         )
+
+
+def _entry_page(request: Request, template: str, next_path: str | None) -> Any:
+    """Sign-in or sign-up; a visitor who is signed in already goes on to where they wanted."""
+    if current_account.get() is not None:
+        return redirect_after_post(request, safe_next(next_path, "/account"))
+    return Template(
+        template_name=template, context={"form": {}, "errors": {}, "next": safe_next(next_path, "")}
+    )
+
+
+async def _signed_in(
+    request: Request, account: Account, device: accounts.Device, target: str
+) -> Response[Any]:
+    """Record the sign-in (alerting on a new device) and give this browser its session."""
+    await accounts.record_sign_in(account, device, site(request))
+    response = redirect_after_post(request, target)
+    start_session(request, response, account)
+    return response
 
 
 def _invalid_link(error: TokenError, purpose: str) -> Template:
