@@ -36,6 +36,11 @@ class Settings:
     mail_poll_seconds: float = 5.0
     # New accounts per IP address and hour (a shared office IP may need more).
     sign_up_limit_per_hour: int = 10
+    # Points: this many points take one unit of money (1.00) off an order, up to this share of
+    # the goods after discounts; delivered orders earn this many points per unit paid.
+    points_per_unit_off: int = 100
+    points_max_share_percent: int = 50
+    points_earned_per_unit: int = 1
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -57,6 +62,9 @@ class Settings:
             not in {"0", "false", "no", "off"},
             mail_poll_seconds=float(env.get("OKMARTS_MAIL_POLL_SECONDS") or 5),
             sign_up_limit_per_hour=int(env.get("OKMARTS_SIGN_UP_LIMIT_PER_HOUR") or 10),
+            points_per_unit_off=int(env.get("OKMARTS_POINTS_PER_UNIT_OFF") or 100),
+            points_max_share_percent=int(env.get("OKMARTS_POINTS_MAX_SHARE_PERCENT") or 50),
+            points_earned_per_unit=int(env.get("OKMARTS_POINTS_EARNED_PER_UNIT") or 1),
         )
 
 

@@ -57,6 +57,8 @@ class Product(Table, tablename="product"):
     price_minor = Integer(index=True)
     currency = Varchar(length=3, default="USD")
     stock = Integer(default=0)
+    # Redeeming products: set, the product can be bought with this many points instead of money.
+    points_price = Integer(null=True, default=None)
     weight_grams = Integer(default=0)
     # [[key, value], …] in display order; keys of the seeded catalog are translated via gettext.
     specs = JSON(default="[]")

@@ -10,7 +10,12 @@ APP_CONFIG = AppConfig(
     app_name="okmarts",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "migrations"),
     table_classes=table_finder(
-        modules=["okmarts.tables.catalog", "okmarts.tables.accounts", "okmarts.tables.messaging"],
+        modules=[
+            "okmarts.tables.catalog",
+            "okmarts.tables.accounts",
+            "okmarts.tables.messaging",
+            "okmarts.tables.checkout",
+        ],
         exclude_imported=True,
     ),
     migration_dependencies=[],
