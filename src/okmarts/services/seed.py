@@ -1,5 +1,8 @@
 """Fill an empty catalog with a realistic, deterministic demo catalog of industrial parts.
 
+Beside the products: shipping zones, methods and rates, the demo coupons WELCOME10 and
+SAVE20, one automatic discount, and a few cheap products that can be bought with points.
+
 The same (products, seed) always gives the same catalog: every random choice comes from one
 `random.Random(seed)` and created_at counts back from a fixed date, never from the clock.
 
@@ -18,15 +21,23 @@ import random
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
+from okmarts.i18n import N_
 from okmarts.services.catalog import build_search_text
 from okmarts.services.seed_data import BRANDS, CATALOG, CLOSINGS, Kind, Subcategory, TopCategory
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+from okmarts.tables.checkout import (
+    AutoDiscount,
+    Coupon,
+    ShippingMethod,
+    ShippingRate,
+    ShippingZone,
+)
 
 MAX_PRODUCTS = 200_000
 # Bound parameters per statement: SQLite allows 32,766 and PostgreSQL 32,767.
@@ -38,6 +49,105 @@ MAX_AGE_SECONDS = 2 * 365 * 24 * 3600
 # Part-number look: no I or O, which read as 1 and 0.
 SKU_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"
 SLUG_TITLE_LENGTH = 120
+# The cheapest products in stock can also be bought with points ("redeeming" products).
+REDEEMABLE_PRODUCTS = 6
+
+# Shipping from the warehouse in China. Zone and method names are English source strings,
+# translated where shown. "world" takes every country no other zone lists.
+SHIPPING_ZONES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("china", N_("China"), ("CN",)),
+    (
+        "asia",
+        N_("Asia and Oceania"),
+        ("JP", "KR", "HK", "MO", "TW", "SG", "MY", "TH", "VN", "PH", "ID", "IN", "AU", "NZ"),
+    ),
+    (
+        "europe",
+        N_("Europe"),
+        (
+            "AT",
+            "BE",
+            "BG",
+            "CH",
+            "CY",
+            "CZ",
+            "DE",
+            "DK",
+            "EE",
+            "ES",
+            "FI",
+            "FR",
+            "GB",
+            "GR",
+            "HR",
+            "HU",
+            "IE",
+            "IS",
+            "IT",
+            "LI",
+            "LT",
+            "LU",
+            "LV",
+            "MT",
+            "NL",
+            "NO",
+            "PL",
+            "PT",
+            "RO",
+            "SE",
+            "SI",
+            "SK",
+        ),
+    ),
+    ("north-america", N_("North America"), ("US", "CA", "MX")),
+    ("world", N_("Rest of the world"), ()),
+)
+# (code, name, carrier); position follows this order.
+SHIPPING_METHODS: tuple[tuple[str, str, str], ...] = (
+    ("standard", N_("Standard post"), "China Post"),
+    ("express", N_("Express courier"), "DHL Express"),
+    ("freight", N_("Freight"), "Kuehne+Nagel"),
+)
+# Parcels: standard up to 30 kg, express up to 70 kg; freight takes any weight, so every
+# order has at least one way to go.
+PARCEL_MAX_GRAMS = {"standard": 30_000, "express": 70_000, "freight": None}
+# USD cents per zone and method: (base, per started kg, free from subtotal or None).
+SHIPPING_RATES: dict[str, dict[str, tuple[int, int, int | None]]] = {
+    "china": {
+        "standard": (300, 50, 5_000),
+        "express": (800, 150, None),
+        "freight": (4_000, 30, None),
+    },
+    "asia": {
+        "standard": (800, 300, 30_000),
+        "express": (2_500, 700, None),
+        "freight": (12_000, 120, None),
+    },
+    "europe": {
+        "standard": (1_200, 400, 50_000),
+        "express": (3_500, 900, None),
+        "freight": (18_000, 160, None),
+    },
+    "north-america": {
+        "standard": (1_400, 450, 50_000),
+        "express": (3_800, 1_000, None),
+        "freight": (20_000, 180, None),
+    },
+    "world": {
+        "standard": (1_800, 600, 80_000),
+        "express": (4_500, 1_200, None),
+        "freight": (26_000, 250, None),
+    },
+}
+# (code, kind, value, min subtotal, usage limit in total, per account).
+COUPONS: tuple[tuple[str, str, int, int, int | None, int], ...] = (
+    ("WELCOME10", "percent", 10, 5_000, None, 1),
+    ("SAVE20", "fixed", 2_000, 20_000, 1_000, 1),
+)
+# (name, percent, min subtotal). No "%" in names: gettext tools would take it for a placeholder.
+AUTO_DISCOUNTS: tuple[tuple[str, int, int], ...] = (
+    (N_("Volume discount for orders over 1,000 USD"), 5, 100_000),
+)
 
 PRODUCT_COLUMNS: tuple[Column, ...] = (
     Product.sku,
@@ -54,6 +164,7 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Product.search_text,
     Product.featured,
     Product.created_at,
+    Product.points_price,
 )
 IMAGE_COLUMNS: tuple[Column, ...] = (
     ProductImage.product,
@@ -100,7 +211,7 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
         raise ValueError("The catalog is not empty: seeding only fills an empty catalog.")
 
     # Plan outside the transaction: the write lock is held only while rows are sent.
-    planned = _plan_products(random.Random(seed), products)
+    planned = _with_points_prices(_plan_products(random.Random(seed), products))
     db = Product._meta.db
     async with db.transaction() as transaction:
         writer = _BulkWriter(transaction.connection, postgres=is_postgres(db))
@@ -118,6 +229,7 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
             for position in range(item.images)
         ]
         await writer.insert(IMAGE_COLUMNS, images)
+        await _insert_checkout(writer)
     if not writer.postgres:
         # The transaction went through the write-ahead log, which SQLite reuses but never
         # shrinks by itself: without this a 100k-product seed leaves a ~300 MB -wal file.
@@ -163,6 +275,83 @@ class _BulkWriter:
                 await self.connection.execute(
                     head + ", ".join(itertools.repeat(group, len(batch))), params
                 )
+
+
+def _with_points_prices(planned: list[_Planned]) -> list[_Planned]:
+    """Give the cheapest products in stock a points price: at the default rate (100 points
+    take 1.00 off) their price in points, rounded up to a whole hundred."""
+    price, stock, points = 6, 8, len(PRODUCT_COLUMNS) - 1
+    in_stock = [index for index, item in enumerate(planned) if item.row[stock] > 0]
+    cheapest = sorted(
+        in_stock, key=lambda index: (planned[index].row[price], planned[index].row[0])
+    )
+    chosen = set(cheapest[:REDEEMABLE_PRODUCTS])
+    return [
+        replace(item, row=(*item.row[:points], -(-item.row[price] // 100) * 100))
+        if index in chosen
+        else item
+        for index, item in enumerate(planned)
+    ]
+
+
+async def _insert_checkout(writer: _BulkWriter) -> None:
+    """Shipping zones, methods and rates, the demo coupons and the automatic discount."""
+    await writer.insert(
+        (ShippingZone.code, ShippingZone.name, ShippingZone.countries),
+        [(code, name, json.dumps(list(countries))) for code, name, countries in SHIPPING_ZONES],
+    )
+    await writer.insert(
+        (ShippingMethod.code, ShippingMethod.name, ShippingMethod.carrier, ShippingMethod.position),
+        [
+            (code, name, carrier, position)
+            for position, (code, name, carrier) in enumerate(SHIPPING_METHODS)
+        ],
+    )
+    zone_ids = await _ids(ShippingZone.code)
+    method_ids = await _ids(ShippingMethod.code)
+    await writer.insert(
+        (
+            ShippingRate.method,
+            ShippingRate.zone,
+            ShippingRate.currency,
+            ShippingRate.base_minor,
+            ShippingRate.per_kg_minor,
+            ShippingRate.free_from_minor,
+            ShippingRate.max_weight_grams,
+        ),
+        [
+            (
+                method_ids[method],
+                zone_ids[zone],
+                "USD",
+                base,
+                per_kg,
+                free_from,
+                PARCEL_MAX_GRAMS[method],
+            )
+            for zone, rates in SHIPPING_RATES.items()
+            for method, (base, per_kg, free_from) in rates.items()
+        ],
+    )
+    await writer.insert(
+        (
+            Coupon.code,
+            Coupon.kind,
+            Coupon.value,
+            Coupon.currency,
+            Coupon.min_subtotal_minor,
+            Coupon.usage_limit,
+            Coupon.per_account_limit,
+        ),
+        [
+            (code, kind, value, "USD", minimum, limit, per_account)
+            for code, kind, value, minimum, limit, per_account in COUPONS
+        ],
+    )
+    await writer.insert(
+        (AutoDiscount.name, AutoDiscount.percent, AutoDiscount.min_subtotal_minor),
+        list(AUTO_DISCOUNTS),
+    )
 
 
 def _with_ids(
@@ -279,6 +468,7 @@ def _plan_one(
         build_search_text(brand, sub.name, specs, description),
         featured,
         BASE_TIME - dt.timedelta(seconds=rng.randrange(MAX_AGE_SECONDS)),
+        None,  # points price: see _with_points_prices
     )
     images = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)  # 40 % one, 50 % two, 10 % three
     return _Planned(row=row, images=images, image_path=top.image)

@@ -1,0 +1,214 @@
+"""Order totals: one pure function from lines, discounts, shipping and points to every total.
+
+No database and no clock: the caller loads the terms (services.coupons, services.shipping,
+the points balance) and passes them in, so the cart, the checkout page and the placed order
+all price the same inputs the same way. Every amount is an int of minor units of `currency`.
+
+Rules:
+- The subtotal counts money lines only. A redeeming line (`pay_with_points`) costs
+  `points_price * quantity` points (`points_for_items`) and no money; its weight still ships.
+- Discounts do not stack: the coupon and the best automatic discount are each worked out on
+  the subtotal and the larger one applies; on a tie the coupon wins (the shopper chose it).
+  A coupon or automatic discount below its `min_subtotal_minor` does not apply (pricing
+  ignores it; services.coupons.check_coupon tells the shopper why), and neither does a
+  discount worth nothing, so an empty cart shows no coupon.
+- Percent discounts round half-up on minor units (Decimal, ROUND_HALF_UP): 15 % of 3 333 is
+  499.95, so 500. A fixed coupon never takes off more than the subtotal.
+- Points off: `points_per_unit_off` points take one major unit (10**digits minor units, from
+  Babel: 100 for USD, 1 for JPY) off. Requested points are clamped to 0..balance, then capped
+  by the balance left after redeeming lines and by `points_max_share_percent` of
+  (subtotal - discount), rounded down. A point is never wasted: `points_used` is the smallest
+  number of points worth the value taken off.
+- Shipping is added after the discount and is never reduced by points.
+- total = subtotal - discount - points value + shipping, never below 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from babel.numbers import get_currency_precision
+
+CouponKind = Literal["percent", "fixed"]
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    """A cart line as pricing sees it (the product's current price and weight)."""
+
+    product_id: int
+    sku: str
+    title: str
+    unit_price_minor: int
+    quantity: int
+    weight_grams: int = 0
+    points_price: int | None = None
+    # Bought with points instead of money (needs a points_price).
+    pay_with_points: bool = False
+
+    @property
+    def line_total_minor(self) -> int:
+        return 0 if self.pay_with_points else self.unit_price_minor * self.quantity
+
+    @property
+    def line_points(self) -> int:
+        return (self.points_price or 0) * self.quantity if self.pay_with_points else 0
+
+
+@dataclass(frozen=True)
+class CouponTerms:
+    """A coupon that passed services.coupons.check_coupon."""
+
+    code: str
+    kind: CouponKind
+    # Percent: whole percent (10 = 10 %); fixed: minor units of the order's currency.
+    value: int | Decimal
+    min_subtotal_minor: int = 0
+
+
+@dataclass(frozen=True)
+class DiscountTerms:
+    """An automatic discount in force (services.coupons.automatic_discounts)."""
+
+    name: str  # the stored English name, N_-marked where seeded; translated where shown
+    percent: int | Decimal
+    min_subtotal_minor: int = 0
+
+
+@dataclass(frozen=True)
+class PointsRules:
+    """Settings.points_per_unit_off and Settings.points_max_share_percent."""
+
+    points_per_unit_off: int = 100
+    points_max_share_percent: int = 50
+
+
+@dataclass(frozen=True)
+class Totals:
+    currency: str
+    subtotal_minor: int
+    discount_minor: int
+    # The coupon code or the automatic discount's name; "" without a discount.
+    discount_label: str
+    coupon_code: str  # the coupon that applied, "" if none (it may have lost to a better one)
+    shipping_minor: int
+    points_used: int  # points spent for money off
+    points_value_minor: int
+    points_for_items: int  # points spent on redeeming lines
+    total_minor: int
+    weight_grams: int
+    # Points the redeeming lines need beyond the balance: the order can't be placed while > 0.
+    points_short: int = 0
+
+    @property
+    def points_spent(self) -> int:
+        return self.points_used + self.points_for_items
+
+
+def minor_per_unit(currency: str) -> int:
+    """Minor units in one major unit: 100 for USD, 1 for JPY."""
+    return 10 ** get_currency_precision(currency)
+
+
+def percent_of(amount_minor: int, percent: int | Decimal) -> int:
+    """`percent` % of an amount, rounded half-up to whole minor units."""
+    exact = Decimal(amount_minor) * Decimal(percent) / Decimal(100)
+    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def coupon_discount(coupon: CouponTerms, subtotal_minor: int) -> int:
+    """What a coupon takes off this subtotal (0 below its minimum)."""
+    if subtotal_minor < coupon.min_subtotal_minor:
+        return 0
+    if coupon.kind == "fixed":
+        amount = int(coupon.value)
+    elif coupon.kind == "percent":
+        amount = percent_of(subtotal_minor, coupon.value)
+    else:
+        raise ValueError(f"unknown coupon kind {coupon.kind!r}")
+    return max(0, min(amount, subtotal_minor))
+
+
+def price_order(
+    lines: Sequence[PricedLine],
+    *,
+    currency: str,
+    coupon: CouponTerms | None = None,
+    discounts: Sequence[DiscountTerms] = (),
+    shipping_minor: int = 0,
+    points_requested: int = 0,
+    points_balance: int = 0,
+    rules: PointsRules = PointsRules(),
+) -> Totals:
+    """Every total of an order, by the rules in the module docstring."""
+    for line in lines:
+        if line.quantity < 0 or line.unit_price_minor < 0 or line.weight_grams < 0:
+            raise ValueError(f"negative quantity, price or weight on line {line.sku}")
+        if line.pay_with_points and (line.points_price is None or line.points_price < 0):
+            raise ValueError(f"line {line.sku} is paid with points but has no points price")
+    if shipping_minor < 0:
+        raise ValueError("shipping_minor must not be negative")
+
+    subtotal = sum(line.line_total_minor for line in lines)
+    points_for_items = sum(line.line_points for line in lines)
+    weight = sum(line.weight_grams * line.quantity for line in lines)
+
+    discount, label, coupon_code = _best_discount(subtotal, coupon, discounts)
+
+    balance = max(0, points_balance)
+    points_left = max(0, balance - points_for_items)
+    requested = min(max(0, points_requested), points_left)
+    cap_minor = (subtotal - discount) * max(0, rules.points_max_share_percent) // 100
+    points_used, points_value = _points_off(requested, cap_minor, currency, rules)
+
+    total = max(0, subtotal - discount - points_value + shipping_minor)
+    return Totals(
+        currency=currency,
+        subtotal_minor=subtotal,
+        discount_minor=discount,
+        discount_label=label,
+        coupon_code=coupon_code,
+        shipping_minor=shipping_minor,
+        points_used=points_used,
+        points_value_minor=points_value,
+        points_for_items=points_for_items,
+        total_minor=total,
+        weight_grams=weight,
+        points_short=max(0, points_for_items - balance),
+    )
+
+
+def _best_discount(
+    subtotal: int, coupon: CouponTerms | None, discounts: Sequence[DiscountTerms]
+) -> tuple[int, str, str]:
+    """(amount, label, coupon code) of the one discount that applies."""
+    best_auto, auto_name = 0, ""
+    for terms in discounts:
+        if subtotal < terms.min_subtotal_minor:
+            continue
+        amount = min(percent_of(subtotal, terms.percent), subtotal)
+        if amount > best_auto:  # strictly better: on a tie the first listed keeps it
+            best_auto, auto_name = amount, terms.name
+    from_coupon = coupon_discount(coupon, subtotal) if coupon is not None else 0
+    if coupon is not None and from_coupon > 0 and from_coupon >= best_auto:
+        return from_coupon, coupon.code, coupon.code
+    if best_auto > 0:
+        return best_auto, auto_name, ""
+    return 0, "", ""
+
+
+def _points_off(
+    requested: int, cap_minor: int, currency: str, rules: PointsRules
+) -> tuple[int, int]:
+    """(points used, minor units taken off): the most the rules allow, with no point wasted."""
+    rate = rules.points_per_unit_off
+    if rate <= 0 or requested <= 0 or cap_minor <= 0:
+        return 0, 0
+    per_unit = minor_per_unit(currency)
+    value = min(requested * per_unit // rate, cap_minor)
+    # The fewest points worth `value`: ceil(value * rate / per_unit), never above `requested`.
+    points = -(-value * rate // per_unit)
+    return points, value
