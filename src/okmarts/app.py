@@ -24,18 +24,23 @@ from okmarts import i18n
 from okmarts.admin import staff_admin_handler
 from okmarts.controllers.account import AccountController
 from okmarts.controllers.accounts import AccountsController
+from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
+from okmarts.controllers.checkout import CheckoutController, OrdersController
 from okmarts.controllers.info import InfoController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
 from okmarts.services import catalog, messaging
 from okmarts.services.avatars import avatars_dir
+from okmarts.services.payments import TestCardGateway
 from okmarts.settings import PACKAGE_DIR, Settings
 from okmarts.web import (
     SignInRequired,
     activate_locale,
+    count_cart,
     current_account,
+    current_cart_count,
     load_session,
     redirect_after_post,
     sign_in_url,
@@ -90,6 +95,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
         format_datetime=i18n.datetime,
         current_locale=i18n.current_locale.get,
         viewer=current_account.get,
+        cart_count=current_cart_count.get,
         message=catalogs.message,
         languages=[(code, i18n.display_name(code)) for code in catalogs.available],
     )
@@ -109,7 +115,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def prepare_request(request: Request) -> None:
         # async on purpose: a sync hook runs in a worker thread and the ContextVars would be lost.
         activate_locale(request, catalogs)
-        current_account.set(await load_session(request, settings.secret_key))
+        account = await load_session(request, settings.secret_key)
+        current_account.set(account)
+        current_cart_count.set(await count_cart(request, account))
 
     def sign_in_first(request: Request, exc: SignInRequired) -> Response[Any]:
         # Back to this page after signing in; after a form post, back to the page it was on.
@@ -185,6 +193,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InfoController,
             AccountsController,
             AccountController,
+            CartController,
+            CheckoutController,
+            OrdersController,
             healthz,
             static_router,
             avatar_router,
@@ -226,4 +237,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.catalogs = catalogs
     app.state.page_cache = PageCache(settings.page_cache_seconds)
+    app.state.payment_gateway = TestCardGateway()
     return app

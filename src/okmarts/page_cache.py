@@ -3,9 +3,9 @@
 Catalog pages are the same for every anonymous shopper who asks for the same URL in the same
 language, and rendering them (queries + templates) costs far more than serving them. Each
 worker keeps the rendered HTML for `ttl` seconds, so a staff edit shows within that time; the
-per-visitor CSRF token is put into the cached HTML on the way out. Signed-in shoppers get
-pages rendered for them (the header shows their account); other pages that depend on who is
-asking must not use this.
+per-visitor CSRF token and cart count are put into the cached HTML on the way out. Signed-in
+shoppers get pages rendered for them (the header shows their account); other pages that depend
+on who is asking must not use this.
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
 
 from okmarts.i18n import current_locale
-from okmarts.web import current_account
+from okmarts.web import current_account, current_cart_count
 
 CSRF_PLACEHOLDER = "okmarts-csrf-placeholder-7f3a"
+CART_COUNT_PLACEHOLDER = "okmarts-cart-count-placeholder-7f3a"
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
 
 
@@ -86,7 +87,9 @@ class PageCache:
         else:
             rendered = await self.rendered(key, lambda: _render(request, build))
         token = ScopeState.from_scope(request.scope).csrf_token
-        html = rendered.html.replace(CSRF_PLACEHOLDER, token if isinstance(token, str) else "")
+        html = rendered.html.replace(
+            CSRF_PLACEHOLDER, token if isinstance(token, str) else ""
+        ).replace(CART_COUNT_PLACEHOLDER, str(current_cart_count.get()))
         return Response(
             content=html,
             media_type=MediaType.HTML,
@@ -98,5 +101,10 @@ class PageCache:
 async def _render(request: HTMXRequest, build: Callable[[], Awaitable[Page]]) -> Rendered:
     page = await build()
     template = request.app.template_engine.get_template(page.template)
-    html = template.render(**page.context, request=request, csrf_token=lambda: CSRF_PLACEHOLDER)
+    html = template.render(
+        **page.context,
+        request=request,
+        csrf_token=lambda: CSRF_PLACEHOLDER,
+        cart_count=lambda: CART_COUNT_PLACEHOLDER,
+    )
     return Rendered(html=html, status_code=page.status_code)

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from okmarts.i18n import Catalogs, current_locale
-from okmarts.services import accounts
+from okmarts.services import accounts, cart
 from okmarts.tables.accounts import Account
 
 LANGUAGE_COOKIE = "okmarts_lang"
@@ -182,3 +182,59 @@ def clean_form(data: dict[str, Any]) -> dict[str, Any]:
         key: value.translate(_CONTROL_CHARACTERS) if isinstance(value, str) else value
         for key, value in data.items()
     }
+
+
+# -- The cart -----------------------------------------------------------------------------------
+
+CART_COOKIE = "okmarts_cart"
+CART_MAX_AGE = 30 * 24 * 3600
+
+current_cart_count: ContextVar[int] = ContextVar("okmarts_cart_count", default=0)
+
+
+async def count_cart(request: Request, account: Account | None) -> int:
+    """How many items the header's cart shows (a cookie read for visitors, a query otherwise)."""
+    if account is not None:
+        return await cart.account_count(account.id)
+    items = cart.decode_cookie_cart(
+        request.app.state.settings.secret_key, request.cookies.get(CART_COOKIE)
+    )
+    return sum(item.quantity for item in items)
+
+
+async def cart_items(request: Request) -> list[cart.CartItem]:
+    account = current_account.get()
+    if account is not None:
+        return await cart.account_items(account.id)
+    return cart.decode_cookie_cart(
+        request.app.state.settings.secret_key, request.cookies.get(CART_COOKIE)
+    )
+
+
+async def store_cart(request: Request, response: Response[Any], items: list[cart.CartItem]) -> None:
+    """Keep the cart where it lives: the account's lines, or the visitor's signed cookie."""
+    account = current_account.get()
+    if account is not None:
+        await cart.save_account_items(account.id, items)
+    elif items:
+        response.set_cookie(
+            CART_COOKIE,
+            cart.encode_cookie_cart(request.app.state.settings.secret_key, items),
+            max_age=CART_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+        )
+    else:
+        response.delete_cookie(CART_COOKIE)
+    current_cart_count.set(sum(item.quantity for item in items))
+
+
+async def merge_visitor_cart(request: Request, response: Response[Any], account: Account) -> None:
+    """At sign-in the visitor's cart joins the account's; the cookie is no longer needed."""
+    items = cart.decode_cookie_cart(
+        request.app.state.settings.secret_key, request.cookies.get(CART_COOKIE)
+    )
+    if items:
+        await cart.merge_into_account(account.id, items)
+        response.delete_cookie(CART_COOKIE)

@@ -116,3 +116,28 @@ def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+def query(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:
+    """Read the live server's database directly (to pick test data, never to change it)."""
+    if database.backend == "sqlite":
+        import sqlite3
+
+        path = database.url.removeprefix("sqlite:///")
+        with sqlite3.connect(path) as connection:
+            return connection.execute(sql).fetchall()
+
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import asyncpg
+
+    async def run() -> list[tuple[Any, ...]]:
+        connection = await asyncpg.connect(database.url)
+        try:
+            return [tuple(row) for row in await connection.fetch(sql)]
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(asyncio.run, run()).result()

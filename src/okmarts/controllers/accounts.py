@@ -22,6 +22,7 @@ from okmarts.web import (
     current_account,
     end_session,
     form_page,
+    merge_visitor_cart,
     redirect_after_post,
     safe_next,
     site,
@@ -250,6 +251,7 @@ async def _signed_in(
     await accounts.record_sign_in(account, device, site(request))
     response = redirect_after_post(request, target)
     start_session(request, response, account)
+    await merge_visitor_cart(request, response, account)
     return response
 
 

@@ -44,10 +44,6 @@ class InfoController(Controller):
             template_name="pages/info/contact.html", context={"contact": PRIVACY_CONTACT}
         )
 
-    @get("/cart", name="cart")
-    async def cart(self) -> Template:
-        return Template(template_name="pages/cart/cart.html")
-
     @post("/language", name="language", status_code=HTTP_303_SEE_OTHER)
     async def choose_language(
         self,

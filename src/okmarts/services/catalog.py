@@ -301,6 +301,7 @@ class ProductDetail:
     currency: str
     stock: int
     weight_grams: int
+    points_price: int | None
     specs: list[list[str]]
     created_at: Any
     brand_name: str
@@ -326,6 +327,7 @@ async def get_product(slug: str) -> ProductDetail | None:
             Product.currency,
             Product.stock,
             Product.weight_grams,
+            Product.points_price,
             Product.specs,
             Product.created_at,
             Product.brand.name.as_alias("brand_name"),

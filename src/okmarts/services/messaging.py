@@ -84,7 +84,9 @@ class _EmailRenderer:
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             self.catalogs.gettext, self.catalogs.ngettext, newstyle=True
         )
-        self.env.globals.update(format_datetime=i18n.datetime, format_date=i18n.date)
+        self.env.globals.update(
+            format_datetime=i18n.datetime, format_date=i18n.date, money=i18n.money
+        )
 
     def render(self, kind: str, locale: str, context: dict[str, Any]) -> RenderedEmail:
         token = i18n.current_locale.set(locale)

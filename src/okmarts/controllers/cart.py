@@ -1,0 +1,139 @@
+"""The cart page and its actions: add, change a quantity, remove."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+
+from okmarts.i18n import N_, Message
+from okmarts.services import cart, checkout
+from okmarts.services.cart import CartError
+from okmarts.web import (
+    cart_items,
+    clean_form,
+    current_account,
+    redirect_after_post,
+    safe_next,
+    store_cart,
+)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+BAD_QUANTITY = Message(N_("Enter a quantity from 0 to 999."))
+
+
+def _quantity(raw: str | None, default: int = 1) -> int | None:
+    try:
+        value = int((raw or str(default)).strip())
+    except ValueError:
+        return None
+    return value if 0 <= value <= cart.MAX_QUANTITY else None
+
+
+def _product_id(raw: str | None) -> int | None:
+    try:
+        value = int((raw or "").strip())
+    except ValueError:
+        return None
+    return value if value > 0 else None
+
+
+async def _cart_page(
+    request: Request,
+    *,
+    items: list[cart.CartItem] | None = None,
+    country: str = "",
+    error: Message | None = None,
+    status_code: int = 200,
+    notice: str = "",
+    back: str = "",
+) -> Template:
+    view = await cart.view(items if items is not None else await cart_items(request))
+    summary = await checkout.cart_summary(view, country=country, account=current_account.get())
+    context = {
+        "cart": view,
+        "summary": summary,
+        "error": error,
+        "notice": notice,
+        "back": safe_next(back, ""),
+    }
+    # htmx asks for the cart body alone (with the header count alongside, out of band).
+    template = "partials/cart/cart_body.html" if request.htmx else "pages/cart/cart.html"
+    return Template(template_name=template, context=context, status_code=status_code)
+
+
+class CartController(Controller):
+    @get("/cart", name="cart", media_type=MediaType.HTML)
+    async def show(
+        self,
+        request: Request,
+        country: FromQuery[str] = "",
+        notice: FromQuery[str] = "",
+        back: FromQuery[str] = "",
+    ) -> Template:
+        return await _cart_page(request, country=country, notice=notice, back=back)
+
+    @post("/cart/lines", name="cart_add", media_type=MediaType.HTML)
+    async def add(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        next_path = safe_next(data.get("next"), "/cart")
+        product_id, quantity = _product_id(data.get("product_id")), _quantity(data.get("quantity"))
+        error: Message | None = None
+        items = await cart_items(request)
+        if product_id is None or not quantity:
+            error = BAD_QUANTITY if product_id else Message(N_("Choose a product to add."))
+        else:
+            try:
+                items = await cart.change(items, product_id, quantity, add=True)
+            except CartError as problem:
+                error = problem.message
+        if request.htmx:
+            response: Response[Any] = Template(
+                template_name="partials/cart/added.html",
+                context={"error": error},
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY if error else 200,
+            )
+        elif error:
+            return await _cart_page(request, error=error, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
+        else:
+            # Without JavaScript the shopper sees the cart, with a way back to where they were.
+            response = redirect_after_post(
+                request, f"/cart?{urlencode({'notice': 'added', 'back': next_path})}"
+            )
+        if not error:
+            await store_cart(request, response, items)
+        return response
+
+    @post("/cart/lines/{product_id:int}", name="cart_update", media_type=MediaType.HTML)
+    async def update(self, request: Request, product_id: FromPath[int], data: Form) -> Any:
+        data = clean_form(data)
+        quantity = _quantity(data.get("quantity"), default=-1)
+        if quantity is None:
+            return await _cart_page(
+                request, error=BAD_QUANTITY, status_code=HTTP_422_UNPROCESSABLE_ENTITY
+            )
+        return await self._change(request, product_id, quantity, "updated")
+
+    @post("/cart/lines/{product_id:int}/delete", name="cart_remove", media_type=MediaType.HTML)
+    async def remove(self, request: Request, product_id: FromPath[int]) -> Any:
+        return await self._change(request, product_id, 0, "removed")
+
+    async def _change(self, request: Request, product_id: int, quantity: int, notice: str) -> Any:
+        try:
+            items = await cart.change(await cart_items(request), product_id, quantity, add=False)
+        except CartError as problem:
+            return await _cart_page(
+                request, error=problem.message, status_code=HTTP_422_UNPROCESSABLE_ENTITY
+            )
+        if request.htmx:
+            page = await _cart_page(request, items=items, notice=notice)
+            await store_cart(request, page, items)
+            return page
+        response = redirect_after_post(request, f"/cart?notice={notice}")
+        await store_cart(request, response, items)
+        return response

@@ -1,0 +1,212 @@
+"""Checkout (signed-in, verified shoppers) and "My Orders" in the personal center."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_422_UNPROCESSABLE_ENTITY
+
+from okmarts.services import accounts, addresses, cart, orders
+from okmarts.services.checkout import (
+    PAYMENT_METHODS,
+    CheckoutForm,
+    apply_saved_address,
+    price_checkout,
+)
+from okmarts.services.payments import TEST_CARDS
+from okmarts.tables.accounts import Account
+from okmarts.web import cart_items, clean_form, redirect_after_post, require_account
+
+ORDER_NOTICES = {"placed", "cancelled"}
+
+
+def _locked_page(account: Account) -> Template | None:
+    """Unverified accounts and children without a guardian's consent can't buy (policy §8)."""
+    lock = accounts.interaction_lock(account)
+    if lock is None:
+        return None
+    return Template(
+        template_name="pages/checkout/locked.html",
+        context={"lock": lock, "account": account, "minor_age": accounts.MINOR_AGE},
+        status_code=HTTP_403_FORBIDDEN,
+    )
+
+
+async def _new_form(account: Account) -> CheckoutForm:
+    form = CheckoutForm(checkout_key=secrets.token_urlsafe(24), email=account.email)
+    book = await addresses.list_addresses(account.id)
+    shipping = next((a for a in book if a.kind == "shipping"), None)
+    billing = next((a for a in book if a.kind == "billing"), None)
+    if shipping is not None:
+        form.address_id = str(shipping.id)
+        await apply_saved_address(form, account)
+    if billing is not None:
+        form.company, form.tax_id = billing.company, billing.tax_id
+        form.billing_address = ", ".join(
+            part
+            for part in (billing.line, f"{billing.zip_code} {billing.city}", billing.country)
+            if part.strip()
+        )
+    return form
+
+
+class CheckoutController(Controller):
+    async def _page(
+        self,
+        request: Request,
+        account: Account,
+        view: cart.CartView,
+        priced: Any,
+        status_code: int = 200,
+        refused: Any = None,
+    ) -> Template:
+        context = {
+            "account": account,
+            "cart": view,
+            "form": priced.form.refill(),
+            "summary": priced.summary,
+            "errors": priced.errors,
+            "points_balance": priced.points_balance,
+            "saved_addresses": [
+                a for a in await addresses.list_addresses(account.id) if a.kind == "shipping"
+            ],
+            "payment_methods": PAYMENT_METHODS,
+            "test_cards": TEST_CARDS,
+            "refused": refused,
+        }
+        # Changing the country, shipping, coupon or points re-prices the summary box alone.
+        template = (
+            "partials/checkout/summary_box.html"
+            if request.htmx and request.htmx.target == "order-summary"
+            else "pages/checkout/checkout.html"
+        )
+        return Template(template_name=template, context=context, status_code=status_code)
+
+    @get("/checkout", name="checkout", media_type=MediaType.HTML)
+    async def show(self, request: Request) -> Any:
+        account = require_account(request)
+        locked = _locked_page(account)
+        if locked is not None:
+            return locked
+        view = await cart.view(await cart_items(request))
+        if not view.lines:
+            return redirect_after_post(request, "/cart")
+        form = await _new_form(account)
+        priced = await price_checkout(
+            view, form, account, request.app.state.settings, placing=False
+        )
+        return await self._page(request, account, view, priced)
+
+    @post("/checkout", name="checkout_submit", media_type=MediaType.HTML)
+    async def submit(self, request: Request) -> Any:
+        account = require_account(request)
+        locked = _locked_page(account)
+        if locked is not None:
+            return locked
+        raw = await request.form()
+        data = clean_form(dict(raw.items()))
+        form = CheckoutForm.from_form(data, raw.getall("redeem") if "redeem" in raw else [])
+        view = await cart.view(await cart_items(request))
+        if not view.lines:
+            # Placed already (the cart was emptied): a resubmit finds its order.
+            placed = await orders.find_by_key(form.checkout_key)
+            if placed is not None and placed.account == account.id:
+                return redirect_after_post(
+                    request, f"/account/orders/{placed.number}?notice=placed"
+                )
+            return redirect_after_post(request, "/cart")
+        if data.get("address_id") != "new":
+            await apply_saved_address(form, account)
+        placing = data.get("action") == "place"
+        settings = request.app.state.settings
+        priced = await price_checkout(view, form, account, settings, placing=placing)
+        if priced.errors and (placing or data.get("action") == "apply"):
+            return await self._page(request, account, view, priced, HTTP_422_UNPROCESSABLE_ENTITY)
+        if not placing:
+            return await self._page(request, account, view, priced)
+        try:
+            placed = await orders.place_order(
+                account,
+                priced,
+                view,
+                gateway=request.app.state.payment_gateway,
+                settings=settings,
+            )
+        except orders.OrderRefused as refused:
+            priced.errors[refused.field] = refused.message
+            # The next attempt is a new payment (another card, say): it gets a key of its own.
+            priced.form.checkout_key = secrets.token_urlsafe(24)
+            # The cart is untouched: only the card fields are to be typed again.
+            return await self._page(
+                request, account, view, priced, HTTP_422_UNPROCESSABLE_ENTITY, refused=refused
+            )
+        return redirect_after_post(request, f"/account/orders/{placed.order.number}?notice=placed")
+
+
+class OrdersController(Controller):
+    path = "/account/orders"
+
+    @get("/", name="account_orders", media_type=MediaType.HTML)
+    async def list_orders(self, request: Request) -> Template:
+        account = require_account(request)
+        return Template(
+            template_name="pages/account/orders.html",
+            context={
+                "account": account,
+                "orders": await orders.list_orders(account.id),
+                "statuses": orders.STATUSES,
+            },
+        )
+
+    @get("/{number:str}", name="account_order", media_type=MediaType.HTML)
+    async def show(
+        self, request: Request, number: FromPath[str], notice: FromQuery[str] = ""
+    ) -> Template:
+        account = require_account(request)
+        detail = await orders.get_order(account.id, number[:20])
+        if detail is None:
+            raise NotFoundException()
+        return Template(
+            template_name="pages/account/order.html",
+            context={
+                "account": account,
+                "detail": detail,
+                "order": detail.order,
+                "statuses": orders.STATUSES,
+                "notice": notice if notice in ORDER_NOTICES else "",
+                "error": None,
+            },
+        )
+
+    @post("/{number:str}/cancel", name="account_order_cancel", media_type=MediaType.HTML)
+    async def cancel(self, request: Request, number: FromPath[str]) -> Any:
+        account = require_account(request)
+        try:
+            await orders.cancel_by_customer(
+                account,
+                number[:20],
+                request.app.state.settings,
+                gateway=request.app.state.payment_gateway,
+            )
+        except orders.StatusChangeRefused as refused:
+            detail = await orders.get_order(account.id, number[:20])
+            if detail is None:
+                raise NotFoundException() from refused
+            return Template(
+                template_name="pages/account/order.html",
+                context={
+                    "account": account,
+                    "detail": detail,
+                    "order": detail.order,
+                    "statuses": orders.STATUSES,
+                    "notice": "",
+                    "error": refused.message,
+                },
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return redirect_after_post(request, f"/account/orders/{number[:20]}?notice=cancelled")

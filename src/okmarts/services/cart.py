@@ -1,0 +1,256 @@
+"""The cart: a visitor's in a signed cookie (nothing personal on the server), an account's in
+the database; merged at sign-in. Quantities are checked against stock as they change."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from okmarts.db import write_transaction
+from okmarts.i18n import N_, Message
+from okmarts.tables.catalog import Product, ProductImage
+from okmarts.tables.checkout import CartLine
+
+MAX_QUANTITY = 999
+MAX_LINES = 50
+
+
+class CartError(Exception):
+    """A change the cart can't take; the message says why."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.msgid)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class CartItem:
+    product_id: int
+    quantity: int
+
+
+@dataclass
+class CartLineView:
+    product_id: int
+    slug: str
+    sku: str
+    title: str
+    unit_price_minor: int
+    currency: str
+    stock: int
+    weight_grams: int
+    points_price: int | None
+    image: str
+    quantity: int
+
+    @property
+    def line_total_minor(self) -> int:
+        return self.unit_price_minor * self.quantity
+
+    @property
+    def problem(self) -> Message | None:
+        """Why this line can't be bought as it is (stock fell since it was added)."""
+        if self.stock <= 0:
+            return Message(N_("Out of stock: remove it to check out."))
+        if self.quantity > self.stock:
+            return Message(N_("Only %(num)s left in stock."), {"num": self.stock})
+        return None
+
+
+@dataclass
+class CartView:
+    lines: list[CartLineView] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def subtotal_minor(self) -> int:
+        return sum(line.line_total_minor for line in self.lines)
+
+    @property
+    def currency(self) -> str:
+        return self.lines[0].currency if self.lines else "USD"
+
+    @property
+    def weight_grams(self) -> int:
+        return sum(line.weight_grams * line.quantity for line in self.lines)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self.lines) and all(line.problem is None for line in self.lines)
+
+    def items(self) -> list[CartItem]:
+        return [CartItem(line.product_id, line.quantity) for line in self.lines]
+
+
+# -- The visitor's cookie ----------------------------------------------------------------------
+
+
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="okmarts.cart")
+
+
+def encode_cookie_cart(secret: str, items: list[CartItem]) -> str:
+    return _serializer(secret).dumps([[item.product_id, item.quantity] for item in items])
+
+
+def decode_cookie_cart(secret: str, raw: str | None) -> list[CartItem]:
+    """The items in a visitor's cart cookie; a forged or broken cookie is an empty cart."""
+    if not raw:
+        return []
+    try:
+        data = _serializer(secret).loads(raw)
+    except (BadSignature, ValueError, UnicodeError):
+        return []
+    items: list[CartItem] = []
+    if isinstance(data, list):
+        for entry in data[:MAX_LINES]:
+            if (
+                isinstance(entry, list)
+                and len(entry) == 2
+                and all(isinstance(value, int) and not isinstance(value, bool) for value in entry)
+                and entry[0] > 0
+                and 0 < entry[1] <= MAX_QUANTITY
+            ):
+                items.append(CartItem(entry[0], entry[1]))
+    return items
+
+
+# -- Reading ------------------------------------------------------------------------------------
+
+
+async def account_items(account_id: int) -> list[CartItem]:
+    rows = (
+        await CartLine.select(CartLine.product, CartLine.quantity)
+        .where(CartLine.account == account_id)
+        .order_by(CartLine.id)
+    )
+    return [CartItem(row["product"], row["quantity"]) for row in rows]
+
+
+async def account_count(account_id: int) -> int:
+    rows = await CartLine.select(CartLine.quantity).where(CartLine.account == account_id)
+    return sum(row["quantity"] for row in rows)
+
+
+async def view(items: list[CartItem]) -> CartView:
+    """The cart's lines with their products (two queries, whatever the number of lines)."""
+    if not items:
+        return CartView()
+    ids = [item.product_id for item in items]
+    products = {
+        row["id"]: row
+        for row in await Product.select(
+            Product.id,
+            Product.slug,
+            Product.sku,
+            Product.title,
+            Product.price_minor,
+            Product.currency,
+            Product.stock,
+            Product.weight_grams,
+            Product.points_price,
+        ).where(Product.id.is_in(ids))
+    }
+    images = {
+        row["product"]: row["path"]
+        for row in await ProductImage.select(ProductImage.product, ProductImage.path).where(
+            ProductImage.product.is_in(ids), ProductImage.position == 0
+        )
+    }
+    lines = []
+    for item in items:
+        product = products.get(item.product_id)
+        if product is None:
+            continue  # the product is gone: the line goes with it
+        lines.append(
+            CartLineView(
+                product_id=product["id"],
+                slug=product["slug"],
+                sku=product["sku"],
+                title=product["title"],
+                unit_price_minor=product["price_minor"],
+                currency=product["currency"],
+                stock=product["stock"],
+                weight_grams=product["weight_grams"],
+                points_price=product["points_price"],
+                image=images.get(product["id"], ""),
+                quantity=item.quantity,
+            )
+        )
+    return CartView(lines)
+
+
+# -- Changing -----------------------------------------------------------------------------------
+
+
+async def change(
+    items: list[CartItem], product_id: int, quantity: int, *, add: bool
+) -> list[CartItem]:
+    """The cart with a product added (or its quantity set); 0 removes it. Checks the stock."""
+    current = {item.product_id: item.quantity for item in items}
+    wanted = current.get(product_id, 0) + quantity if add else quantity
+    if wanted <= 0:
+        current.pop(product_id, None)
+        return [CartItem(pid, qty) for pid, qty in current.items()]
+    product = (
+        await Product.select(Product.stock, Product.currency, Product.title)
+        .where(Product.id == product_id)
+        .first()
+    )
+    if product is None:
+        raise CartError(Message(N_("This product is no longer available.")))
+    if wanted > MAX_QUANTITY:
+        raise CartError(
+            Message(N_("At most %(num)s of one product per order."), {"num": MAX_QUANTITY})
+        )
+    if product["stock"] <= 0:
+        raise CartError(Message(N_("Sorry, this product is out of stock.")))
+    if wanted > product["stock"]:
+        raise CartError(
+            Message(N_("Only %(num)s of this product are in stock."), {"num": product["stock"]})
+        )
+    if product_id not in current and len(current) >= MAX_LINES:
+        raise CartError(Message(N_("Your cart is full: check out or remove a product first.")))
+    others = await view([CartItem(pid, 1) for pid in current if pid != product_id])
+    if others.lines and others.currency != product["currency"]:
+        raise CartError(Message(N_("This product is priced in another currency than your cart.")))
+    current[product_id] = wanted
+    return [CartItem(pid, qty) for pid, qty in current.items()]
+
+
+async def save_account_items(account_id: int, items: list[CartItem]) -> None:
+    """Replace the account's cart with these items, at once."""
+    async with write_transaction(CartLine._meta.db):
+        await CartLine.delete().where(CartLine.account == account_id)
+        if items:
+            await CartLine.insert(
+                *(
+                    CartLine(account=account_id, product=item.product_id, quantity=item.quantity)
+                    for item in items
+                )
+            )
+
+
+async def merge_into_account(account_id: int, visitor_items: list[CartItem]) -> None:
+    """At sign-in: the visitor's lines join the account's (quantities added, up to the stock)."""
+    if not visitor_items:
+        return
+    merged = {item.product_id: item.quantity for item in await account_items(account_id)}
+    for item in visitor_items:
+        merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
+    stock = {
+        row["id"]: row["stock"]
+        for row in await Product.select(Product.id, Product.stock).where(
+            Product.id.is_in(list(merged))
+        )
+    }
+    items = [
+        CartItem(pid, min(qty, stock[pid], MAX_QUANTITY))
+        for pid, qty in merged.items()
+        if stock.get(pid, 0) > 0
+    ][:MAX_LINES]
+    await save_account_items(account_id, items)

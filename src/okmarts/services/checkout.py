@@ -1,0 +1,312 @@
+"""Checkout: what the cart and the checkout form cost, and whether the form can be an order.
+
+Everything is priced by services.pricing.price_order; this module gathers its inputs (coupon,
+automatic discounts, shipping quote, points balance) and checks the form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from okmarts.i18n import N_, Message, current_locale
+from okmarts.services import addresses, coupons, points, pricing, shipping
+from okmarts.services.accounts import normalize_email
+from okmarts.services.cart import CartView
+from okmarts.services.payments import CardDetails, validate_card
+from okmarts.settings import Settings
+from okmarts.tables.accounts import Account, Address
+
+DEFAULT_COUNTRY = "US"
+PAYMENT_METHODS = {"card": N_("Credit or debit card"), "bank_transfer": N_("Bank transfer")}
+PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
+
+
+@dataclass
+class Summary:
+    totals: pricing.Totals
+    country: str
+    shipping: shipping.Quote | None
+    quotes: list[shipping.Quote] = field(default_factory=list)
+    countries: tuple[tuple[str, str], ...] = ()
+    coupon_error: Message | None = None
+
+
+def priced_lines(
+    cart: CartView, redeem: set[int] | frozenset[int] = frozenset()
+) -> list[pricing.PricedLine]:
+    return [
+        pricing.PricedLine(
+            product_id=line.product_id,
+            sku=line.sku,
+            title=line.title,
+            unit_price_minor=line.unit_price_minor,
+            quantity=line.quantity,
+            weight_grams=line.weight_grams,
+            points_price=line.points_price,
+            pay_with_points=bool(line.points_price) and line.product_id in redeem,
+        )
+        for line in cart.lines
+    ]
+
+
+def points_rules(settings: Settings) -> pricing.PointsRules:
+    return pricing.PointsRules(
+        points_per_unit_off=settings.points_per_unit_off,
+        points_max_share_percent=settings.points_max_share_percent,
+    )
+
+
+async def default_country(account: Account | None) -> str:
+    if account is None:
+        return DEFAULT_COUNTRY
+    row = (
+        await Address.select(Address.country)
+        .where((Address.account == account.id) & (Address.kind == "shipping"))
+        .order_by(Address.is_default, ascending=False)
+        .first()
+    )
+    return row["country"] if row else DEFAULT_COUNTRY
+
+
+async def cart_summary(
+    cart: CartView, *, country: str, account: Account | None, now: dt.datetime | None = None
+) -> Summary:
+    """The cart's totals with automatic discounts and the cheapest shipping to `country`."""
+    now = now or dt.datetime.now(dt.UTC)
+    known = dict(addresses.countries(current_locale.get()))
+    country = country.upper() if country.upper() in known else await default_country(account)
+    lines = priced_lines(cart)
+    subtotal = sum(line.line_total_minor for line in lines)
+    quotes = (
+        await shipping.quotes(country, cart.weight_grams, subtotal, cart.currency)
+        if cart.lines
+        else []
+    )
+    totals = pricing.price_order(
+        lines,
+        currency=cart.currency,
+        discounts=await coupons.automatic_discounts(cart.currency, now),
+        shipping_minor=quotes[0].cost_minor if quotes else 0,
+    )
+    return Summary(
+        totals=totals,
+        country=country,
+        shipping=quotes[0] if quotes else None,
+        quotes=quotes,
+        countries=addresses.countries(current_locale.get()),
+    )
+
+
+# -- The checkout form ---------------------------------------------------------------------------
+
+
+@dataclass
+class CheckoutForm:
+    checkout_key: str = ""
+    address_id: str = ""  # a saved address picked instead of typing one
+    recipient: str = ""
+    phone: str = ""
+    email: str = ""
+    country: str = ""
+    region: str = ""
+    city: str = ""
+    line: str = ""
+    zip_code: str = ""
+    save_address: bool = False
+    for_company: bool = False
+    company: str = ""
+    tax_id: str = ""
+    billing_address: str = ""
+    shipping_method: str = ""
+    coupon_code: str = ""
+    points: str = ""
+    redeem: frozenset[int] = frozenset()
+    payment_method: str = "card"
+    card_number: str = ""
+    card_expiry: str = ""
+    card_cvc: str = ""
+    card_holder: str = ""
+
+    @classmethod
+    def from_form(cls, data: dict[str, Any], redeem: list[str]) -> CheckoutForm:
+        values = {
+            name: str(data.get(name) or "").strip()
+            for name in cls.__dataclass_fields__
+            if name not in {"save_address", "for_company", "redeem"}
+        }
+        return cls(
+            **values,
+            save_address=data.get("save_address") == "yes",
+            for_company=data.get("for_company") == "yes",
+            redeem=frozenset(int(value) for value in redeem if value.isdigit()),
+        )
+
+    def card(self) -> CardDetails:
+        return CardDetails(
+            number=self.card_number,
+            expiry=self.card_expiry,
+            cvc=self.card_cvc,
+            holder=self.card_holder,
+        )
+
+    def refill(self) -> dict[str, Any]:
+        """What goes back into the form after an error: never the card number or CVC."""
+        values = dict(self.__dict__)
+        values.pop("card_number")
+        values.pop("card_cvc")
+        values["redeem"] = set(self.redeem)
+        return values
+
+
+@dataclass
+class Checkout:
+    """A priced checkout form: the summary, and what is wrong with it (if anything)."""
+
+    form: CheckoutForm
+    summary: Summary
+    errors: dict[str, Message]
+    points_balance: int
+    coupon: pricing.CouponTerms | None = None
+
+
+async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
+    """Fill the address fields from the saved address the shopper picked."""
+    if not form.address_id.isdigit():
+        return
+    try:
+        saved = await addresses.get_address(account.id, int(form.address_id))
+    except addresses.AddressNotFound:
+        return
+    for name in ("recipient", "phone", "country", "region", "city", "line", "zip_code"):
+        setattr(form, name, getattr(saved, name))
+
+
+def _address_errors(form: CheckoutForm) -> dict[str, Message]:
+    errors: dict[str, Message] = {}
+    required = N_("This field is required.")
+    for name in ("recipient", "phone", "city", "line", "zip_code"):
+        if not getattr(form, name):
+            errors[name] = Message(required)
+    limits = {
+        "recipient": 100,
+        "phone": 30,
+        "region": 100,
+        "city": 100,
+        "line": 300,
+        "zip_code": 20,
+        "company": 120,
+        "tax_id": 40,
+        "billing_address": 500,
+    }
+    for name, limit in limits.items():
+        if len(getattr(form, name)) > limit:
+            errors[name] = Message(N_("Use at most %(limit)s characters here."), {"limit": limit})
+    if form.phone and "phone" not in errors and not PHONE.match(form.phone):
+        errors["phone"] = Message(N_("Enter a phone number with digits, e.g. +49 30 1234567."))
+    if form.zip_code and "zip_code" not in errors and not addresses.ZIP.match(form.zip_code):
+        errors["zip_code"] = Message(N_("Enter a zip code of 2 to 12 letters or digits."))
+    if form.country not in dict(addresses.countries("en")):
+        errors["country"] = Message(N_("Choose a country or region from the list."))
+    try:
+        form.email = normalize_email(form.email)
+    except ValueError as error:
+        errors["email"] = Message(str(error))
+    if form.for_company:
+        for name in ("company", "billing_address"):
+            if not getattr(form, name):
+                errors[name] = Message(required)
+    return errors
+
+
+def _points_requested(form: CheckoutForm, errors: dict[str, Message]) -> int:
+    if not form.points:
+        return 0
+    if not form.points.isdigit() or len(form.points) > 9:
+        errors["points"] = Message(N_("Enter a whole number of points."))
+        return 0
+    return int(form.points)
+
+
+async def price_checkout(
+    cart: CartView,
+    form: CheckoutForm,
+    account: Account,
+    settings: Settings,
+    *,
+    placing: bool,
+    now: dt.datetime | None = None,
+) -> Checkout:
+    """Price the form as it stands; when placing, also check everything an order needs."""
+    now = now or dt.datetime.now(dt.UTC)
+    errors: dict[str, Message] = {}
+    if not form.country:
+        form.country = await default_country(account)
+    form.country = form.country.upper()
+    lines = priced_lines(cart, form.redeem)
+    subtotal = sum(line.line_total_minor for line in lines)
+    quotes = await shipping.quotes(form.country, cart.weight_grams, subtotal, cart.currency)
+    chosen = next((q for q in quotes if q.method_code == form.shipping_method), None)
+    if chosen is None:
+        if placing and form.shipping_method:
+            errors["shipping_method"] = Message(N_("Choose one of the shipping methods offered."))
+        chosen = quotes[0] if quotes else None
+    if chosen is None:
+        errors["country"] = Message(N_("We can't ship this order to the chosen country yet."))
+    else:
+        form.shipping_method = chosen.method_code
+
+    coupon: pricing.CouponTerms | None = None
+    coupon_error: Message | None = None
+    if form.coupon_code:
+        try:
+            coupon = await coupons.check_coupon(
+                form.coupon_code,
+                account_id=account.id,
+                subtotal_minor=subtotal,
+                currency=cart.currency,
+                now=now,
+            )
+        except coupons.CouponInvalid as invalid:
+            coupon_error = coupons.shown(invalid.message)
+            errors["coupon_code"] = coupon_error
+    balance = await points.balance(account.id)
+    totals = pricing.price_order(
+        lines,
+        currency=cart.currency,
+        coupon=coupon,
+        discounts=await coupons.automatic_discounts(cart.currency, now),
+        shipping_minor=chosen.cost_minor if chosen else 0,
+        points_requested=_points_requested(form, errors),
+        points_balance=balance,
+        rules=points_rules(settings),
+    )
+    if totals.points_short:
+        errors["redeem"] = Message(
+            N_("You need %(num)s more points to redeem these products."),
+            {"num": totals.points_short},
+        )
+    if placing:
+        errors.update(_address_errors(form))
+        if form.payment_method not in PAYMENT_METHODS:
+            errors["payment_method"] = Message(N_("Choose a payment method."))
+        elif form.payment_method == "card" and totals.total_minor > 0:
+            card_errors = validate_card(form.card(), now.date())
+            errors.update({f"card_{name}": message for name, message in card_errors.items()})
+        if not cart.ready:
+            errors["cart"] = Message(N_("Some products in your cart are no longer in stock."))
+        if not form.checkout_key or len(form.checkout_key) > 64:
+            errors["cart"] = Message(N_("This checkout form is out of date: please try again."))
+    summary = Summary(
+        totals=totals,
+        country=form.country,
+        shipping=chosen,
+        quotes=quotes,
+        countries=addresses.countries(current_locale.get()),
+        coupon_error=coupon_error,
+    )
+    return Checkout(
+        form=form, summary=summary, errors=errors, points_balance=balance, coupon=coupon
+    )

@@ -1,0 +1,486 @@
+"""Orders: placing one in a single transaction, its statuses and history, cancelling it.
+
+Placing never oversells (stock is decremented with a conditional UPDATE per line), never charges
+or creates twice for one checkout form (the form's key is unique on the order), and keeps money
+exact (integer minor units from services.pricing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+
+from okmarts.db import write_transaction
+from okmarts.i18n import N_, Message
+from okmarts.services import cart, checkout, coupons, points, pricing
+from okmarts.services.messaging import enqueue_email, notify_mail_queued
+from okmarts.services.payments import Gateway
+from okmarts.settings import Settings
+from okmarts.tables.accounts import Account, Address
+from okmarts.tables.catalog import Product
+from okmarts.tables.checkout import CartLine, Order, OrderEvent, OrderLine, Payment
+
+STATUSES = {
+    "awaiting_payment": N_("Awaiting payment"),
+    "paid": N_("Paid"),
+    "shipped": N_("Shipped"),
+    "delivered": N_("Delivered"),
+    "completed": N_("Completed"),
+    "cancelled": N_("Cancelled"),
+    "refunded": N_("Refunded"),
+}
+# Which status may follow which (staff in the admin, the customer only cancels).
+TRANSITIONS = {
+    "awaiting_payment": {"paid", "cancelled"},
+    "paid": {"shipped", "cancelled", "refunded"},
+    "shipped": {"delivered", "refunded"},
+    "delivered": {"completed", "refunded"},
+    "completed": {"refunded"},
+    "cancelled": set(),
+    "refunded": set(),
+}
+CUSTOMER_CANCELLABLE = {"awaiting_payment", "paid"}
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
+
+
+class OrderRefused(Exception):
+    """The order can't be placed as asked; the message says why (and the cart is kept)."""
+
+    def __init__(self, message: Message, field: str = "cart") -> None:
+        super().__init__(message.msgid)
+        self.message = message
+        self.field = field
+
+
+class StatusChangeRefused(Exception):
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.msgid)
+        self.message = message
+
+
+@dataclass
+class Placed:
+    order: Order
+    created: bool  # False: this checkout form had been placed already (a double submit)
+
+
+def new_order_number(now: dt.datetime) -> str:
+    suffix = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
+    return f"OK-{now:%y%m%d}-{suffix}"
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+async def find_by_key(checkout_key: str) -> Order | None:
+    return await Order.objects().where(Order.checkout_key == checkout_key).first()
+
+
+async def place_order(
+    account: Account,
+    priced: checkout.Checkout,
+    cart_view: cart.CartView,
+    *,
+    gateway: Gateway,
+    settings: Settings,
+    now: dt.datetime | None = None,
+) -> Placed:
+    """Charge (if by card) and write the order, its lines, payment, coupon use and points spent,
+    with the stock, in one transaction; the same checkout key always gives the same order."""
+    now = now or _now()
+    form, totals = priced.form, priced.summary.totals
+    existing = await find_by_key(form.checkout_key)
+    if existing is not None:
+        if existing.account != account.id:
+            raise OrderRefused(Message(N_("This checkout form is out of date: please try again.")))
+        return Placed(existing, created=False)
+
+    payment_result = None
+    if form.payment_method == "card" and totals.total_minor > 0:
+        payment_result = await gateway.authorize(
+            totals.total_minor, totals.currency, form.card(), form.checkout_key
+        )
+        if payment_result.status != "approved":
+            raise OrderRefused(
+                payment_result.message or Message(N_("Your card was declined.")), "card_number"
+            )
+    try:
+        order = await _write_order(
+            account, priced, cart_view, payment_result, now, settings.base_url
+        )
+    except OrderRefused:
+        if payment_result is not None:
+            await gateway.void(payment_result.transaction_id)
+        raise
+    except Exception:
+        # A second submit of the same form may have won the race: answer with its order.
+        existing = await find_by_key(form.checkout_key)
+        if existing is not None and existing.account == account.id:
+            return Placed(existing, created=False)
+        if payment_result is not None:
+            await gateway.void(payment_result.transaction_id)
+        raise
+    if payment_result is not None:
+        # The order exists: take the money that the authorisation held.
+        await gateway.capture(payment_result.transaction_id)
+    notify_mail_queued()
+    return Placed(order, created=True)
+
+
+async def _write_order(
+    account: Account,
+    priced: checkout.Checkout,
+    cart_view: cart.CartView,
+    payment_result: object,
+    now: dt.datetime,
+    base_url: str,
+) -> Order:
+    form, totals, quote = priced.form, priced.summary.totals, priced.summary.shipping
+    lines = checkout.priced_lines(cart_view, form.redeem)
+    async with write_transaction(Order._meta.db):
+        if await find_by_key(form.checkout_key) is not None:
+            raise RuntimeError("placed meanwhile")  # handled by the caller: same order back
+        for line in lines:
+            taken = (
+                await Product.update({Product.stock: Product.stock - line.quantity})
+                .where((Product.id == line.product_id) & (Product.stock >= line.quantity))
+                .returning(Product.id)
+            )
+            if not taken:
+                raise OrderRefused(
+                    Message(
+                        N_("Sorry, %(title)s sold out while you were checking out."),
+                        {"title": line.title},
+                    )
+                )
+        paid = payment_result is not None or (
+            totals.total_minor == 0 and form.payment_method != "bank_transfer"
+        )
+        order = Order(
+            number=new_order_number(now),
+            account=account.id,
+            checkout_key=form.checkout_key,
+            status="paid" if paid else "awaiting_payment",
+            currency=totals.currency,
+            subtotal_minor=totals.subtotal_minor,
+            discount_minor=totals.discount_minor,
+            discount_label=totals.discount_label,
+            coupon_code=totals.coupon_code,
+            points_used=totals.points_spent,
+            points_value_minor=totals.points_value_minor,
+            shipping_method=quote.method_name if quote else "",
+            shipping_minor=totals.shipping_minor,
+            total_minor=totals.total_minor,
+            recipient=form.recipient,
+            phone=form.phone,
+            email=form.email,
+            country=form.country,
+            region=form.region,
+            city=form.city,
+            line=form.line,
+            zip_code=form.zip_code,
+            for_company=form.for_company,
+            company=form.company if form.for_company else "",
+            tax_id=form.tax_id if form.for_company else "",
+            billing_address=form.billing_address if form.for_company else "",
+            carrier=quote.carrier if quote else "",
+            created_at=now,
+            updated_at=now,
+        )
+        await order.save()
+        await OrderLine.insert(
+            *(
+                OrderLine(
+                    order=order.id,
+                    product=line.product_id,
+                    sku=line.sku,
+                    title=line.title,
+                    unit_price_minor=0 if line.pay_with_points else line.unit_price_minor,
+                    unit_points=line.points_price or 0 if line.pay_with_points else 0,
+                    quantity=line.quantity,
+                    line_total_minor=line.line_total_minor,
+                    weight_grams=line.weight_grams,
+                )
+                for line in lines
+            )
+        )
+        await _record_event(order, "awaiting_payment", "customer", now)
+        if payment_result is not None:
+            await Payment.insert(
+                Payment(
+                    order=order.id,
+                    method="card",
+                    status="captured",
+                    amount_minor=totals.total_minor,
+                    currency=totals.currency,
+                    payer_name=form.card_holder[:100],
+                    payer_email=form.email,
+                    card_brand=payment_result.card_brand,  # type: ignore[attr-defined]
+                    card_last4=payment_result.card_last4,  # type: ignore[attr-defined]
+                    transaction_id=payment_result.transaction_id,  # type: ignore[attr-defined]
+                    created_at=now,
+                )
+            )
+        elif form.payment_method == "bank_transfer" and totals.total_minor > 0:
+            await Payment.insert(
+                Payment(
+                    order=order.id,
+                    method="bank_transfer",
+                    status="pending",
+                    amount_minor=totals.total_minor,
+                    currency=totals.currency,
+                    payer_name=form.recipient,
+                    payer_email=form.email,
+                    transaction_id=order.number,
+                    created_at=now,
+                )
+            )
+        if paid:
+            await _record_event(order, "paid", "system", now)
+        if totals.coupon_code:
+            try:
+                await coupons.record_coupon_use(
+                    totals.coupon_code, account_id=account.id, order_id=order.id, now=now
+                )
+            except coupons.CouponInvalid as invalid:
+                raise OrderRefused(invalid.message, "coupon_code") from invalid
+        if totals.points_spent:
+            try:
+                await points.append_points(
+                    account.id,
+                    -totals.points_spent,
+                    "order_spent",
+                    once_key=f"order-spent:{order.number}",
+                    now=now,
+                )
+            except ValueError as short:
+                raise OrderRefused(
+                    Message(N_("You don't have enough points for this order any more.")), "points"
+                ) from short
+        if form.save_address and not form.address_id:
+            await Address.insert(
+                Address(
+                    account=account.id,
+                    kind="shipping",
+                    recipient=form.recipient,
+                    phone=form.phone,
+                    country=form.country,
+                    region=form.region,
+                    city=form.city,
+                    line=form.line,
+                    zip_code=form.zip_code,
+                    is_default=not await Address.exists().where(
+                        (Address.account == account.id) & (Address.kind == "shipping")
+                    ),
+                )
+            )
+        await CartLine.delete().where(CartLine.account == account.id)
+        await _mail_order(order, "order_confirmation", account, base_url)
+    return order
+
+
+async def _record_event(
+    order: Order, status: str, actor: str, now: dt.datetime, note: str = ""
+) -> None:
+    await OrderEvent.insert(
+        OrderEvent(
+            order=order.id, status=status, actor=actor[:120], note=note[:300], created_at=now
+        )
+    )
+
+
+async def _mail_order(order: Order, kind: str, account: Account | None, base_url: str) -> None:
+    if account is None:
+        account = await Account.objects().where(Account.id == order.account).first()
+    lines = await OrderLine.select().where(OrderLine.order == order.id).order_by(OrderLine.id)
+    await enqueue_email(
+        kind=kind,
+        recipient=order.email,
+        locale=account.locale if account else "en",
+        account_id=order.account,
+        context={
+            "order": order,
+            "lines": lines,
+            "status_label": STATUSES[order.status],
+            "link": f"{base_url}/account/orders/{order.number}",
+        },
+    )
+
+
+# -- Reading -----------------------------------------------------------------------------------
+
+
+async def list_orders(account_id: int, limit: int = 100) -> list[dict]:
+    return (
+        await Order.select(
+            Order.number, Order.created_at, Order.status, Order.total_minor, Order.currency
+        )
+        .where(Order.account == account_id)
+        .order_by(Order.created_at, ascending=False)
+        .limit(limit)
+    )
+
+
+@dataclass
+class OrderDetail:
+    order: Order
+    lines: list[dict]
+    events: list[dict]
+    payments: list[dict]
+
+    @property
+    def cancellable(self) -> bool:
+        return self.order.status in CUSTOMER_CANCELLABLE
+
+
+async def get_order(account_id: int, number: str) -> OrderDetail | None:
+    """The account's own order with that number (None for anyone else's)."""
+    order = (
+        await Order.objects()
+        .where((Order.number == number) & (Order.account == account_id))
+        .first()
+    )
+    if order is None:
+        return None
+    lines = await OrderLine.select().where(OrderLine.order == order.id).order_by(OrderLine.id)
+    events = (
+        await OrderEvent.select(OrderEvent.status, OrderEvent.note, OrderEvent.created_at)
+        .where(OrderEvent.order == order.id)
+        .order_by(OrderEvent.id)
+    )
+    payments = (
+        await Payment.select(
+            Payment.method,
+            Payment.status,
+            Payment.amount_minor,
+            Payment.currency,
+            Payment.card_brand,
+            Payment.card_last4,
+            Payment.transaction_id,
+        )
+        .where(Payment.order == order.id)
+        .order_by(Payment.id)
+    )
+    return OrderDetail(order=order, lines=lines, events=events, payments=payments)
+
+
+# -- Status changes ------------------------------------------------------------------------
+
+
+async def change_status(
+    order_id: int,
+    new_status: str,
+    *,
+    actor: str,
+    settings: Settings,
+    carrier: str | None = None,
+    tracking_number: str | None = None,
+    note: str = "",
+    gateway: Gateway | None = None,
+    now: dt.datetime | None = None,
+) -> Order:
+    """Move an order on (staff, or the customer cancelling): history, stock, points and email."""
+    now = now or _now()
+    async with write_transaction(Order._meta.db):
+        order = await Order.objects().where(Order.id == order_id).first()
+        if order is None:
+            raise StatusChangeRefused(Message(N_("There is no such order.")))
+        if new_status not in TRANSITIONS.get(order.status, set()):
+            raise StatusChangeRefused(
+                Message(
+                    N_("An order that is %(current)s can't become %(new)s."),
+                    {"current": order.status, "new": new_status},
+                )
+            )
+        if new_status == "shipped" and not (tracking_number or order.tracking_number):
+            raise StatusChangeRefused(Message(N_("A shipped order needs a tracking number.")))
+        # Conditional on the status read: two changes racing, only one applies.
+        changes = {Order.status: new_status, Order.updated_at: now}
+        if carrier is not None:
+            changes[Order.carrier] = carrier[:60]
+        if tracking_number is not None:
+            changes[Order.tracking_number] = tracking_number[:60]
+        updated = (
+            await Order.update(changes)
+            .where((Order.id == order.id) & (Order.status == order.status))
+            .returning(Order.id)
+        )
+        if not updated:
+            raise StatusChangeRefused(Message(N_("The order changed meanwhile: look again.")))
+        previous = order.status
+        order.status = new_status
+        if carrier is not None:
+            order.carrier = carrier[:60]
+        if tracking_number is not None:
+            order.tracking_number = tracking_number[:60]
+        await _record_event(order, new_status, actor, now, note)
+        if new_status in {"cancelled", "refunded"}:
+            await _give_back(order, previous, restock=new_status == "cancelled", now=now)
+        if new_status == "delivered" and order.account is not None:
+            earned = (
+                order.total_minor
+                // pricing.minor_per_unit(order.currency)
+                * (settings.points_earned_per_unit)
+            )
+            if earned:
+                entry = await points.append_points(
+                    order.account,
+                    earned,
+                    "order_earned",
+                    once_key=f"order-earned:{order.number}",
+                    now=now,
+                )
+                if entry is not None:
+                    await Order.update({Order.points_earned: earned}).where(Order.id == order.id)
+                    order.points_earned = earned
+        await _mail_order(order, "order_status", None, settings.base_url)
+    notify_mail_queued()
+    if gateway is not None and new_status in {"cancelled", "refunded"}:
+        # The money goes back through the gateway that took it.
+        for payment in await Payment.select().where(
+            (Payment.order == order.id) & (Payment.method == "card")
+        ):
+            await gateway.refund(payment["transaction_id"], payment["amount_minor"])
+    return order
+
+
+async def _give_back(order: Order, previous: str, *, restock: bool, now: dt.datetime) -> None:
+    """A cancelled order's stock goes back on the shelf; its points go back to the account;
+    its payment is marked refunded (the gateway's refund is the caller's, for card orders)."""
+    if restock:
+        lines = await OrderLine.select(OrderLine.product, OrderLine.quantity).where(
+            OrderLine.order == order.id
+        )
+        for line in lines:
+            if line["product"] is not None:
+                await Product.update({Product.stock: Product.stock + line["quantity"]}).where(
+                    Product.id == line["product"]
+                )
+    if order.points_used and order.account is not None:
+        await points.append_points(
+            order.account,
+            order.points_used,
+            "order_refunded",
+            once_key=f"order-refunded:{order.number}",
+            now=now,
+        )
+    await Payment.update(
+        {Payment.status: "refunded" if previous != "awaiting_payment" else "voided"}
+    ).where(Payment.order == order.id)
+
+
+async def cancel_by_customer(
+    account: Account, number: str, settings: Settings, gateway: Gateway | None = None
+) -> Order:
+    detail = await get_order(account.id, number)
+    if detail is None:
+        raise StatusChangeRefused(Message(N_("There is no such order.")))
+    if not detail.cancellable:
+        raise StatusChangeRefused(
+            Message(N_("This order has been shipped already: it can no longer be cancelled."))
+        )
+    return await change_status(
+        detail.order.id, "cancelled", actor="customer", settings=settings, gateway=gateway
+    )

@@ -1,0 +1,410 @@
+"""Cart, checkout and orders: through HTTP, and under real concurrency on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+import uuid
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from okmarts.services import accounts, cart, checkout, orders, points
+from okmarts.services.payments import TEST_CARDS
+from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Brand, Category, Product
+from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
+from okmarts.tables.messaging import OutboxMessage
+from tests.unit.account_steps import PASSWORD, errors_in, new_email, post_form, verified_account
+
+Client = AsyncTestClient[Litestar]
+SITE = accounts.Site(secret="test-secret-key-not-for-production", base_url="http://shop.test")
+
+
+async def new_product(
+    stock: int, price_minor: int = 12_500, points_price: int | None = None
+) -> dict:
+    """A product of the test's own, so stock counts don't depend on other tests."""
+    brand = await Brand.select(Brand.id).first()
+    category = await Category.select(Category.id).where(Category.parent.is_not_null()).first()
+    slug = f"test-part-{uuid.uuid4().hex[:10]}"
+    product = Product(
+        sku=slug.upper()[:60],
+        slug=slug,
+        title=f"Test relay {slug[-4:]}",
+        brand=brand["id"],
+        category=category["id"],
+        price_minor=price_minor,
+        currency="USD",
+        stock=stock,
+        weight_grams=400,
+        points_price=points_price,
+        created_at=dt.datetime.now(dt.UTC),
+    )
+    await product.save()
+    return {"id": product.id, "slug": slug, "title": product.title}
+
+
+def checkout_fields(key: str, card: str = TEST_CARDS.success, **extra: str) -> dict[str, str]:
+    return {
+        "checkout_key": key,
+        "recipient": "Ada Buyer",
+        "phone": "+44 20 7946 0958",
+        "email": f"ada{chr(64)}example.com",
+        "country": "GB",
+        "city": "London",
+        "line": "10 Downing Street",
+        "zip_code": "SW1A 2AA",
+        "payment_method": "card",
+        "card_holder": "Ada Buyer",
+        "card_number": card,
+        "card_expiry": "12/35",
+        "card_cvc": "123",
+        "action": "place",
+        **extra,
+    }
+
+
+async def checkout_key(client: Client) -> str:
+    page = await client.get("/checkout")
+    assert page.status_code == 200, page.text[:400]
+    return re.search(r'name="checkout_key" value="([^"]+)"', page.text).group(1)
+
+
+async def stock_of(product_id: int) -> int:
+    return (await Product.select(Product.stock).where(Product.id == product_id).first())["stock"]
+
+
+# -- Cart --------------------------------------------------------------------
+
+
+async def test_visitor_cart_lives_in_a_cookie_and_merges_at_sign_in(app: Litestar) -> None:
+    first, second = await new_product(10), await new_product(10)
+    async with AsyncTestClient(app=app) as client:
+        account = await verified_account(client)
+        await post_form(client, "/logout")
+        for product, quantity in [(first, "2"), (second, "1")]:
+            response = await post_form(
+                client, "/cart/lines", {"product_id": str(product["id"]), "quantity": quantity}
+            )
+            assert response.status_code == 303
+        assert "okmarts_cart" in client.cookies
+        assert not await CartLine.exists().where(CartLine.account == account.id)
+        page = await client.get("/cart")
+        assert (
+            first["title"] in page.text
+            and '<span id="cart-count" class="cart-count">3' in page.text
+        )
+        # A forged cookie is an empty cart, not an error.
+        forged = AsyncTestClient(app=app)
+        async with forged:
+            forged.cookies["okmarts_cart"] = "W1s5OTksIDk5OV1d.forged"
+            assert "Your cart is empty." in (await forged.get("/cart")).text
+
+        await post_form(client, "/login", {"email": account.email, "password": PASSWORD})
+        lines = await CartLine.select(CartLine.product, CartLine.quantity).where(
+            CartLine.account == account.id
+        )
+        assert sorted((row["product"], row["quantity"]) for row in lines) == sorted(
+            [(first["id"], 2), (second["id"], 1)]
+        )
+        assert "okmarts_cart" not in client.cookies
+
+
+async def test_quantities_are_checked_against_stock(client: Client) -> None:
+    product = await new_product(3)
+    path = "/cart/lines"
+    too_many = await post_form(client, path, {"product_id": str(product["id"]), "quantity": "4"})
+    assert too_many.status_code == 422 and "Only 3 of this product are in stock." in too_many.text
+    for bad in ["0", "-2", "abc", "1000", "1e3", " "]:
+        response = await post_form(
+            client, path, {"product_id": str(product["id"]), "quantity": bad}
+        )
+        assert response.status_code == 422, bad
+    assert (
+        await post_form(client, path, {"product_id": "999999999", "quantity": "1"})
+    ).status_code == 422
+    await post_form(client, path, {"product_id": str(product["id"]), "quantity": "2"})
+    update = await post_form(client, f"/cart/lines/{product['id']}", {"quantity": "9"})
+    assert update.status_code == 422 and "Only 3" in update.text
+    htmx = await post_form(
+        client,
+        f"/cart/lines/{product['id']}",
+        {"quantity": "3"},
+        headers={"HX-Request": "true", "HX-Target": "cart-body"},
+    )
+    # The fragment, with the header's count swapped out of band.
+    assert htmx.text.lstrip().startswith('<div id="cart-body"')
+    assert 'id="cart-count" class="cart-count" hx-swap-oob="true">3' in htmx.text
+    removed = await post_form(client, f"/cart/lines/{product['id']}/delete")
+    assert removed.headers["location"] == "/cart?notice=removed"
+    assert "Your cart is empty." in (await client.get("/cart")).text
+
+
+# -- Checkout --------------------------------------------------------------------
+
+
+async def test_checkout_needs_a_verified_account_and_keeps_the_cart(app: Litestar) -> None:
+    product = await new_product(5)
+    async with AsyncTestClient(app=app) as client:
+        await post_form(client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"})
+        anonymous = await client.get("/checkout", follow_redirects=False)
+        assert anonymous.headers["location"] == "/login?next=%2Fcheckout"
+        await post_form(
+            client,
+            "/register",
+            {"email": new_email(), "password": PASSWORD, "accept_policy": "yes"},
+        )
+        locked = await client.get("/checkout")
+        assert locked.status_code == 403 and "confirm your email address" in locked.text
+        assert product["title"] in (await client.get("/cart")).text  # merged, kept
+
+
+async def test_buy_with_coupon_and_points_then_cancel(app: Litestar) -> None:
+    product = await new_product(10, price_minor=30_000)
+    async with AsyncTestClient(app=app) as client:
+        account = await verified_account(client)
+        async with accounts_write():
+            await points.append_points(account.id, 2_000, "test")
+        await post_form(client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "2"})
+        key = await checkout_key(client)
+        declined = await post_form(
+            client, "/checkout", checkout_fields(key, TEST_CARDS.declined, coupon_code="welcome10")
+        )
+        assert declined.status_code == 422 and "Your card was declined." in declined.text
+        # The number is never sent back into the form.
+        assert f'value="{TEST_CARDS.declined}"' not in declined.text
+        assert await CartLine.exists().where(CartLine.account == account.id)
+        assert await stock_of(product["id"]) == 10
+        key = re.search(r'name="checkout_key" value="([^"]+)"', declined.text).group(1)
+        placed = await post_form(
+            client,
+            "/checkout",
+            checkout_fields(
+                key, coupon_code="welcome10", points="1500", total_minor="1", unit_price_minor="1"
+            ),
+        )
+        assert placed.status_code == 303, errors_in(placed.text)
+        number = placed.headers["location"].split("/")[-1].split("?")[0]
+        order = await Order.objects().where(Order.number == number).first()
+        # 2 × 300.00 = 600.00; WELCOME10 −60.00; 1500 points = −15.00 (cap is half of 540.00).
+        assert (order.subtotal_minor, order.discount_minor, order.coupon_code) == (
+            60_000,
+            6_000,
+            "WELCOME10",
+        )
+        assert (order.points_used, order.points_value_minor) == (1_500, 1_500)
+        assert order.total_minor == 60_000 - 6_000 - 1_500 + order.shipping_minor
+        assert order.status == "paid"
+        assert await stock_of(product["id"]) == 8
+        assert await points.balance(account.id) == 500
+        assert not await CartLine.exists().where(CartLine.account == account.id)
+        payment = await Payment.objects().where(Payment.order == order.id).first()
+        assert (payment.card_brand, payment.card_last4, payment.status) == (
+            "Visa",
+            "4242",
+            "captured",
+        )
+        assert await OutboxMessage.exists().where(
+            (OutboxMessage.kind == "order_confirmation") & (OutboxMessage.account == account.id)
+        )
+        page = await client.get(placed.headers["location"])
+        assert "Thank you for your order!" in page.text and number in page.text
+        assert number in (await client.get("/account/orders")).text
+
+        cancelled = await post_form(client, f"/account/orders/{number}/cancel")
+        assert cancelled.status_code == 303
+        assert "Your order is cancelled" in (await client.get(cancelled.headers["location"])).text
+        assert await stock_of(product["id"]) == 10
+        assert await points.balance(account.id) == 2_000
+        statuses = [
+            e["status"]
+            for e in await OrderEvent.select(OrderEvent.status)
+            .where(OrderEvent.order == order.id)
+            .order_by(OrderEvent.id)
+        ]
+        assert statuses == ["awaiting_payment", "paid", "cancelled"]
+        again = await post_form(client, f"/account/orders/{number}/cancel")
+        assert again.status_code == 422
+
+
+class accounts_write:
+    """A write transaction for test set-up."""
+
+    async def __aenter__(self) -> None:
+        from okmarts.db import write_transaction
+
+        self._transaction = write_transaction(Account._meta.db)
+        await self._transaction.__aenter__()
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self._transaction.__aexit__(*args)
+
+
+async def test_bad_checkout_input_gets_messages_and_no_order(client: Client) -> None:
+    account = await verified_account(client)
+    product = await new_product(5)
+    await post_form(client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"})
+    key = await checkout_key(client)
+    response = await post_form(
+        client,
+        "/checkout",
+        checkout_fields(
+            key,
+            card="1234 5678 9012 3456",
+            zip_code="!",
+            recipient="",
+            phone="x",
+            country="XX",
+            card_expiry="01/20",
+            coupon_code="NOPE",
+        ),
+    )
+    assert response.status_code == 422
+    messages = errors_in(response.text)
+    assert "This field is required." in messages
+    assert "Enter a zip code of 2 to 12 letters or digits." in messages
+    assert "This coupon code is not valid." in messages
+    assert any("card number" in m for m in messages)
+    assert 'value="10 Downing Street"' in response.text  # refilled
+    assert not await Order.exists().where(Order.account == account.id)
+    for value in ["", "\x00", "x" * 5000, "-1", "9" * 30, "<script>"]:
+        fields = {name: value for name in checkout_fields(key)}
+        response = await post_form(client, "/checkout", {**fields, "action": "place"})
+        assert response.status_code < 500, value
+    assert not await Order.exists().where(Order.account == account.id)
+
+
+async def test_another_accounts_order_is_404(app: Litestar) -> None:
+    product = await new_product(5)
+    async with AsyncTestClient(app=app) as owner, AsyncTestClient(app=app) as other:
+        await verified_account(owner)
+        await verified_account(other)
+        await post_form(owner, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"})
+        placed = await post_form(owner, "/checkout", checkout_fields(await checkout_key(owner)))
+        number = placed.headers["location"].split("/")[-1].split("?")[0]
+        assert (await other.get(f"/account/orders/{number}")).status_code == 404
+        assert (await post_form(other, f"/account/orders/{number}/cancel")).status_code == 404
+        assert (await Order.objects().where(Order.number == number).first()).status == "paid"
+
+
+# -- Concurrency and idempotency ----------------------------------------------------------
+
+
+async def _buyer(product_id: int) -> Account:
+    account = await accounts.register(
+        accounts.SignUp(email=new_email("racer"), password=PASSWORD, accept_policy=True),
+        SITE,
+        accounts.Device(ip="192.0.2.1", user_agent="", device_id="d"),
+        limit=accounts.sign_up_limit(1_000_000),
+    )
+    account.email_verified_at = dt.datetime.now(dt.UTC)
+    await Account.update({Account.email_verified_at: account.email_verified_at}).where(
+        Account.id == account.id
+    )
+    await cart.save_account_items(account.id, [cart.CartItem(product_id, 1)])
+    return account
+
+
+async def _place(app: Litestar, account: Account, key: str) -> orders.Placed | orders.OrderRefused:
+    settings = app.state.settings
+    view = await cart.view(await cart.account_items(account.id))
+    form = checkout.CheckoutForm.from_form(checkout_fields(key), [])
+    priced = await checkout.price_checkout(view, form, account, settings, placing=True)
+    assert not priced.errors, priced.errors
+    try:
+        return await orders.place_order(
+            account, priced, view, gateway=app.state.payment_gateway, settings=settings
+        )
+    except orders.OrderRefused as refused:
+        return refused
+
+
+async def test_twenty_buyers_race_for_the_last_five_units(app: Litestar) -> None:
+    product = await new_product(5)
+    buyers = [await _buyer(product["id"]) for _ in range(20)]
+    results = await asyncio.gather(*(_place(app, buyer, uuid.uuid4().hex) for buyer in buyers))
+    placed = [r for r in results if isinstance(r, orders.Placed)]
+    refused = [r for r in results if isinstance(r, orders.OrderRefused)]
+    assert len(placed) == 5 and len(refused) == 15
+    assert all("sold out" in r.message.msgid for r in refused)
+    assert await stock_of(product["id"]) == 0
+    ids = [
+        o["id"]
+        for o in await Order.select(Order.id).where(Order.account.is_in([b.id for b in buyers]))
+    ]
+    assert len(ids) == 5
+    assert await Payment.count().where(Payment.order.is_in(ids)) == 5
+
+
+async def test_a_double_submit_gives_one_order(app: Litestar) -> None:
+    product = await new_product(5)
+    buyer = await _buyer(product["id"])
+    key = uuid.uuid4().hex
+    first, second = await asyncio.gather(_place(app, buyer, key), _place(app, buyer, key))
+    assert isinstance(first, orders.Placed) and isinstance(second, orders.Placed)
+    assert first.order.number == second.order.number
+    assert sorted([first.created, second.created]) == [False, True]
+    assert await Order.count().where(Order.account == buyer.id) == 1
+    assert await stock_of(product["id"]) == 4
+
+
+async def test_the_card_number_is_stored_nowhere(app: Litestar) -> None:
+    product = await new_product(5)
+    buyer = await _buyer(product["id"])
+    result = await _place(app, buyer, uuid.uuid4().hex)
+    assert isinstance(result, orders.Placed)
+    digits = TEST_CARDS.success.replace(" ", "")
+    if Order._meta.db.engine_type == "postgres":
+        listing = "SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public'"
+    else:
+        listing = (
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+            " AND name NOT LIKE 'product_search%'"
+        )
+    tables = [row["name"] for row in await Order.raw(listing)]
+    scanned = 0
+    for table in tables:
+        for row in await Order.raw(f'SELECT * FROM "{table}"'):
+            text = " ".join(str(value) for value in row.values())
+            assert digits not in text and TEST_CARDS.success not in text, table
+            scanned += 1
+    assert scanned > 100 and "payment" in tables
+
+
+@pytest.mark.parametrize("status_path", [("paid", "shipped", "delivered")])
+async def test_staff_status_changes_are_recorded_mailed_and_earn_points(
+    app: Litestar, status_path: tuple[str, ...]
+) -> None:
+    product = await new_product(5, price_minor=45_000)
+    buyer = await _buyer(product["id"])
+    placed = await _place(app, buyer, uuid.uuid4().hex)
+    assert isinstance(placed, orders.Placed)
+    settings = app.state.settings
+    with pytest.raises(orders.StatusChangeRefused):
+        await orders.change_status(placed.order.id, "shipped", actor="staff", settings=settings)
+    await orders.change_status(
+        placed.order.id,
+        "shipped",
+        actor="staff",
+        settings=settings,
+        carrier="DHL Express",
+        tracking_number="JD014600003828",
+    )
+    with pytest.raises(orders.StatusChangeRefused):
+        await orders.change_status(placed.order.id, "cancelled", actor="staff", settings=settings)
+    delivered = await orders.change_status(
+        placed.order.id, "delivered", actor="staff", settings=settings
+    )
+    earned = delivered.total_minor // 100
+    assert delivered.points_earned == earned and await points.balance(buyer.id) == earned
+    mails = (
+        await OutboxMessage.select(OutboxMessage.subject, OutboxMessage.text_body)
+        .where((OutboxMessage.account == buyer.id) & (OutboxMessage.kind == "order_status"))
+        .order_by(OutboxMessage.id)
+    )
+    assert [m["subject"].rsplit(": ", 1)[-1] for m in mails] == ["Shipped", "Delivered"]
+    assert "JD014600003828" in mails[0]["text_body"]
