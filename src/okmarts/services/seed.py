@@ -27,9 +27,21 @@ from typing import Any
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
-from okmarts.i18n import N_
 from okmarts.services.catalog import build_search_text
-from okmarts.services.seed_data import BRANDS, CATALOG, CLOSINGS, Kind, Subcategory, TopCategory
+from okmarts.services.seed_data import (
+    AUTO_DISCOUNTS,
+    BRANDS,
+    CATALOG,
+    CLOSINGS,
+    COUPONS,
+    PARCEL_MAX_GRAMS,
+    SHIPPING_METHODS,
+    SHIPPING_RATES,
+    SHIPPING_ZONES,
+    Kind,
+    Subcategory,
+    TopCategory,
+)
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.checkout import (
     AutoDiscount,
@@ -52,102 +64,6 @@ SLUG_TITLE_LENGTH = 120
 # The cheapest products in stock can also be bought with points ("redeeming" products).
 REDEEMABLE_PRODUCTS = 6
 
-# Shipping from the warehouse in China. Zone and method names are English source strings,
-# translated where shown. "world" takes every country no other zone lists.
-SHIPPING_ZONES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("china", N_("China"), ("CN",)),
-    (
-        "asia",
-        N_("Asia and Oceania"),
-        ("JP", "KR", "HK", "MO", "TW", "SG", "MY", "TH", "VN", "PH", "ID", "IN", "AU", "NZ"),
-    ),
-    (
-        "europe",
-        N_("Europe"),
-        (
-            "AT",
-            "BE",
-            "BG",
-            "CH",
-            "CY",
-            "CZ",
-            "DE",
-            "DK",
-            "EE",
-            "ES",
-            "FI",
-            "FR",
-            "GB",
-            "GR",
-            "HR",
-            "HU",
-            "IE",
-            "IS",
-            "IT",
-            "LI",
-            "LT",
-            "LU",
-            "LV",
-            "MT",
-            "NL",
-            "NO",
-            "PL",
-            "PT",
-            "RO",
-            "SE",
-            "SI",
-            "SK",
-        ),
-    ),
-    ("north-america", N_("North America"), ("US", "CA", "MX")),
-    ("world", N_("Rest of the world"), ()),
-)
-# (code, name, carrier); position follows this order.
-SHIPPING_METHODS: tuple[tuple[str, str, str], ...] = (
-    ("standard", N_("Standard post"), "China Post"),
-    ("express", N_("Express courier"), "DHL Express"),
-    ("freight", N_("Freight"), "Kuehne+Nagel"),
-)
-# Parcels: standard up to 30 kg, express up to 70 kg; freight takes any weight, so every
-# order has at least one way to go.
-PARCEL_MAX_GRAMS = {"standard": 30_000, "express": 70_000, "freight": None}
-# USD cents per zone and method: (base, per started kg, free from subtotal or None).
-SHIPPING_RATES: dict[str, dict[str, tuple[int, int, int | None]]] = {
-    "china": {
-        "standard": (300, 50, 5_000),
-        "express": (800, 150, None),
-        "freight": (4_000, 30, None),
-    },
-    "asia": {
-        "standard": (800, 300, 30_000),
-        "express": (2_500, 700, None),
-        "freight": (12_000, 120, None),
-    },
-    "europe": {
-        "standard": (1_200, 400, 50_000),
-        "express": (3_500, 900, None),
-        "freight": (18_000, 160, None),
-    },
-    "north-america": {
-        "standard": (1_400, 450, 50_000),
-        "express": (3_800, 1_000, None),
-        "freight": (20_000, 180, None),
-    },
-    "world": {
-        "standard": (1_800, 600, 80_000),
-        "express": (4_500, 1_200, None),
-        "freight": (26_000, 250, None),
-    },
-}
-# (code, kind, value, min subtotal, usage limit in total, per account).
-COUPONS: tuple[tuple[str, str, int, int, int | None, int], ...] = (
-    ("WELCOME10", "percent", 10, 5_000, None, 1),
-    ("SAVE20", "fixed", 2_000, 20_000, 1_000, 1),
-)
-# (name, percent, min subtotal). No "%" in names: gettext tools would take it for a placeholder.
-AUTO_DISCOUNTS: tuple[tuple[str, int, int], ...] = (
-    (N_("Volume discount for orders over 1,000 USD"), 5, 100_000),
-)
 
 PRODUCT_COLUMNS: tuple[Column, ...] = (
     Product.sku,
