@@ -408,3 +408,38 @@ async def test_staff_status_changes_are_recorded_mailed_and_earn_points(
     )
     assert [m["subject"].rsplit(": ", 1)[-1] for m in mails] == ["Shipped", "Delivered"]
     assert "JD014600003828" in mails[0]["text_body"]
+
+
+async def test_redeem_a_product_with_points_and_pay_the_rest_by_bank_transfer(
+    app: Litestar,
+) -> None:
+    gift = await new_product(5, price_minor=900, points_price=1_000)
+    part = await new_product(5, price_minor=20_000)
+    async with AsyncTestClient(app=app) as client:
+        account = await verified_account(client)
+        async with accounts_write():
+            await points.append_points(account.id, 1_200, "test")
+        for product in (gift, part):
+            await post_form(
+                client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"}
+            )
+        key = await checkout_key(client)
+        fields = {**checkout_fields(key, card=""), "payment_method": "bank_transfer"}
+        short = await post_form(
+            client, "/checkout", {**fields, "redeem": str(gift["id"]), "points": "500"}
+        )
+        # 1,000 for the gift leaves 200 points: the 500 asked for are capped, not refused.
+        assert short.status_code == 303, errors_in(short.text)
+        number = short.headers["location"].split("/")[-1].split("?")[0]
+        order = await Order.objects().where(Order.number == number).first()
+        assert order.status == "awaiting_payment"
+        assert order.subtotal_minor == 20_000 and order.points_used == 1_200
+        assert await points.balance(account.id) == 0
+        page = await client.get(short.headers["location"])
+        assert "Please transfer" in page.text and number in page.text
+        payment = await Payment.objects().where(Payment.order == order.id).first()
+        assert (payment.method, payment.status, payment.card_last4) == (
+            "bank_transfer",
+            "pending",
+            "",
+        )
