@@ -63,6 +63,10 @@ def test_admin_signs_in_and_opens_the_product_list(
     expect(admin_page).to_have_url(re.compile(r"/admin/#/$"))
     expect(admin_page.get_by_text("Catalog", exact=True)).to_be_visible()
     expect(admin_page.get_by_text("Shoppers", exact=True)).to_be_visible()
+    # "Orders" twice: the tables' group and the forms' group.
+    expect(admin_page.get_by_text("Orders", exact=True)).to_have_count(2)
+    expect(admin_page.get_by_text("Pricing", exact=True)).to_be_visible()
+    expect(admin_page.locator('a[href="#/shop_order/"]')).to_be_visible()
 
     admin_page.locator('a[href="#/product/"]').click()
     expect(admin_page.get_by_role("heading", name=re.compile(r"^product$", re.I))).to_be_visible()
@@ -81,3 +85,18 @@ def test_moderator_does_not_see_the_shoppers_tables(
     expect(admin_page.locator('a[href="#/product/"]')).to_be_visible()
     expect(admin_page.get_by_text("Shoppers", exact=True)).to_have_count(0)
     expect(admin_page.locator('a[href="#/account/"]')).to_have_count(0)
+    expect(admin_page.get_by_text("Orders", exact=True)).to_have_count(0)
+    expect(admin_page.locator('a[href="#/shop_order/"]')).to_have_count(0)
+
+
+def test_admin_change_status_form_answers_in_the_page(
+    admin_page: Page, seeded_database: TestDatabase
+) -> None:
+    email, password = create_staff(seeded_database, "admin")
+    sign_in(admin_page, email, password)
+    admin_page.locator('a[href*="forms/change-order-status"]').click()
+    expect(admin_page.get_by_text("New status: one of awaiting_payment")).to_be_visible()
+    admin_page.locator("input[name=order_number]").fill("OK-NO-SUCH-ORDER")
+    admin_page.locator("input[name=new_status]").fill("paid")
+    admin_page.locator('[data-uitest="submit_custom_form_button"]').click()
+    expect(admin_page.get_by_text("There is no order OK-NO-SUCH-ORDER.")).to_be_visible()

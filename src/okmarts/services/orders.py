@@ -416,6 +416,11 @@ async def change_status(
         if tracking_number is not None:
             order.tracking_number = tracking_number[:60]
         await _record_event(order, new_status, actor, now, note)
+        if new_status == "paid":
+            # Staff saw the bank transfer arrive.
+            await Payment.update({Payment.status: "paid"}).where(
+                (Payment.order == order.id) & (Payment.status == "pending")
+            )
         if new_status in {"cancelled", "refunded"}:
             await _give_back(order, previous, restock=new_status == "cancelled", now=now)
         if new_status == "delivered" and order.account is not None:
