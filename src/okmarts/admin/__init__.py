@@ -1,0 +1,160 @@
+"""Piccolo Admin at /admin/: superusers get every table, moderators only the catalog.
+
+Orders are changed through the form "Change order status" (orders.change_status: history,
+stock, points and the customer's email), never by editing their status or amounts directly.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlparse
+
+from litestar import asgi
+from litestar.handlers import ASGIRouteHandler
+from piccolo.apps.user.tables import BaseUser
+from piccolo_admin.endpoints import create_admin
+from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
+from piccolo_api.session_auth.tables import SessionsBase
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from okmarts.admin.orders import ORDER_STATUS_FORM, order_status_form, order_tables, pricing_tables
+from okmarts.admin.staff import (
+    StaffInputError,
+    StaffResult,
+    check_staff_password,
+    generate_password,
+    normalise_staff_email,
+    save_staff,
+)
+from okmarts.admin.tables import AdminAccount, catalog_tables, personal_tables
+from okmarts.settings import Settings
+from okmarts.tables.accounts import Account
+
+__all__ = [
+    "ORDER_STATUS_FORM",
+    "StaffAdmin",
+    "StaffInputError",
+    "StaffResult",
+    "build_staff_admin",
+    "check_staff_password",
+    "generate_password",
+    "normalise_staff_email",
+    "save_staff",
+    "staff_admin_handler",
+]
+
+
+MOUNT_PATH = "/admin"
+SITE_NAME = "Okmarts staff"
+# piccolo_api's session login sets this cookie; create_admin offers no way to rename it.
+SESSION_COOKIE = "id"
+
+# The storefront's CSP plus one loosening, checked in Chromium: the admin's bundle (Font Awesome,
+# Vue) injects a <style> element and sets style attributes, which 'self' alone blocks.
+ADMIN_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
+    "base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
+)
+ADMIN_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-security-policy", ADMIN_CONTENT_SECURITY_POLICY.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"strict-origin-when-cross-origin"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class StaffAdmin:
+    """Send superusers' requests to the full admin and everyone else's to the moderators'."""
+
+    def __init__(self, full: ASGIApp, moderation: ASGIApp) -> None:
+        self.full = full
+        self.moderation = moderation
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.moderation(scope, receive, send)
+            return
+        send = _with_admin_headers(send)
+        if scope.get("raw_path") == MOUNT_PATH.encode():
+            # The SPA loads ./assets/…: served at /admin (no slash) they would miss.
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 308,
+                    "headers": [
+                        (b"location", f"{MOUNT_PATH}/".encode()),
+                        (b"content-length", b"0"),
+                    ],
+                }
+            )
+            await send({"type": "http.response.body", "body": b""})
+            return
+        app = self.full if await is_superuser(scope) else self.moderation
+        await app(scope, receive, send)
+
+
+def _with_admin_headers(send: Send) -> Send:
+    """Wrap `send` so every response carries the admin's CSP and security headers."""
+    names = {name for name, _ in ADMIN_HEADERS}
+
+    async def send_with_headers(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
+            message = {**message, "headers": [*kept, *ADMIN_HEADERS]}
+        await send(message)
+
+    return send_with_headers
+
+
+async def is_superuser(scope: Scope) -> bool:
+    """Does the request carry a live session of an active superuser?"""
+    token = HTTPConnection(scope).cookies.get(SESSION_COOKIE)
+    if not token:
+        return False
+    user_id = await SessionsBase.get_user_id(token)
+    if user_id is None:
+        return False
+    return await BaseUser.exists().where(
+        (BaseUser.id == user_id) & (BaseUser.superuser == True) & (BaseUser.active == True)
+    )
+
+
+def build_staff_admin(settings: Settings) -> StaffAdmin:
+    """Build both admin apps; call after the tables are bound to the database."""
+    AdminAccount._meta.db = Account._meta.db
+    host = urlparse(settings.base_url).hostname or "127.0.0.1"
+    options: dict[str, Any] = {
+        "site_name": SITE_NAME,
+        "auto_include_related": False,
+        "allowed_hosts": [host],
+        "production": settings.base_url.startswith("https://"),
+        # One limit on sign-in attempts, whichever app serves the login.
+        "rate_limit_provider": InMemoryLimitProvider(limit=20, timespan=300),
+        "debug": settings.debug,
+    }
+    full = create_admin(
+        [
+            *catalog_tables(moderator=False),
+            *order_tables(),
+            *pricing_tables(),
+            *personal_tables(),
+        ],
+        forms=[order_status_form(settings)],
+        **options,
+    )
+    moderation = create_admin(catalog_tables(moderator=True), **options)
+    return StaffAdmin(full=full, moderation=moderation)
+
+
+def staff_admin_handler(settings: Settings) -> ASGIRouteHandler:
+    """The Litestar handler mounting the staff admin at /admin."""
+    admin = build_staff_admin(settings)
+
+    @asgi(MOUNT_PATH, is_mount=True, copy_scope=True)
+    async def staff_admin(scope: Scope, receive: Receive, send: Send) -> None:
+        await admin(scope, receive, send)
+
+    return staff_admin

@@ -1,0 +1,184 @@
+"""What staff see of the shop's tables: the catalog for everyone, personal tables for admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import Column
+from piccolo.table import Table, create_table_class
+from piccolo_admin.endpoints import TableConfig
+from piccolo_api.crud.endpoints import OrderBy, PiccoloCRUD
+from piccolo_api.crud.validators import Validators
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+
+from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+from okmarts.tables.messaging import OutboxMessage
+
+# The admin's view of `account`: the same table without `password_hash`, so the hash is neither
+# returned by the API, nor filterable, nor in the edit form (a `secret` column would still be).
+AdminAccount = create_table_class(
+    "AdminAccount",
+    class_kwargs={"tablename": Account._meta.tablename},
+    class_members={
+        column._meta.name: column.copy()
+        for column in Account._meta.columns
+        if not column._meta.primary_key and column._meta.name != Account.password_hash._meta.name
+    },
+)
+
+
+def _account_columns(*names: str) -> list[Column]:
+    return [AdminAccount._meta.get_column_by_name(name) for name in names]
+
+
+def _refuse(*methods: str) -> Validators:
+    """Validators refusing the given PiccoloCRUD endpoints (post_single, patch_single…)."""
+
+    def refuse(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+        raise HTTPException(status_code=405, detail="The admin doesn't allow this on this table.")
+
+    return Validators(**{method: [refuse] for method in methods})
+
+
+READ_ONLY = ("post_single", "put_single", "patch_single", "delete_single", "delete_all")
+
+
+def catalog_tables(moderator: bool) -> list[TableConfig]:
+    """The catalog: editable by admins; moderators may correct rows but not add or delete."""
+    validators = (
+        _refuse("post_single", "put_single", "delete_single", "delete_all") if moderator else None
+    )
+
+    def config(table: type[Table], **options: Any) -> TableConfig:
+        return TableConfig(table, menu_group="Catalog", validators=validators, **options)
+
+    return [
+        config(
+            Product,
+            visible_columns=[
+                Product.sku,
+                Product.title,
+                Product.brand,
+                Product.category,
+                Product.price_minor,
+                Product.currency,
+                Product.stock,
+                Product.featured,
+            ],
+            visible_filters=[
+                Product.sku,
+                Product.title,
+                Product.brand,
+                Product.category,
+                Product.featured,
+            ],
+            link_column=Product.title,
+            order_by=[OrderBy(Product.created_at, ascending=False)],
+        ),
+        config(
+            Category,
+            visible_columns=[Category.name, Category.slug, Category.parent, Category.position],
+            link_column=Category.name,
+            order_by=[OrderBy(Category.name)],
+        ),
+        config(
+            Brand,
+            visible_columns=[Brand.name, Brand.slug, Brand.country],
+            link_column=Brand.name,
+            order_by=[OrderBy(Brand.name)],
+        ),
+        config(
+            ProductImage,
+            visible_columns=[
+                ProductImage.path,
+                ProductImage.product,
+                ProductImage.alt,
+                ProductImage.position,
+            ],
+            link_column=ProductImage.path,
+            order_by=[OrderBy(ProductImage.product), OrderBy(ProductImage.position)],
+        ),
+    ]
+
+
+def personal_tables() -> list[TableConfig]:
+    """Shoppers' tables, the outbox and staff users: for superusers only."""
+    return [
+        TableConfig(
+            AdminAccount,
+            menu_group="Shoppers",
+            visible_columns=_account_columns(
+                "email", "nickname", "real_name", "email_verified_at", "is_minor", "created_at"
+            ),
+            link_column=_account_columns("email")[0],
+            order_by=[OrderBy(_account_columns("created_at")[0], ascending=False)],
+            # Accounts come from sign-up (lower-cased email, a password hash), never from here.
+            validators=_refuse("post_single", "put_single"),
+        ),
+        TableConfig(
+            Address,
+            menu_group="Shoppers",
+            visible_columns=[
+                Address.recipient,
+                Address.account,
+                Address.kind,
+                Address.city,
+                Address.country,
+                Address.is_default,
+            ],
+            link_column=Address.recipient,
+            order_by=[OrderBy(Address.created_at, ascending=False)],
+        ),
+        # The points ledger is append-only (each row holds the running balance): read only.
+        TableConfig(
+            PointsEntry,
+            menu_group="Shoppers",
+            order_by=[OrderBy(PointsEntry.created_at, ascending=False)],
+            validators=_refuse(*READ_ONLY),
+        ),
+        TableConfig(
+            SignIn,
+            menu_group="Shoppers",
+            exclude_visible_columns=[SignIn.user_agent, SignIn.device_hash],
+            order_by=[OrderBy(SignIn.created_at, ascending=False)],
+            validators=_refuse(*READ_ONLY),
+        ),
+        TableConfig(
+            Attempt,
+            menu_group="Shoppers",
+            order_by=[OrderBy(Attempt.created_at, ascending=False)],
+            # Deleting attempts lifts a rate limit; nothing else makes sense here.
+            validators=_refuse("post_single", "put_single", "patch_single"),
+        ),
+        TableConfig(
+            OutboxMessage,
+            menu_group="Email",
+            visible_columns=[
+                OutboxMessage.subject,
+                OutboxMessage.kind,
+                OutboxMessage.recipient,
+                OutboxMessage.created_at,
+                OutboxMessage.attempts,
+                OutboxMessage.sent_at,
+                OutboxMessage.last_error,
+            ],
+            link_column=OutboxMessage.subject,
+            order_by=[OrderBy(OutboxMessage.created_at, ascending=False)],
+        ),
+        TableConfig(
+            BaseUser,
+            menu_group="Staff",
+            visible_columns=[
+                BaseUser.username,
+                BaseUser.active,
+                BaseUser.admin,
+                BaseUser.superuser,
+                BaseUser.last_login,
+            ],
+            link_column=BaseUser.username,
+            order_by=[OrderBy(BaseUser.username)],
+        ),
+    ]
