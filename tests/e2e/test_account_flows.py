@@ -11,6 +11,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from tests.e2e.steps import assert_no_page_load, mark_page
 from tests.smtp import SmtpSink, links_in
 
 PASSWORD = "amber lathe 47 spindle"
@@ -18,16 +19,6 @@ PASSWORD = "amber lathe 47 spindle"
 
 def new_email(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}{chr(64)}example.com"
-
-
-def mark_page(page: Page, javascript: bool) -> None:
-    if javascript:
-        page.evaluate("window.okmartsMark = 'still here'")
-
-
-def assert_no_page_load(page: Page, javascript: bool) -> None:
-    if javascript:
-        assert page.evaluate("window.okmartsMark") == "still here", "expected an htmx swap"
 
 
 def sign_up(page: Page, email: str, **extra: str) -> None:
@@ -53,6 +44,20 @@ def avatar_file(tmp_path: Path) -> Path:
     Image.new("RGB", (800, 600), (12, 92, 173)).save(output, format="JPEG")
     path.write_bytes(output.getvalue())
     return path
+
+
+def complete_profile(page: Page, tmp_path: Path) -> None:
+    """Fill every profile field, picture included, on the profile page; see the reward."""
+    page.get_by_label("Upload a picture").set_input_files(avatar_file(tmp_path))
+    page.get_by_label("Nickname").fill("lena_f")
+    page.get_by_label("Real name").fill("Lena Fischer")
+    page.get_by_label("Gender").select_option("female")
+    page.get_by_label("Date of birth").fill("1988-04-02")
+    page.get_by_label("Company").fill("Fischer Automation GmbH")
+    page.get_by_label("Address", exact=True).fill("Werkstraße 12, Stuttgart")
+    page.get_by_label("Zip code").fill("70173")
+    page.get_by_role("button", name="Save profile").click()
+    expect(page.get_by_text("50 points are yours")).to_be_visible()
 
 
 def test_sign_up_verify_complete_the_profile_and_earn_50_points(
@@ -83,16 +88,7 @@ def test_sign_up_verify_complete_the_profile_and_earn_50_points(
     expect(page.locator("#points-balance")).to_have_text("0")
 
     page.get_by_role("link", name="Edit profile").click()
-    page.get_by_label("Upload a picture").set_input_files(avatar_file(tmp_path))
-    page.get_by_label("Nickname").fill("lena_f")
-    page.get_by_label("Real name").fill("Lena Fischer")
-    page.get_by_label("Gender").select_option("female")
-    page.get_by_label("Date of birth").fill("1988-04-02")
-    page.get_by_label("Company").fill("Fischer Automation GmbH")
-    page.get_by_label("Address", exact=True).fill("Werkstraße 12, Stuttgart")
-    page.get_by_label("Zip code").fill("70173")
-    page.get_by_role("button", name="Save profile").click()
-    expect(page.get_by_text("50 points are yours")).to_be_visible()
+    complete_profile(page, tmp_path)
     avatar = page.get_by_role("img", name="Your current picture")
     expect(avatar).to_be_visible()
     assert avatar.evaluate("img => img.naturalWidth") == 256

@@ -6,16 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-
-def mark_page(page: Page, javascript: bool) -> None:
-    """Leave a mark in the window: a full page load wipes it, an htmx swap keeps it."""
-    if javascript:
-        page.evaluate("window.okmartsMark = 'still here'")
-
-
-def assert_no_page_load(page: Page, javascript: bool) -> None:
-    if javascript:
-        assert page.evaluate("window.okmartsMark") == "still here", "expected an htmx swap"
+from tests.e2e.steps import assert_no_page_load, mark_page
 
 
 def test_browse_a_category_filter_and_open_a_product(page: Page, javascript: bool) -> None:

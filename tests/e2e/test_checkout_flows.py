@@ -10,14 +10,8 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import query
-from tests.e2e.test_account_flows import (
-    assert_no_page_load,
-    avatar_file,
-    follow_mailed_link,
-    mark_page,
-    new_email,
-    sign_up,
-)
+from tests.e2e.steps import assert_no_page_load, mark_page
+from tests.e2e.test_account_flows import complete_profile, follow_mailed_link, new_email, sign_up
 from tests.smtp import SmtpSink
 
 SUCCESS_CARD = "4242 4242 4242 4242"
@@ -30,16 +24,7 @@ def verified_shopper_with_points(page: Page, mail_server: SmtpSink, tmp_path: Pa
     sign_up(page, email)
     follow_mailed_link(page, mail_server, email, "Confirm your email address")
     page.goto("/account/profile")
-    page.get_by_label("Upload a picture").set_input_files(avatar_file(tmp_path))
-    page.get_by_label("Nickname").fill("buyer")
-    page.get_by_label("Real name").fill("Mia Wong")
-    page.get_by_label("Gender").select_option("undisclosed")
-    page.get_by_label("Date of birth").fill("1990-01-01")
-    page.get_by_label("Company").fill("Wong Controls Ltd")
-    page.get_by_label("Address", exact=True).fill("5 Harbour Road, Hong Kong")
-    page.get_by_label("Zip code").fill("999077")
-    page.get_by_role("button", name="Save profile").click()
-    expect(page.get_by_text("50 points are yours")).to_be_visible()
+    complete_profile(page, tmp_path)
     return email
 
 

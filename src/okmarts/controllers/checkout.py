@@ -11,9 +11,11 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_422_UNPROCESSABLE_ENTITY
 
+from okmarts.i18n import Message
 from okmarts.services import accounts, addresses, cart, orders
 from okmarts.services.checkout import (
     PAYMENT_METHODS,
+    Checkout,
     CheckoutForm,
     apply_saved_address,
     price_checkout,
@@ -61,9 +63,9 @@ class CheckoutController(Controller):
         request: Request,
         account: Account,
         view: cart.CartView,
-        priced: Any,
+        priced: Checkout,
         status_code: int = 200,
-        refused: Any = None,
+        refused: orders.OrderRefused | None = None,
     ) -> Template:
         context = {
             "account": account,
@@ -148,6 +150,32 @@ class CheckoutController(Controller):
         return redirect_after_post(request, f"/account/orders/{placed.order.number}?notice=placed")
 
 
+async def _order_page(
+    account: Account,
+    number: str,
+    *,
+    notice: str = "",
+    error: Message | None = None,
+    status_code: int = 200,
+) -> Template:
+    """One of the account's orders; 404 for any other number (never say that it exists)."""
+    detail = await orders.get_order(account.id, number[:20])
+    if detail is None:
+        raise NotFoundException()
+    return Template(
+        template_name="pages/account/order.html",
+        context={
+            "account": account,
+            "detail": detail,
+            "order": detail.order,
+            "statuses": orders.STATUSES,
+            "notice": notice if notice in ORDER_NOTICES else "",
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
 class OrdersController(Controller):
     path = "/account/orders"
 
@@ -168,20 +196,7 @@ class OrdersController(Controller):
         self, request: Request, number: FromPath[str], notice: FromQuery[str] = ""
     ) -> Template:
         account = require_account(request)
-        detail = await orders.get_order(account.id, number[:20])
-        if detail is None:
-            raise NotFoundException()
-        return Template(
-            template_name="pages/account/order.html",
-            context={
-                "account": account,
-                "detail": detail,
-                "order": detail.order,
-                "statuses": orders.STATUSES,
-                "notice": notice if notice in ORDER_NOTICES else "",
-                "error": None,
-            },
-        )
+        return await _order_page(account, number, notice=notice)
 
     @post("/{number:str}/cancel", name="account_order_cancel", media_type=MediaType.HTML)
     async def cancel(self, request: Request, number: FromPath[str]) -> Any:
@@ -194,19 +209,7 @@ class OrdersController(Controller):
                 gateway=request.app.state.payment_gateway,
             )
         except orders.StatusChangeRefused as refused:
-            detail = await orders.get_order(account.id, number[:20])
-            if detail is None:
-                raise NotFoundException() from refused
-            return Template(
-                template_name="pages/account/order.html",
-                context={
-                    "account": account,
-                    "detail": detail,
-                    "order": detail.order,
-                    "statuses": orders.STATUSES,
-                    "notice": "",
-                    "error": refused.message,
-                },
-                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            return await _order_page(
+                account, number, error=refused.message, status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
         return redirect_after_post(request, f"/account/orders/{number[:20]}?notice=cancelled")

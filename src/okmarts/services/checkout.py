@@ -7,7 +7,6 @@ automatic discounts, shipping quote, points balance) and checks the form.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +20,6 @@ from okmarts.tables.accounts import Account, Address
 
 DEFAULT_COUNTRY = "US"
 PAYMENT_METHODS = {"card": N_("Credit or debit card"), "bank_transfer": N_("Bank transfer")}
-PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{5,24}$")
 
 
 @dataclass
@@ -190,21 +188,11 @@ def _address_errors(form: CheckoutForm) -> dict[str, Message]:
     for name in ("recipient", "phone", "city", "line", "zip_code"):
         if not getattr(form, name):
             errors[name] = Message(required)
-    limits = {
-        "recipient": 100,
-        "phone": 30,
-        "region": 100,
-        "city": 100,
-        "line": 300,
-        "zip_code": 20,
-        "company": 120,
-        "tax_id": 40,
-        "billing_address": 500,
-    }
+    limits = {**addresses.LIMITS, "billing_address": 500}
     for name, limit in limits.items():
         if len(getattr(form, name)) > limit:
             errors[name] = Message(N_("Use at most %(limit)s characters here."), {"limit": limit})
-    if form.phone and "phone" not in errors and not PHONE.match(form.phone):
+    if form.phone and "phone" not in errors and not addresses.PHONE.match(form.phone):
         errors["phone"] = Message(N_("Enter a phone number with digits, e.g. +49 30 1234567."))
     if form.zip_code and "zip_code" not in errors and not addresses.ZIP.match(form.zip_code):
         errors["zip_code"] = Message(N_("Enter a zip code of 2 to 12 letters or digits."))

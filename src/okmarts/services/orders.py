@@ -15,7 +15,7 @@ from okmarts.db import write_transaction
 from okmarts.i18n import N_, Message
 from okmarts.services import cart, checkout, coupons, points, pricing
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
-from okmarts.services.payments import Gateway
+from okmarts.services.payments import Gateway, PaymentResult
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Address
 from okmarts.tables.catalog import Product
@@ -133,7 +133,7 @@ async def _write_order(
     account: Account,
     priced: checkout.Checkout,
     cart_view: cart.CartView,
-    payment_result: object,
+    payment_result: PaymentResult | None,
     now: dt.datetime,
     base_url: str,
 ) -> Order:
@@ -217,9 +217,9 @@ async def _write_order(
                     currency=totals.currency,
                     payer_name=form.card_holder[:100],
                     payer_email=form.email,
-                    card_brand=payment_result.card_brand,  # type: ignore[attr-defined]
-                    card_last4=payment_result.card_last4,  # type: ignore[attr-defined]
-                    transaction_id=payment_result.transaction_id,  # type: ignore[attr-defined]
+                    card_brand=payment_result.card_brand,
+                    card_last4=payment_result.card_last4,
+                    transaction_id=payment_result.transaction_id,
                     created_at=now,
                 )
             )
