@@ -15,6 +15,7 @@ APP_CONFIG = AppConfig(
             "okmarts.tables.accounts",
             "okmarts.tables.messaging",
             "okmarts.tables.checkout",
+            "okmarts.tables.reviews",
         ],
         exclude_imported=True,
     ),
