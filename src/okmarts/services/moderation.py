@@ -177,7 +177,9 @@ async def answer_question(
                     "question": question.body,
                     "answer": answer,
                     "updated": not first_answer,
-                    "link": f"{settings.base_url}/products/{product['slug']}#question-{question.id}",
+                    "link": (
+                        f"{settings.base_url}/products/{product['slug']}#question-{question.id}"
+                    ),
                 },
             )
     notify_mail_queued()
