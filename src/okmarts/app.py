@@ -28,6 +28,7 @@ from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
 from okmarts.controllers.info import InfoController
+from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
@@ -196,6 +197,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CartController,
             CheckoutController,
             OrdersController,
+            ReviewsController,
+            MyReviewsController,
             healthz,
             static_router,
             avatar_router,

@@ -1,7 +1,9 @@
-"""Piccolo Admin at /admin/: superusers get every table, moderators only the catalog.
+"""Piccolo Admin at /admin/: superusers get every table; moderators the catalog and moderation.
 
 Orders are changed through the form "Change order status" (orders.change_status: history,
 stock, points and the customer's email), never by editing their status or amounts directly.
+Reviews and questions are decided and answered through services.moderation (see
+admin.moderation), whichever path staff take: the forms, a row's edit form or Bulk Update.
 """
 
 from __future__ import annotations
@@ -18,6 +20,15 @@ from piccolo_api.session_auth.tables import SessionsBase
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from okmarts.admin.moderation import (
+    ANSWER_QUESTION_FORM,
+    DECIDE_QUESTIONS_FORM,
+    DECIDE_REVIEWS_FORM,
+    bind_admin_classes,
+    moderation_forms,
+    moderation_links,
+    moderation_tables,
+)
 from okmarts.admin.orders import ORDER_STATUS_FORM, order_status_form, order_tables, pricing_tables
 from okmarts.admin.staff import (
     StaffInputError,
@@ -32,6 +43,9 @@ from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
 
 __all__ = [
+    "ANSWER_QUESTION_FORM",
+    "DECIDE_QUESTIONS_FORM",
+    "DECIDE_REVIEWS_FORM",
     "ORDER_STATUS_FORM",
     "StaffAdmin",
     "StaffInputError",
@@ -125,6 +139,7 @@ async def is_superuser(scope: Scope) -> bool:
 def build_staff_admin(settings: Settings) -> StaffAdmin:
     """Build both admin apps; call after the tables are bound to the database."""
     AdminAccount._meta.db = Account._meta.db
+    bind_admin_classes()
     host = urlparse(settings.base_url).hostname or "127.0.0.1"
     options: dict[str, Any] = {
         "site_name": SITE_NAME,
@@ -134,18 +149,24 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         # One limit on sign-in attempts, whichever app serves the login.
         "rate_limit_provider": InMemoryLimitProvider(limit=20, timespan=300),
         "debug": settings.debug,
+        "sidebar_links": moderation_links(),
     }
     full = create_admin(
         [
             *catalog_tables(moderator=False),
             *order_tables(),
             *pricing_tables(),
+            *moderation_tables(settings, moderator=False),
             *personal_tables(),
         ],
-        forms=[order_status_form(settings)],
+        forms=[order_status_form(settings), *moderation_forms(settings)],
         **options,
     )
-    moderation = create_admin(catalog_tables(moderator=True), **options)
+    moderation = create_admin(
+        [*catalog_tables(moderator=True), *moderation_tables(settings, moderator=True)],
+        forms=moderation_forms(settings),
+        **options,
+    )
     return StaffAdmin(full=full, moderation=moderation)
 
 

@@ -15,8 +15,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from okmarts.i18n import N_
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog
-from okmarts.web import positive_int
+from okmarts.services import catalog, questions, reviews
+from okmarts.web import current_account, positive_int
 
 SORT_LABELS = {
     "relevance": N_("Relevance"),
@@ -150,12 +150,25 @@ class CatalogController(Controller):
             if product is None:
                 raise NotFoundException()
             tree = await catalog.load_category_tree()
+            params = request.query_params
+            reviews_page = await reviews.product_reviews(
+                product.id,
+                sort=params.get("sort") or "helpful",
+                page=positive_int(params.get("rpage")),
+                viewer=current_account.get(),
+            )
             return Page(
                 "pages/catalog/product.html",
                 {
                     "product": product,
                     "breadcrumbs": tree.ancestors(product.category_id),
                     "related": await catalog.related_products(product),
+                    "reviews": reviews_page,
+                    "review_sorts": reviews.SORTS,
+                    "questions": await questions.answered(product.id),
+                    "asked": params.get("asked") == "1",
+                    "question_form": {},
+                    "errors": {},
                 },
             )
 

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from okmarts.i18n import Catalogs, current_locale
+from okmarts.services import moderation
 from okmarts.services.content import CURRENT_POLICY_VERSION, privacy_policy
 from okmarts.tables.accounts import Account
 from okmarts.web import LANGUAGE_COOKIE, current_account, safe_next
@@ -36,7 +37,9 @@ class InfoController(Controller):
 
     @get("/comment-rules", name="comment_rules")
     async def comment_rules(self) -> Template:
-        return Template(template_name="pages/info/comment_rules.html")
+        return Template(
+            template_name="pages/info/comment_rules.html", context={"rules": moderation.RULES}
+        )
 
     @get("/contact", name="contact")
     async def contact(self) -> Template:

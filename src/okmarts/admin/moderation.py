@@ -1,0 +1,463 @@
+"""Moderation in the admin: the review and question queues, the audit, and the decision forms.
+
+Every decision goes through services.moderation, which records it (who, what, when) in the same
+transaction: the forms call it, and so does the pre_patch hook behind a row's edit form and the
+admin's "Bulk Update", so no path changes a status without its audit. Moderators get table
+classes without `account` (its readable value is the author's email) and `order_line`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from enum import Enum
+from typing import Any
+
+from piccolo.apps.user.tables import BaseUser
+from piccolo.columns import Column, Varchar
+from piccolo.columns.choices import Choice
+from piccolo.table import Table, create_table_class
+from piccolo_admin.endpoints import FormConfig, TableConfig
+from piccolo_api.crud.endpoints import OrderBy
+from piccolo_api.crud.hooks import Hook, HookType
+from pydantic import BaseModel, Field, field_validator
+from starlette.requests import Request
+
+from okmarts.admin.orders import _by_name, _field_error
+from okmarts.admin.tables import READ_ONLY, _refuse
+from okmarts.services import moderation
+from okmarts.settings import Settings
+from okmarts.tables.reviews import ModerationDecision, Question, Review, ReviewVote
+
+MENU_GROUP = "Moderation"
+DECIDE_REVIEWS_FORM = "Decide reviews"
+DECIDE_QUESTIONS_FORM = "Decide questions"
+ANSWER_QUESTION_FORM = "Answer a question"
+MAX_IDS = 200
+
+# Only the moderation service writes these (with the audit): a PATCH that would change one is
+# refused, and an unchanged one is left out of the update. Timestamps are never written from
+# the admin (the edit form sends them back at its own precision): they are simply dropped.
+GUARDED_REVIEW_COLUMNS = frozenset(
+    {
+        "account",
+        "order_line",
+        "product",
+        "rating",
+        "moderated_by",
+        "helpful_count",
+        "not_helpful_count",
+        "helpful_score",
+    }
+)
+GUARDED_QUESTION_COLUMNS = frozenset({"account", "product", "answered_by", "moderated_by"})
+DROPPED_COLUMNS = frozenset({"id", "moderated_at", "answered_at", "created_at"})
+# Changed through the service: status, rejection_reason, and a question's answer.
+DECIDED_COLUMNS = frozenset({"status", "rejection_reason", "answer"})
+
+
+class Status(Enum):
+    """The choices the admin offers for `status` (a select in the edit form and filters)."""
+
+    pending = Choice(value="pending", display_name="Pending")
+    approved = Choice(value="approved", display_name="Approved")
+    rejected = Choice(value="rejected", display_name="Rejected")
+
+
+# The comment rules as the choices of `rejection_reason`: the code, then the rule it stands for.
+Reason = Enum(  # type: ignore[misc]
+    "Reason",
+    {
+        "none": Choice(value="", display_name="(none)"),
+        **{
+            code: Choice(value=code, display_name=f"{code}: {text}")
+            for code, text in moderation.RULES.items()
+        },
+    },
+)
+
+
+def rules_text() -> str:
+    """The comment rules, code by code, as the forms' descriptions show them."""
+    return " ".join(f"{code}: {text}" for code, text in moderation.RULES.items())
+
+
+def _admin_class(table: type[Table], name: str, drop: frozenset[str]) -> type[Table]:
+    """`table` as the admin shows it: without `drop`, status and reason as choice lists."""
+    members: dict[str, Column] = {}
+    for column in table._meta.columns:
+        column_name = column._meta.name
+        if column._meta.primary_key or column_name in drop:
+            continue
+        if column_name == "status":
+            members[column_name] = Varchar(length=10, default="pending", choices=Status)
+        elif column_name == "rejection_reason":
+            members[column_name] = Varchar(length=30, default="", choices=Reason)
+        else:
+            members[column_name] = column.copy()
+    return create_table_class(
+        name, class_kwargs={"tablename": table._meta.tablename}, class_members=members
+    )
+
+
+# Admins see every column; moderators neither the author (`account`) nor the order line.
+MODERATOR_HIDDEN = frozenset({"account", "order_line"})
+AdminReview = _admin_class(Review, "AdminReview", frozenset())
+AdminQuestion = _admin_class(Question, "AdminQuestion", frozenset())
+ModeratorReview = _admin_class(Review, "ModeratorReview", MODERATOR_HIDDEN)
+ModeratorQuestion = _admin_class(Question, "ModeratorQuestion", MODERATOR_HIDDEN)
+ADMIN_CLASSES: tuple[type[Table], ...] = (
+    AdminReview,
+    AdminQuestion,
+    ModeratorReview,
+    ModeratorQuestion,
+)
+
+
+def bind_admin_classes() -> None:
+    """Point the admin's table classes at the database their source tables use."""
+    for admin_class in (AdminReview, ModeratorReview):
+        admin_class._meta.db = Review._meta.db
+    for admin_class in (AdminQuestion, ModeratorQuestion):
+        admin_class._meta.db = Question._meta.db
+
+
+def _staff(request: Request) -> str:
+    user: BaseUser = request.user.user
+    return user.username
+
+
+def _refused(field: str, refused: moderation.ModerationRefused, hint: str = "") -> Exception:
+    return _field_error(field, f"{refused} {hint}".strip())
+
+
+PatchHook = Callable[[int, dict[Any, Any], Request], Awaitable[dict[Any, Any]]]
+
+
+def _moderation_hook(kind: str, settings: Settings) -> PatchHook:
+    """A pre_patch hook taking decisions and answers through the moderation service."""
+    table = Review if kind == "review" else Question
+    guarded = GUARDED_REVIEW_COLUMNS if kind == "review" else GUARDED_QUESTION_COLUMNS
+    form = DECIDE_REVIEWS_FORM if kind == "review" else DECIDE_QUESTIONS_FORM
+    decide = moderation.decide_reviews if kind == "review" else moderation.decide_questions
+
+    async def moderate(row_id: int, values: dict[Any, Any], request: Request) -> dict[Any, Any]:
+        fields = _by_name(values)
+        stored = await table.select().where(table.id == row_id).first()
+        if stored is None:
+            return values
+        changed = sorted(
+            name for name in guarded if name in fields and fields[name] != stored[name]
+        )
+        if changed:
+            raise _field_error(
+                changed[0],
+                f"Not editable here ({', '.join(changed)}): the author, the product and the "
+                "counts come from the shop, and who moderated is recorded with each decision.",
+            )
+        staff = _staff(request)
+        status = fields.get("status", stored["status"])
+        reason = fields.get("rejection_reason", stored["rejection_reason"]) or ""
+        answer = fields.get("answer", stored.get("answer", ""))
+        if kind == "question" and answer != stored["answer"]:
+            if not (answer or "").strip():
+                raise _field_error(
+                    "answer", "An answer can be replaced, not removed: reject the question."
+                )
+            if status not in (stored["status"], "approved"):
+                raise _field_error(
+                    "status", "Answering publishes the question: answer or reject it, not both."
+                )
+            try:
+                await moderation.answer_question(row_id, answer, staff=staff, settings=settings)
+            except moderation.ModerationRefused as refused:
+                raise _refused("answer", refused) from None
+        elif status != stored["status"]:
+            field = "rejection_reason" if status == "rejected" else "status"
+            try:
+                await decide([row_id], status, reason=reason, staff=staff)
+            except moderation.ModerationRefused as refused:
+                raise _refused(
+                    field,
+                    refused,
+                    f'Choose the rule as the rejection reason, or use the form "{form}".',
+                ) from None
+        elif reason != stored["rejection_reason"]:
+            raise _field_error(
+                "rejection_reason",
+                "A reason is given with a rejection: set the status to rejected with it, "
+                f'or use the form "{form}".',
+            )
+        kept = {
+            key: value
+            for key, value in values.items()
+            if key._meta.name not in guarded | DROPPED_COLUMNS | DECIDED_COLUMNS
+        }
+        if not kept:
+            # An UPDATE needs a column: the primary key, set to itself, changes nothing.
+            key = next(iter(values))._meta.table._meta.primary_key if values else None
+            return {key: row_id} if key is not None else values
+        return kept
+
+    return moderate
+
+
+def moderation_tables(settings: Settings, *, moderator: bool) -> list[TableConfig]:
+    """The review and question queues and the audit; admins also get the votes (read only)."""
+    review = ModeratorReview if moderator else AdminReview
+    question = ModeratorQuestion if moderator else AdminQuestion
+    # Reviews and questions come from the shop: not added here; moderators reject, not delete.
+    refused = ("post_single", "put_single")
+    if moderator:
+        refused += ("delete_single", "delete_all")
+    validators = _refuse(*refused)
+
+    def col(table: type[Table], *names: str) -> list[Column]:
+        return [table._meta.get_column_by_name(name) for name in names]
+
+    configs = [
+        TableConfig(
+            review,
+            menu_group=MENU_GROUP,
+            visible_columns=col(
+                review,
+                "title",
+                "product",
+                "rating",
+                "status",
+                "rejection_reason",
+                "moderated_by",
+                "moderated_at",
+                "created_at",
+            ),
+            visible_filters=col(review, "status", "product", "created_at", "title", "body"),
+            link_column=col(review, "title")[0],
+            order_by=[OrderBy(col(review, "created_at")[0], ascending=False)],
+            validators=validators,
+            hooks=[Hook(HookType.pre_patch, _moderation_hook("review", settings))],
+        ),
+        TableConfig(
+            question,
+            menu_group=MENU_GROUP,
+            visible_columns=col(
+                question,
+                "body",
+                "product",
+                "status",
+                "answer",
+                "answered_by",
+                "moderated_by",
+                "created_at",
+            ),
+            visible_filters=col(question, "status", "product", "created_at", "body", "answer"),
+            link_column=col(question, "body")[0],
+            order_by=[OrderBy(col(question, "created_at")[0], ascending=False)],
+            validators=validators,
+            hooks=[Hook(HookType.pre_patch, _moderation_hook("question", settings))],
+        ),
+        # The audit: written only by the moderation service.
+        TableConfig(
+            ModerationDecision,
+            menu_group=MENU_GROUP,
+            visible_filters=[
+                ModerationDecision.item_type,
+                ModerationDecision.item_id,
+                ModerationDecision.decision,
+                ModerationDecision.staff,
+                ModerationDecision.created_at,
+            ],
+            order_by=[OrderBy(ModerationDecision.created_at, ascending=False)],
+            validators=_refuse(*READ_ONLY),
+        ),
+    ]
+    if not moderator:
+        # Votes name their voter, and the counts are kept by the vote service: read only.
+        configs.append(
+            TableConfig(
+                ReviewVote,
+                menu_group=MENU_GROUP,
+                order_by=[OrderBy(ReviewVote.created_at, ascending=False)],
+                validators=_refuse(*READ_ONLY),
+            )
+        )
+    return configs
+
+
+def moderation_links() -> dict[str, str]:
+    """Sidebar links: the pending queues (oldest first) and the public comment rules."""
+    return {
+        "Pending reviews": "#/review?status=pending&__order=created_at",
+        "Pending questions": "#/question?status=pending&__order=created_at",
+        "Comment rules": "/comment-rules",
+    }
+
+
+# -- Forms --------------------------------------------------------------------------------------
+
+
+def parse_ids(text: str) -> list[int]:
+    """Ids typed comma- or space-separated, in order, without repeats."""
+    parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
+    if not parts:
+        raise ValueError("Give at least one id.")
+    bad = [part for part in parts if not part.isdigit()]
+    if bad:
+        raise ValueError(f"Not an id: {bad[0]}. Separate ids with commas or spaces.")
+    ids = list(dict.fromkeys(int(part) for part in parts))
+    if len(ids) > MAX_IDS:
+        raise ValueError(f"At most {MAX_IDS} ids at once.")
+    return ids
+
+
+def _decision(value: str) -> str:
+    value = value.strip().lower()
+    value = {"approve": "approved", "reject": "rejected"}.get(value, value)
+    if value not in moderation.DECISIONS:
+        raise ValueError(f"Choose one of: {', '.join(moderation.DECISIONS)}.")
+    return value
+
+
+class ReviewsDecision(BaseModel):
+    """The form's fields (the admin draws every form field as a text input)."""
+
+    review_ids: str = Field(title="Review ids (comma- or space-separated)", max_length=2000)
+    decision: str = Field(title="Decision (approved or rejected)")
+    reason: str = Field(default="", title="Reason code (for a rejection)", max_length=30)
+
+    @field_validator("review_ids")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return ", ".join(str(item) for item in parse_ids(value))
+
+    @field_validator("decision")
+    @classmethod
+    def _decision(cls, value: str) -> str:
+        return _decision(value)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class QuestionsDecision(BaseModel):
+    question_ids: str = Field(title="Question ids (comma- or space-separated)", max_length=2000)
+    decision: str = Field(title="Decision (approved or rejected)")
+    reason: str = Field(default="", title="Reason code (for a rejection)", max_length=30)
+
+    @field_validator("question_ids")
+    @classmethod
+    def _ids(cls, value: str) -> str:
+        return ", ".join(str(item) for item in parse_ids(value))
+
+    @field_validator("decision")
+    @classmethod
+    def _decision(cls, value: str) -> str:
+        return _decision(value)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        return value.strip().lower()
+
+
+class QuestionAnswer(BaseModel):
+    question_id: int = Field(title="Question id", gt=0)
+    answer: str = Field(title="Answer", max_length=moderation.ANSWER_MAX_LENGTH)
+
+
+def _listed(ids: list[int]) -> str:
+    return ", ".join(str(item) for item in ids)
+
+
+async def _decide(
+    table: type[Table], kind: str, ids: list[int], decision: str, reason: str, staff: str
+) -> str:
+    """Decide on the rows `ids` of `table`; the answer says what changed and what already was."""
+    found = {row["id"] for row in await table.select(table.id).where(table.id.is_in(ids))}
+    missing = [item for item in ids if item not in found]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise ValueError(f"There is no {kind}{plural} {_listed(missing)}. Nothing was changed.")
+    decide = moderation.decide_reviews if kind == "review" else moderation.decide_questions
+    try:
+        changed = await decide(ids, decision, reason=reason, staff=staff)
+    except moderation.ModerationRefused as refused:
+        raise ValueError(str(refused)) from None
+    verb = "Approved" if decision == "approved" else f"Rejected ({reason})"
+    parts = []
+    if changed:
+        plural = "s" if len(changed) > 1 else ""
+        parts.append(f"{verb} {len(changed)} {kind}{plural}: {_listed(sorted(changed))}.")
+    unchanged = [item for item in ids if item not in set(changed)]
+    if unchanged:
+        parts.append(f"Already {decision}, left as they were: {_listed(unchanged)}.")
+    return " ".join(parts)
+
+
+def moderation_forms(settings: Settings) -> list[FormConfig]:
+    """Decide reviews, decide questions, answer a question: through the moderation service."""
+
+    async def decide_reviews(request: Request, data: ReviewsDecision) -> str:
+        return await _decide(
+            Review,
+            "review",
+            parse_ids(data.review_ids),
+            data.decision,
+            data.reason,
+            _staff(request),
+        )
+
+    async def decide_questions(request: Request, data: QuestionsDecision) -> str:
+        return await _decide(
+            Question,
+            "question",
+            parse_ids(data.question_ids),
+            data.decision,
+            data.reason,
+            _staff(request),
+        )
+
+    async def answer_question(request: Request, data: QuestionAnswer) -> str:
+        try:
+            question = await moderation.answer_question(
+                data.question_id, data.answer, staff=_staff(request), settings=settings
+            )
+        except moderation.ModerationRefused as refused:
+            raise ValueError(str(refused)) from None
+        emailed = " The asker gets an email." if question.account else ""
+        return f"Question {question.id} is answered and published.{emailed}"
+
+    codes = ", ".join(moderation.RULES)
+    decide_help = (
+        "Approve publishes; reject hides, naming the comment rule broken (the reason code). "
+        f"Every decision is recorded with your name in moderation_decision. Reason codes: {codes}. "
+        f"The rules: {rules_text()}"
+    )
+    return [
+        FormConfig(
+            name=DECIDE_REVIEWS_FORM,
+            pydantic_model=ReviewsDecision,
+            endpoint=decide_reviews,
+            description=f"Approve or reject one review or a selection (ids from the review list). "
+            f"{decide_help}",
+            form_group=MENU_GROUP,
+        ),
+        FormConfig(
+            name=DECIDE_QUESTIONS_FORM,
+            pydantic_model=QuestionsDecision,
+            endpoint=decide_questions,
+            description=f"Approve or reject one question or a selection; an approved question "
+            f"shows on the product page once it has an answer. {decide_help}",
+            form_group=MENU_GROUP,
+        ),
+        FormConfig(
+            name=ANSWER_QUESTION_FORM,
+            pydantic_model=QuestionAnswer,
+            endpoint=answer_question,
+            description="Publish the shop's answer to a question (it approves the question) and "
+            "email the asker, in their language. Answering again replaces the answer. "
+            "You can also answer in the question's own edit form.",
+            form_group=MENU_GROUP,
+        ),
+    ]

@@ -1,0 +1,194 @@
+"""Reviews, helpful votes and product questions from the shopper's side."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, MediaType, Request, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotFoundException
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
+
+from okmarts.i18n import N_, Message
+from okmarts.services import accounts, moderation, questions, reviews
+from okmarts.services.accounts import FormInvalid
+from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Product
+from okmarts.tables.reviews import Review
+from okmarts.web import (
+    clean_form,
+    current_account,
+    redirect_after_post,
+    require_account,
+    safe_next,
+)
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+LOCKED = {
+    "verify-email": Message(N_("Confirm your email address first: we sent you a link.")),
+    "guardian": Message(N_("Your parent or guardian has to agree to your account first.")),
+}
+
+
+def _lock_message(account: Account) -> Message | None:
+    lock = accounts.interaction_lock(account)
+    return LOCKED.get(lock or "")
+
+
+class ReviewsController(Controller):
+    @post("/reviews/{review_id:int}/votes", name="review_vote", media_type=MediaType.HTML)
+    async def vote(self, request: Request, review_id: FromPath[int], data: Form) -> Any:
+        data = clean_form(data)
+        next_path = safe_next(data.get("next"), "/")
+        account = current_account.get()
+        if account is None:
+            # Sign in, then back to the same review.
+            return redirect_after_post(request, f"/login?{urlencode({'next': next_path})}")
+        error = _lock_message(account)
+        status = 200
+        result = None
+        if error is None:
+            try:
+                result = await reviews.vote(account, review_id, data.get("choice", ""))
+            except reviews.ReviewError as refused:
+                error, status = refused.message, refused.status_code
+        else:
+            status = 403
+        if not request.htmx:
+            if error is not None:
+                return Template(
+                    template_name="pages/reviews/refused.html",
+                    context={"error": error, "back": next_path},
+                    status_code=status,
+                )
+            # Plain forms: back to the same review on the page.
+            return redirect_after_post(request, next_path)
+        row = (
+            await Review.select(Review.id, Review.helpful_count, Review.not_helpful_count)
+            .where(Review.id == review_id)
+            .first()
+        )
+        if row is None:
+            raise NotFoundException()
+        return Template(
+            template_name="partials/reviews/votes.html",
+            context={
+                "review": row,
+                "my_vote": result.my_vote if result else None,
+                "next_path": next_path,
+                "vote_error": error,
+            },
+            status_code=status if error else 200,
+        )
+
+    @post("/products/{slug:str}/questions", name="product_question", media_type=MediaType.HTML)
+    async def ask(self, request: Request, slug: FromPath[str], data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        product = (
+            await Product.select(Product.id, Product.slug, Product.title)
+            .where(Product.slug == slug)
+            .first()
+        )
+        if product is None:
+            raise NotFoundException()
+        context: dict[str, Any] = {
+            "product": product,
+            "question_form": {"question": data.get("question", "")},
+            "errors": {},
+            "asked": False,
+            "lock_reason": _lock_message(account),
+        }
+        if context["lock_reason"] is None:
+            try:
+                await questions.ask(account, product["id"], data.get("question", ""))
+            except FormInvalid as error:
+                context["errors"] = error.errors
+            else:
+                if not request.htmx:
+                    return redirect_after_post(request, f"/products/{slug}?asked=1#questions")
+                context.update(asked=True, question_form={})
+                return Template(template_name="partials/questions/ask_form.html", context=context)
+        # Refused: the form again with the text kept and the reason (a whole page without JS).
+        template = "partials/questions/ask_form.html" if request.htmx else "pages/reviews/ask.html"
+        return Template(
+            template_name=template, context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY
+        )
+
+
+class MyReviewsController(Controller):
+    path = "/account/reviews"
+
+    async def _page(self, account: Account, **extra: Any) -> dict[str, Any]:
+        return {
+            "account": account,
+            "reviewable": await reviews.reviewable_lines(account.id),
+            "my_reviews": await reviews.my_reviews(account.id),
+            "my_questions": await questions.my_questions(account.id),
+            "rules": moderation.RULES,
+            "lock_reason": _lock_message(account),
+            **extra,
+        }
+
+    @get("/", name="account_reviews", media_type=MediaType.HTML)
+    async def overview(self, request: Request, notice: FromQuery[str] = "") -> Template:
+        account = require_account(request)
+        return Template(
+            template_name="pages/account/reviews.html",
+            context=await self._page(account, notice=notice),
+        )
+
+    @get("/new", name="account_review_new", media_type=MediaType.HTML)
+    async def new(self, request: Request, line: FromQuery[int] = 0) -> Template:
+        account = require_account(request)
+        reviewable = {row["id"]: row for row in await reviews.reviewable_lines(account.id)}
+        if line not in reviewable:
+            raise NotFoundException()
+        return Template(
+            template_name="pages/account/review_form.html",
+            context={
+                "line": reviewable[line],
+                "form": {},
+                "errors": {},
+                "lock_reason": _lock_message(account),
+            },
+        )
+
+    @post("/", name="account_review_submit", media_type=MediaType.HTML)
+    async def submit(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        line_id = int(data["line"]) if data.get("line", "").isdigit() else 0
+        reviewable = {row["id"]: row for row in await reviews.reviewable_lines(account.id)}
+        lock = _lock_message(account)
+        errors: dict[str, Message] = {}
+        if line_id in reviewable and lock is None:
+            try:
+                await reviews.submit_review(
+                    account,
+                    line_id,
+                    data.get("rating", ""),
+                    data.get("title", ""),
+                    data.get("body", ""),
+                )
+            except FormInvalid as error:
+                errors = error.errors
+            except reviews.ReviewError as refused:
+                errors = {"line": refused.message}
+            else:
+                return redirect_after_post(request, "/account/reviews?notice=review-submitted")
+        elif line_id not in reviewable:
+            raise NotFoundException()
+        return Template(
+            template_name="pages/account/review_form.html",
+            context={
+                "line": reviewable[line_id],
+                "form": data,
+                "errors": errors,
+                "lock_reason": lock,
+            },
+            status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+        )

@@ -1,0 +1,357 @@
+"""Reviews, votes and questions: the rules, the pages, and votes under real concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from okmarts.services import accounts, moderation, reviews
+from okmarts.services.reviews import wilson_lower_bound
+from okmarts.tables.accounts import Account
+from okmarts.tables.checkout import Order, OrderLine
+from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.reviews import ModerationDecision, Question, Review, ReviewVote
+from tests.unit.account_steps import PASSWORD, errors_in, new_email, post_form, verified_account
+from tests.unit.test_orders import new_product
+
+Client = AsyncTestClient[Litestar]
+SITE = accounts.Site(secret="test-secret-key-not-for-production", base_url="http://shop.test")
+
+
+# -- Rules ------------------------------------------------------------
+
+
+def test_helpfulness_ranks_by_confidence_not_by_raw_share() -> None:
+    assert wilson_lower_bound(0, 0) == 0
+    # 40 of 50 helpful is surer than 2 of 2, and 100 of 200 than 1 of 2.
+    assert wilson_lower_bound(40, 50) > wilson_lower_bound(2, 2)
+    assert wilson_lower_bound(100, 200) > wilson_lower_bound(1, 2)
+    # More helpful votes never lower the score; more unhelpful ones never raise it.
+    for helpful in range(30):
+        for total in range(helpful + 1, 31):
+            assert wilson_lower_bound(helpful + 1, total + 1) >= wilson_lower_bound(helpful, total)
+            assert (
+                wilson_lower_bound(helpful, total + 1) <= wilson_lower_bound(helpful, total) + 1e-12
+            )
+
+
+async def _account(verified: bool = True) -> Account:
+    account = await accounts.register(
+        accounts.SignUp(email=new_email("reviewer"), password=PASSWORD, accept_policy=True),
+        SITE,
+        accounts.Device(ip="192.0.2.9", user_agent="", device_id="d"),
+        limit=accounts.sign_up_limit(1_000_000),
+    )
+    if verified:
+        account.email_verified_at = dt.datetime.now(dt.UTC)
+        await Account.update({Account.email_verified_at: account.email_verified_at}).where(
+            Account.id == account.id
+        )
+    return account
+
+
+async def _bought(account: Account, product: dict, status: str = "delivered") -> int:
+    """An order of the product in the given status; returns its line id."""
+    order = Order(
+        number=f"OK-T-{uuid.uuid4().hex[:8].upper()}",
+        account=account.id,
+        checkout_key=uuid.uuid4().hex,
+        status=status,
+        subtotal_minor=1000,
+        total_minor=1000,
+        recipient="R",
+        phone="+1 555 0100",
+        email=account.email,
+        country="US",
+        city="X",
+        line="1 Y St",
+        zip_code="10001",
+    )
+    await order.save()
+    line = OrderLine(
+        order=order.id,
+        product=product["id"],
+        sku="SKU",
+        title=product["title"],
+        unit_price_minor=1000,
+        quantity=1,
+        line_total_minor=1000,
+    )
+    await line.save()
+    return line.id
+
+
+async def _approved_review(product: dict, rating: int = 4) -> Review:
+    author = await _account()
+    line = await _bought(author, product)
+    review = await reviews.submit_review(
+        author, line, str(rating), "Solid relay", "Switches cleanly at 24 V, easy to mount."
+    )
+    await moderation.decide_reviews([review.id], "approved", staff="mod")
+    return review
+
+
+async def test_only_buyers_of_delivered_orders_review_once(app: Litestar) -> None:
+    product = await new_product(5)
+    buyer, stranger = await _account(), await _account()
+    shipped = await _bought(buyer, product, status="shipped")
+    with pytest.raises(reviews.ReviewError, match="delivered"):
+        await reviews.submit_review(buyer, shipped, "5", "Great", "Works as described, thanks.")
+    delivered = await _bought(buyer, product)
+    assert [line["id"] for line in await reviews.reviewable_lines(buyer.id)] == [delivered]
+    with pytest.raises(reviews.ReviewError, match="bought"):
+        await reviews.submit_review(stranger, delivered, "5", "Great", "Works as described.")
+    review = await reviews.submit_review(
+        buyer, delivered, "5", "Great", "Works as described, thanks."
+    )
+    assert review.status == "pending"
+    with pytest.raises(reviews.ReviewError, match="already"):
+        await reviews.submit_review(buyer, delivered, "4", "Again", "A second opinion here.")
+    assert await reviews.reviewable_lines(buyer.id) == []
+    for rating, title, body in [
+        ("0", "T", "Long enough body"),
+        ("6", "T", "Long enough body"),
+        ("x", "T", "Long enough body"),
+        ("3", "", "Long enough body"),
+        ("3", "T", "short"),
+        ("3", "T" * 121, "Long enough body"),
+        ("3", "T", "x" * 5001),
+    ]:
+        other = await _bought(buyer, product)
+        with pytest.raises(accounts.FormInvalid):
+            await reviews.submit_review(buyer, other, rating, title, body)
+
+
+async def test_votes_are_one_per_person_changeable_withdrawable_never_own(app: Litestar) -> None:
+    product = await new_product(5)
+    review = await _approved_review(product)
+    author = await Account.objects().where(Account.id == review.account).first()
+    voter = await _account()
+    result = await reviews.vote(voter, review.id, "helpful")
+    assert (result.helpful_count, result.not_helpful_count) == (1, 0)
+    result = await reviews.vote(voter, review.id, "not_helpful")
+    assert (result.helpful_count, result.not_helpful_count) == (0, 1)
+    result = await reviews.vote(voter, review.id, "withdraw")
+    assert (result.helpful_count, result.not_helpful_count) == (0, 0)
+    with pytest.raises(reviews.ReviewError, match="own"):
+        await reviews.vote(author, review.id, "helpful")
+    pending = await reviews.submit_review(
+        voter, await _bought(voter, product), "3", "Hmm", "Not sure yet about this one."
+    )
+    with pytest.raises(reviews.ReviewError):
+        await reviews.vote(author, pending.id, "helpful")
+    with pytest.raises(reviews.ReviewError):
+        await reviews.vote(voter, 999_999_999, "helpful")
+    with pytest.raises(reviews.ReviewError):
+        await reviews.vote(voter, review.id, "love it")
+
+
+async def test_counts_equal_the_votes_under_concurrent_voting(app: Litestar) -> None:
+    product = await new_product(5)
+    review = await _approved_review(product)
+    voters = [await _account() for _ in range(24)]
+    # Everyone votes at once, some twice (a double click), some change their mind.
+    choices = ["helpful" if i % 3 else "not_helpful" for i in range(len(voters))]
+    await asyncio.gather(
+        *(
+            reviews.vote(voter, review.id, choice)
+            for voter, choice in zip(voters, choices, strict=True)
+        ),
+        *(reviews.vote(voter, review.id, "helpful") for voter in voters[:6]),
+    )
+    stored = await Review.objects().where(Review.id == review.id).first()
+    helpful = await ReviewVote.count().where(
+        (ReviewVote.review == review.id) & (ReviewVote.helpful == 1)
+    )
+    unhelpful = await ReviewVote.count().where(
+        (ReviewVote.review == review.id) & (ReviewVote.helpful == 0)
+    )
+    assert helpful + unhelpful == len(voters)
+    assert (stored.helpful_count, stored.not_helpful_count) == (helpful, unhelpful)
+    assert stored.helpful_score == round(
+        1_000_000 * wilson_lower_bound(helpful, helpful + unhelpful)
+    )
+
+
+# -- Pages ------------------------------------------------------------
+
+
+async def test_product_page_shows_summary_sorted_reviews_and_answers(app: Litestar) -> None:
+    product = await new_product(5)
+    ratings = [5, 4, 4, 2, 1, 5, 3]
+    made = [await _approved_review(product, rating) for rating in ratings]
+    voter = await _account()
+    await reviews.vote(voter, made[3].id, "helpful")  # the 2-star review is the most helpful
+    asker = await _account()
+    question = Question(product=product["id"], account=asker.id, body="Is it rated for 230 V AC?")
+    await question.save()
+    await moderation.answer_question(
+        question.id,
+        "Yes, coil variants for 230 V AC exist.",
+        staff="mod",
+        settings=app.state.settings,
+    )
+    async with AsyncTestClient(app=app) as client:
+        page = await client.get(f"/products/{product['slug']}")
+        assert "3.4 out of 5" in page.text and "7 reviews" in page.text
+        # "Most helpful" first: the only review with a helpful vote leads.
+        positions = [page.text.find(f'id="review-{review.id}"') for review in made[:5]]
+        assert positions[3] == min(p for p in positions if p >= 0)
+        assert "Yes, coil variants for 230 V AC exist." in page.text
+        lowest = await client.get(f"/products/{product['slug']}?sort=lowest")
+        one_star, four_stars = (lowest.text.find(f'id="review-{made[i].id}"') for i in (4, 1))
+        assert 0 <= one_star < four_stars
+        second = await client.get(f"/products/{product['slug']}?sort=newest&rpage=2")
+        assert f'id="review-{made[1].id}"' in second.text  # 5 per page, newest first
+        assert f'id="review-{made[6].id}"' not in second.text
+    mail = (
+        await OutboxMessage.objects()
+        .where(
+            (OutboxMessage.recipient == asker.email) & (OutboxMessage.kind == "question_answered")
+        )
+        .first()
+    )
+    assert (
+        mail is not None and f"/products/{product['slug']}#question-{question.id}" in mail.text_body
+    )
+    audit = await ModerationDecision.select(ModerationDecision.decision).where(
+        (ModerationDecision.item_type == "question") & (ModerationDecision.item_id == question.id)
+    )
+    assert [row["decision"] for row in audit] == ["answered"]
+
+
+async def test_vote_forms_with_and_without_javascript(app: Litestar) -> None:
+    product = await new_product(5)
+    review = await _approved_review(product)
+    async with AsyncTestClient(app=app) as client:
+        anonymous = await post_form(
+            client,
+            f"/reviews/{review.id}/votes",
+            {"choice": "helpful", "next": f"/products/{product['slug']}#review-{review.id}"},
+        )
+        assert anonymous.status_code == 303
+        assert anonymous.headers["location"].startswith("/login?next=%2Fproducts%2F")
+        await verified_account(client)
+        plain = await post_form(
+            client,
+            f"/reviews/{review.id}/votes",
+            {"choice": "helpful", "next": f"/products/{product['slug']}#review-{review.id}"},
+        )
+        assert plain.headers["location"] == f"/products/{product['slug']}#review-{review.id}"
+        page = await client.get(f"/products/{product['slug']}")
+        assert 'aria-pressed="true">Helpful (1)' in page.text
+        swapped = await post_form(
+            client,
+            f"/reviews/{review.id}/votes",
+            {"choice": "not_helpful"},
+            headers={"HX-Request": "true", "HX-Target": f"votes-{review.id}"},
+        )
+        assert swapped.text.lstrip().startswith(f'<div class="votes" id="votes-{review.id}"')
+        assert (
+            "Helpful (0)" in swapped.text and 'aria-pressed="true">Not helpful (1)' in swapped.text
+        )
+        for bad in ["", "yes", "x" * 5000]:
+            response = await post_form(client, f"/reviews/{review.id}/votes", {"choice": bad})
+            assert response.status_code == 400
+        missing = await post_form(client, "/reviews/999999999/votes", {"choice": "helpful"})
+        assert missing.status_code == 404
+
+
+async def test_write_a_review_from_the_personal_center(app: Litestar) -> None:
+    product = await new_product(5)
+    async with AsyncTestClient(app=app) as client:
+        account = await verified_account(client)
+        line = await _bought(account, product)
+        page = await client.get("/account/reviews")
+        assert f"/account/reviews/new?line={line}" in page.text
+        bad = await post_form(
+            client, "/account/reviews", {"line": str(line), "rating": "6", "title": "", "body": "x"}
+        )
+        assert bad.status_code == 422
+        assert "Choose a rating from 1 to 5 stars." in errors_in(bad.text)
+        done = await post_form(
+            client,
+            "/account/reviews",
+            {
+                "line": str(line),
+                "rating": "4",
+                "title": "Good value",
+                "body": "Mounted in minutes on DIN rail.",
+            },
+        )
+        assert done.headers["location"] == "/account/reviews?notice=review-submitted"
+        page = await client.get(done.headers["location"])
+        assert "Pending moderation" in page.text and "Good value" in page.text
+        review = await Review.objects().where(Review.order_line == line).first()
+        await moderation.decide_reviews(
+            [review.id], "rejected", reason="personal_data", staff="mod"
+        )
+        page = await client.get("/account/reviews")
+        assert "Not published" in page.text and "No personal data" in page.text
+        other = await _account()
+        foreign = await _bought(other, product)
+        assert (await client.get(f"/account/reviews/new?line={foreign}")).status_code == 404
+        refused = await post_form(
+            client,
+            "/account/reviews",
+            {"line": str(foreign), "rating": "5", "title": "Hi", "body": "Not mine at all."},
+        )
+        assert refused.status_code == 404
+
+
+async def test_ask_a_question_signed_in_and_verified_only(app: Litestar) -> None:
+    product = await new_product(5)
+    async with AsyncTestClient(app=app) as client:
+        anonymous = await client.get(f"/products/{product['slug']}")
+        assert "Sign in to ask a question" in anonymous.text
+        response = await post_form(
+            client, f"/products/{product['slug']}/questions", {"question": "Does it fit?"}
+        )
+        assert response.headers["location"].startswith("/login")
+        await post_form(
+            client,
+            "/register",
+            {"email": new_email(), "password": PASSWORD, "accept_policy": "yes"},
+        )
+        locked = await post_form(
+            client,
+            f"/products/{product['slug']}/questions",
+            {"question": "What is the coil voltage?"},
+        )
+        assert locked.status_code == 422 and "Confirm your email address first" in locked.text
+        assert not await Question.exists().where(Question.product == product["id"])
+    async with AsyncTestClient(app=app) as client:
+        await verified_account(client)
+        short = await post_form(
+            client, f"/products/{product['slug']}/questions", {"question": "Why?"}
+        )
+        assert short.status_code == 422 and "Write at least 10 characters." in short.text
+        asked = await post_form(
+            client,
+            f"/products/{product['slug']}/questions",
+            {"question": "What is the coil voltage?"},
+        )
+        assert asked.headers["location"] == f"/products/{product['slug']}?asked=1#questions"
+        htmx = await post_form(
+            client,
+            f"/products/{product['slug']}/questions",
+            {"question": "Is a socket included?"},
+            headers={"HX-Request": "true", "HX-Target": "ask-form"},
+        )
+        assert htmx.text.lstrip().startswith('<form id="ask-form"') and "Thank you" in htmx.text
+        stored = (
+            await Question.select(Question.body, Question.status)
+            .where(Question.product == product["id"])
+            .order_by(Question.id)
+        )
+        assert stored == [
+            {"body": "What is the coil voltage?", "status": "pending"},
+            {"body": "Is a socket included?", "status": "pending"},
+        ]
+        page = await client.get(f"/products/{product['slug']}")
+        assert "What is the coil voltage?" not in page.text  # not before it is answered
