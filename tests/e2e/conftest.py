@@ -141,3 +141,29 @@ def query(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:
 
     with ThreadPoolExecutor(max_workers=1) as executor:
         return executor.submit(asyncio.run, run()).result()
+
+
+def execute(database: TestDatabase, sql: str) -> None:
+    """Change the live server's database directly: only to set up what a test can't click
+    through quickly (an order delivered, a review approved)."""
+    if database.backend == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(database.url.removeprefix("sqlite:///"), timeout=30) as connection:
+            connection.execute(sql)
+        return
+
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import asyncpg
+
+    async def run() -> None:
+        connection = await asyncpg.connect(database.url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        executor.submit(asyncio.run, run()).result()
