@@ -443,3 +443,24 @@ async def test_redeem_a_product_with_points_and_pay_the_rest_by_bank_transfer(
             "pending",
             "",
         )
+
+
+async def test_changing_the_country_reprices_the_summary_in_place(client: Client) -> None:
+    await verified_account(client)
+    product = await new_product(5, price_minor=4_000)
+    await post_form(client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"})
+    key = await checkout_key(client)
+    summaries = {}
+    for country in ("CN", "BR"):
+        response = await post_form(
+            client,
+            "/checkout",
+            {**checkout_fields(key), "country": country, "action": "update"},
+            headers={"HX-Request": "true", "HX-Target": "order-summary"},
+        )
+        assert response.status_code == 200
+        assert response.text.lstrip().startswith('<section id="order-summary"')
+        summaries[country] = re.search(r'id="order-total">([^<]+)<', response.text).group(1)
+    # Shipping to China costs less than to Brazil ("rest of the world").
+    assert summaries["CN"] != summaries["BR"]
+    assert not await Order.exists().where(Order.checkout_key == key)
