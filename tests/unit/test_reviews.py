@@ -355,3 +355,16 @@ async def test_ask_a_question_signed_in_and_verified_only(app: Litestar) -> None
         ]
         page = await client.get(f"/products/{product['slug']}")
         assert "What is the coil voltage?" not in page.text  # not before it is answered
+
+
+async def test_asking_is_rate_limited(client: Client) -> None:
+    product = await new_product(5)
+    await verified_account(client)
+    path = f"/products/{product['slug']}/questions"
+    for number in range(10):
+        response = await post_form(client, path, {"question": f"Question number {number} here?"})
+        assert response.status_code == 303
+    flooded = await post_form(client, path, {"question": "One question too many?"})
+    assert flooded.status_code == 422 and "Too many attempts" in flooded.text
+    assert "One question too many?" in flooded.text  # the text is kept
+    assert await Question.count().where(Question.product == product["id"]) == 10

@@ -169,6 +169,7 @@ class CatalogController(Controller):
                     "asked": params.get("asked") == "1",
                     "question_form": {},
                     "errors": {},
+                    "retry_minutes": 0,
                 },
             )
 

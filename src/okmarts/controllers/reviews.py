@@ -15,6 +15,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 from okmarts.i18n import N_, Message
 from okmarts.services import accounts, moderation, questions, reviews
 from okmarts.services.accounts import FormInvalid
+from okmarts.services.rate_limits import RateLimited
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 from okmarts.tables.reviews import Review
@@ -101,12 +102,15 @@ class ReviewsController(Controller):
             "errors": {},
             "asked": False,
             "lock_reason": _lock_message(account),
+            "retry_minutes": 0,
         }
         if context["lock_reason"] is None:
             try:
                 await questions.ask(account, product["id"], data.get("question", ""))
             except FormInvalid as error:
                 context["errors"] = error.errors
+            except RateLimited as error:
+                context["retry_minutes"] = error.minutes
             else:
                 if not request.htmx:
                     return redirect_after_post(request, f"/products/{slug}?asked=1#questions")

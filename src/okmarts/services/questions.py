@@ -7,12 +7,15 @@ import datetime as dt
 from typing import Any
 
 from okmarts.i18n import N_, Message
+from okmarts.services import rate_limits
 from okmarts.services.accounts import FormInvalid
+from okmarts.services.rate_limits import Limit
 from okmarts.tables.accounts import Account
 from okmarts.tables.reviews import Question
 
 BODY_MIN, BODY_MAX = 10, 2000
 SHOWN = 20
+QUESTIONS_PER_ACCOUNT = Limit("question-account", attempts=10, window=dt.timedelta(hours=1))
 
 
 async def ask(
@@ -28,12 +31,11 @@ async def ask(
         raise FormInvalid(
             {"question": Message(N_("Use at most %(limit)s characters here."), {"limit": BODY_MAX})}
         )
-    question = Question(
-        product=product_id,
-        account=account.id,
-        body=body,
-        created_at=now or dt.datetime.now(dt.UTC),
-    )
+    now = now or dt.datetime.now(dt.UTC)
+    # Posting is rate-limited like signing in: a flood waits, the moderators' queue stays sane.
+    await rate_limits.check(QUESTIONS_PER_ACCOUNT, str(account.id), now)
+    await rate_limits.record(QUESTIONS_PER_ACCOUNT, str(account.id), now)
+    question = Question(product=product_id, account=account.id, body=body, created_at=now)
     await question.save()
     return question
 
