@@ -25,7 +25,7 @@ from okmarts.tables.reviews import Review, ReviewVote
 REVIEWABLE_STATUSES = ("delivered", "completed")
 SORTS = {
     "helpful": N_("Most helpful"),
-    "newest": N_("Newest"),
+    "newest": N_("Most recent"),
     "highest": N_("Highest rating"),
     "lowest": N_("Lowest rating"),
 }
