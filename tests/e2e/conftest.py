@@ -118,13 +118,17 @@ def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]
     context.close()
 
 
-def query(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:
-    """Read the live server's database directly (to pick test data, never to change it)."""
+def execute(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:
+    """Run one statement on the live server's database (returns its rows, if any).
+
+    Tests read with it to pick data, and write only to set up what they can't click through
+    quickly (an order delivered, a review approved).
+    """
     if database.backend == "sqlite":
         import sqlite3
 
         path = database.url.removeprefix("sqlite:///")
-        with sqlite3.connect(path) as connection:
+        with sqlite3.connect(path, timeout=30) as connection:
             return connection.execute(sql).fetchall()
 
     import asyncio
@@ -143,27 +147,4 @@ def query(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:
         return executor.submit(asyncio.run, run()).result()
 
 
-def execute(database: TestDatabase, sql: str) -> None:
-    """Change the live server's database directly: only to set up what a test can't click
-    through quickly (an order delivered, a review approved)."""
-    if database.backend == "sqlite":
-        import sqlite3
-
-        with sqlite3.connect(database.url.removeprefix("sqlite:///"), timeout=30) as connection:
-            connection.execute(sql)
-        return
-
-    import asyncio
-    from concurrent.futures import ThreadPoolExecutor
-
-    import asyncpg
-
-    async def run() -> None:
-        connection = await asyncpg.connect(database.url)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    with ThreadPoolExecutor(max_workers=1) as executor:
-        executor.submit(asyncio.run, run()).result()
+query = execute

@@ -20,6 +20,8 @@ Client = AsyncTestClient[Litestar]
 # example.com: email-validator refuses special-use domains such as .test.
 DOMAIN = "example.com"
 CATALOG = {"brand", "category", "product", "product_image"}
+# Moderators' tables beside the catalog (see test_moderation.py).
+MODERATION = {"review", "question", "moderation_decision"}
 PERSONAL = {"account", "address", "sign_in", "outbox_message", "points_entry"}
 
 
@@ -153,7 +155,7 @@ async def test_anonymous_visitor_gets_the_login_page(client: Client) -> None:
     assert "style-src 'self';" in shop.headers["content-security-policy"]
 
 
-async def test_moderator_sees_and_corrects_only_the_catalog(
+async def test_moderator_sees_and_corrects_only_the_catalog_and_moderation(
     client: Client, seeded_database: TestDatabase
 ) -> None:
     email = new_email("moderator")
@@ -161,10 +163,10 @@ async def test_moderator_sees_and_corrects_only_the_catalog(
     await sign_in(client, email, "moderator-password-1")
 
     tables = await client.get("/admin/api/tables/")
-    assert set(tables.json()) == CATALOG
+    assert set(tables.json()) == CATALOG | MODERATION
     grouped = (await client.get("/admin/api/tables/grouped/")).json()
-    assert set(grouped["grouped"]) == {"Catalog"} and grouped["ungrouped"] == []
-    for table in [*PERSONAL, "piccolo_user", "sessions"]:
+    assert set(grouped["grouped"]) == {"Catalog", "Moderation"} and grouped["ungrouped"] == []
+    for table in [*PERSONAL, "piccolo_user", "sessions", "review_vote"]:
         response = await client.get(f"/admin/api/tables/{table}/")
         assert response.status_code == 404, table
         assert "email" not in response.text
@@ -211,7 +213,7 @@ async def test_admin_sees_every_table_but_never_the_password_hash(
         tables = set((await client.get("/admin/api/tables/")).json())
         assert tables >= CATALOG | PERSONAL | {"piccolo_user"}
         grouped = (await client.get("/admin/api/tables/grouped/")).json()["grouped"]
-        assert {"Catalog", "Shoppers", "Email", "Staff"} <= set(grouped)
+        assert {"Catalog", "Moderation", "Shoppers", "Email", "Staff"} <= set(grouped)
         assert "account" in grouped["Shoppers"] and "outbox_message" in grouped["Email"]
 
         listing = (await client.get("/admin/api/tables/account/", params={"email": shopper})).json()
@@ -244,7 +246,7 @@ async def test_new_role_or_password_ends_open_sessions(
     email = new_email("promoted")
     create_staff(seeded_database, email, "moderator", "moderator-password-2")
     await sign_in(client, email, "moderator-password-2")
-    assert set((await client.get("/admin/api/tables/")).json()) == CATALOG
+    assert set((await client.get("/admin/api/tables/")).json()) == CATALOG | MODERATION
 
     create_staff(seeded_database, email, "admin", "admin-password-456")
     assert (await client.get("/admin/api/tables/")).status_code == 401

@@ -25,10 +25,10 @@ from okmarts.admin.moderation import (
     DECIDE_QUESTIONS_FORM,
     DECIDE_REVIEWS_FORM,
     bind_admin_classes,
-    moderation_forms,
     moderation_links,
     moderation_tables,
 )
+from okmarts.admin.moderation_forms import moderation_forms
 from okmarts.admin.orders import ORDER_STATUS_FORM, order_status_form, order_tables, pricing_tables
 from okmarts.admin.staff import (
     StaffInputError,

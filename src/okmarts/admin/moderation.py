@@ -1,4 +1,5 @@
-"""Moderation in the admin: the review and question queues, the audit, and the decision forms.
+"""Moderation in the admin: the review and question queues and the audit (forms: see
+moderation_forms).
 
 Every decision goes through services.moderation, which records it (who, what, when) in the same
 transaction: the forms call it, and so does the pre_patch hook behind a row's edit form and the
@@ -8,7 +9,6 @@ classes without `account` (its readable value is the author's email) and `order_
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any
@@ -17,10 +17,9 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import Column, Varchar
 from piccolo.columns.choices import Choice
 from piccolo.table import Table, create_table_class
-from piccolo_admin.endpoints import FormConfig, TableConfig
+from piccolo_admin.endpoints import TableConfig
 from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.hooks import Hook, HookType
-from pydantic import BaseModel, Field, field_validator
 from starlette.requests import Request
 
 from okmarts.admin.orders import _by_name, _field_error
@@ -33,25 +32,27 @@ MENU_GROUP = "Moderation"
 DECIDE_REVIEWS_FORM = "Decide reviews"
 DECIDE_QUESTIONS_FORM = "Decide questions"
 ANSWER_QUESTION_FORM = "Answer a question"
-MAX_IDS = 200
 
-# Only the moderation service writes these (with the audit): a PATCH that would change one is
-# refused, and an unchanged one is left out of the update. Timestamps are never written from
-# the admin (the edit form sends them back at its own precision): they are simply dropped.
-GUARDED_REVIEW_COLUMNS = frozenset(
+# The author's: a PATCH that would change one is refused; an unchanged one (the edit form sends
+# every field back) is left out of the update.
+GUARDED_REVIEW_COLUMNS = frozenset({"account", "order_line", "product", "rating"})
+GUARDED_QUESTION_COLUMNS = frozenset({"account", "product"})
+# Written only by the services (who moderated and when, with the audit; the vote counts by the
+# vote service): never from the admin. A stale edit form sends old values back, so they are
+# dropped rather than refused.
+DROPPED_COLUMNS = frozenset(
     {
-        "account",
-        "order_line",
-        "product",
-        "rating",
+        "id",
         "moderated_by",
+        "moderated_at",
+        "answered_by",
+        "answered_at",
         "helpful_count",
         "not_helpful_count",
         "helpful_score",
+        "created_at",
     }
 )
-GUARDED_QUESTION_COLUMNS = frozenset({"account", "product", "answered_by", "moderated_by"})
-DROPPED_COLUMNS = frozenset({"id", "moderated_at", "answered_at", "created_at"})
 # Changed through the service: status, rejection_reason, and a question's answer.
 DECIDED_COLUMNS = frozenset({"status", "rejection_reason", "answer"})
 
@@ -106,12 +107,6 @@ AdminReview = _admin_class(Review, "AdminReview", frozenset())
 AdminQuestion = _admin_class(Question, "AdminQuestion", frozenset())
 ModeratorReview = _admin_class(Review, "ModeratorReview", MODERATOR_HIDDEN)
 ModeratorQuestion = _admin_class(Question, "ModeratorQuestion", MODERATOR_HIDDEN)
-ADMIN_CLASSES: tuple[type[Table], ...] = (
-    AdminReview,
-    AdminQuestion,
-    ModeratorReview,
-    ModeratorQuestion,
-)
 
 
 def bind_admin_classes() -> None:
@@ -122,7 +117,7 @@ def bind_admin_classes() -> None:
         admin_class._meta.db = Question._meta.db
 
 
-def _staff(request: Request) -> str:
+def staff_username(request: Request) -> str:
     user: BaseUser = request.user.user
     return user.username
 
@@ -153,9 +148,9 @@ def _moderation_hook(kind: str, settings: Settings) -> PatchHook:
             raise _field_error(
                 changed[0],
                 f"Not editable here ({', '.join(changed)}): the author, the product and the "
-                "counts come from the shop, and who moderated is recorded with each decision.",
+                "rating are the author's.",
             )
-        staff = _staff(request)
+        staff = staff_username(request)
         status = fields.get("status", stored["status"])
         reason = fields.get("rejection_reason", stored["rejection_reason"]) or ""
         answer = fields.get("answer", stored.get("answer", ""))
@@ -173,14 +168,15 @@ def _moderation_hook(kind: str, settings: Settings) -> PatchHook:
             except moderation.ModerationRefused as refused:
                 raise _refused("answer", refused) from None
         elif status != stored["status"]:
-            field = "rejection_reason" if status == "rejected" else "status"
             try:
                 await decide([row_id], status, reason=reason, staff=staff)
             except moderation.ModerationRefused as refused:
+                if status != "rejected":
+                    raise _refused("status", refused) from None
                 raise _refused(
-                    field,
+                    "rejection_reason",
                     refused,
-                    f'Choose the rule as the rejection reason, or use the form "{form}".',
+                    f'Choose it as the rejection reason, or use the form "{form}".',
                 ) from None
         elif reason != stored["rejection_reason"]:
             raise _field_error(
@@ -290,174 +286,3 @@ def moderation_links() -> dict[str, str]:
         "Pending questions": "#/question?status=pending&__order=created_at",
         "Comment rules": "/comment-rules",
     }
-
-
-# -- Forms --------------------------------------------------------------------------------------
-
-
-def parse_ids(text: str) -> list[int]:
-    """Ids typed comma- or space-separated, in order, without repeats."""
-    parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
-    if not parts:
-        raise ValueError("Give at least one id.")
-    bad = [part for part in parts if not part.isdigit()]
-    if bad:
-        raise ValueError(f"Not an id: {bad[0]}. Separate ids with commas or spaces.")
-    ids = list(dict.fromkeys(int(part) for part in parts))
-    if len(ids) > MAX_IDS:
-        raise ValueError(f"At most {MAX_IDS} ids at once.")
-    return ids
-
-
-def _decision(value: str) -> str:
-    value = value.strip().lower()
-    value = {"approve": "approved", "reject": "rejected"}.get(value, value)
-    if value not in moderation.DECISIONS:
-        raise ValueError(f"Choose one of: {', '.join(moderation.DECISIONS)}.")
-    return value
-
-
-class ReviewsDecision(BaseModel):
-    """The form's fields (the admin draws every form field as a text input)."""
-
-    review_ids: str = Field(title="Review ids (comma- or space-separated)", max_length=2000)
-    decision: str = Field(title="Decision (approved or rejected)")
-    reason: str = Field(default="", title="Reason code (for a rejection)", max_length=30)
-
-    @field_validator("review_ids")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return ", ".join(str(item) for item in parse_ids(value))
-
-    @field_validator("decision")
-    @classmethod
-    def _decision(cls, value: str) -> str:
-        return _decision(value)
-
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, value: str) -> str:
-        return value.strip().lower()
-
-
-class QuestionsDecision(BaseModel):
-    question_ids: str = Field(title="Question ids (comma- or space-separated)", max_length=2000)
-    decision: str = Field(title="Decision (approved or rejected)")
-    reason: str = Field(default="", title="Reason code (for a rejection)", max_length=30)
-
-    @field_validator("question_ids")
-    @classmethod
-    def _ids(cls, value: str) -> str:
-        return ", ".join(str(item) for item in parse_ids(value))
-
-    @field_validator("decision")
-    @classmethod
-    def _decision(cls, value: str) -> str:
-        return _decision(value)
-
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, value: str) -> str:
-        return value.strip().lower()
-
-
-class QuestionAnswer(BaseModel):
-    question_id: int = Field(title="Question id", gt=0)
-    answer: str = Field(title="Answer", max_length=moderation.ANSWER_MAX_LENGTH)
-
-
-def _listed(ids: list[int]) -> str:
-    return ", ".join(str(item) for item in ids)
-
-
-async def _decide(
-    table: type[Table], kind: str, ids: list[int], decision: str, reason: str, staff: str
-) -> str:
-    """Decide on the rows `ids` of `table`; the answer says what changed and what already was."""
-    found = {row["id"] for row in await table.select(table.id).where(table.id.is_in(ids))}
-    missing = [item for item in ids if item not in found]
-    if missing:
-        plural = "s" if len(missing) > 1 else ""
-        raise ValueError(f"There is no {kind}{plural} {_listed(missing)}. Nothing was changed.")
-    decide = moderation.decide_reviews if kind == "review" else moderation.decide_questions
-    try:
-        changed = await decide(ids, decision, reason=reason, staff=staff)
-    except moderation.ModerationRefused as refused:
-        raise ValueError(str(refused)) from None
-    verb = "Approved" if decision == "approved" else f"Rejected ({reason})"
-    parts = []
-    if changed:
-        plural = "s" if len(changed) > 1 else ""
-        parts.append(f"{verb} {len(changed)} {kind}{plural}: {_listed(sorted(changed))}.")
-    unchanged = [item for item in ids if item not in set(changed)]
-    if unchanged:
-        parts.append(f"Already {decision}, left as they were: {_listed(unchanged)}.")
-    return " ".join(parts)
-
-
-def moderation_forms(settings: Settings) -> list[FormConfig]:
-    """Decide reviews, decide questions, answer a question: through the moderation service."""
-
-    async def decide_reviews(request: Request, data: ReviewsDecision) -> str:
-        return await _decide(
-            Review,
-            "review",
-            parse_ids(data.review_ids),
-            data.decision,
-            data.reason,
-            _staff(request),
-        )
-
-    async def decide_questions(request: Request, data: QuestionsDecision) -> str:
-        return await _decide(
-            Question,
-            "question",
-            parse_ids(data.question_ids),
-            data.decision,
-            data.reason,
-            _staff(request),
-        )
-
-    async def answer_question(request: Request, data: QuestionAnswer) -> str:
-        try:
-            question = await moderation.answer_question(
-                data.question_id, data.answer, staff=_staff(request), settings=settings
-            )
-        except moderation.ModerationRefused as refused:
-            raise ValueError(str(refused)) from None
-        emailed = " The asker gets an email." if question.account else ""
-        return f"Question {question.id} is answered and published.{emailed}"
-
-    codes = ", ".join(moderation.RULES)
-    decide_help = (
-        "Approve publishes; reject hides, naming the comment rule broken (the reason code). "
-        f"Every decision is recorded with your name in moderation_decision. Reason codes: {codes}. "
-        f"The rules: {rules_text()}"
-    )
-    return [
-        FormConfig(
-            name=DECIDE_REVIEWS_FORM,
-            pydantic_model=ReviewsDecision,
-            endpoint=decide_reviews,
-            description=f"Approve or reject one review or a selection (ids from the review list). "
-            f"{decide_help}",
-            form_group=MENU_GROUP,
-        ),
-        FormConfig(
-            name=DECIDE_QUESTIONS_FORM,
-            pydantic_model=QuestionsDecision,
-            endpoint=decide_questions,
-            description=f"Approve or reject one question or a selection; an approved question "
-            f"shows on the product page once it has an answer. {decide_help}",
-            form_group=MENU_GROUP,
-        ),
-        FormConfig(
-            name=ANSWER_QUESTION_FORM,
-            pydantic_model=QuestionAnswer,
-            endpoint=answer_question,
-            description="Publish the shop's answer to a question (it approves the question) and "
-            "email the asker, in their language. Answering again replaces the answer. "
-            "You can also answer in the question's own edit form.",
-            form_group=MENU_GROUP,
-        ),
-    ]
