@@ -42,6 +42,12 @@ class Account(Table, tablename="account"):
     is_minor = Boolean(default=False, index=True)
     guardian_email = Varchar(length=254, default="")  # personal (the guardian's)
     guardian_confirmed_at = Timestamptz(null=True, default=None)
+    # The privacy center's switches and separate consents (policy §4).
+    restrict_processing = Boolean(default=False)
+    object_to_marketing = Boolean(default=False)
+    marketing_email_consent = Boolean(default=False)
+    personalisation_consent = Boolean(default=False)
+    last_active_at = Timestamptz(null=True, default=None)
 
     @classmethod
     def get_readable(cls) -> Readable:

@@ -16,6 +16,7 @@ APP_CONFIG = AppConfig(
             "okmarts.tables.messaging",
             "okmarts.tables.checkout",
             "okmarts.tables.reviews",
+            "okmarts.tables.privacy",
         ],
         exclude_imported=True,
     ),
