@@ -32,7 +32,7 @@ from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
-from okmarts.services import catalog, messaging
+from okmarts.services import accounts, catalog, messaging
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payments import TestCardGateway
 from okmarts.settings import PACKAGE_DIR, Settings
@@ -43,6 +43,7 @@ from okmarts.web import (
     current_account,
     current_cart_count,
     load_session,
+    policy_acceptance_url,
     redirect_after_post,
     sign_in_url,
 )
@@ -63,6 +64,24 @@ SECURITY_HEADERS = [
     ResponseHeader(name="Permissions-Policy", value="camera=(), microphone=(), geolocation=()"),
 ]
 
+
+# What a signed-in shopper may still reach before accepting a new privacy-policy version: the
+# policy itself, leaving, and the privacy center (to export or delete instead of accepting).
+POLICY_PENDING_ALLOWED = (
+    "/policy",
+    "/privacy",
+    "/logout",
+    "/cookies",
+    "/contact",
+    "/comment-rules",
+    "/language",
+    "/account/privacy",
+    "/account/delete",
+    "/static",
+    "/media",
+    "/healthz",
+    "/admin",
+)
 
 _engines: dict[str, Engine] = {}
 
@@ -113,12 +132,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Every worker runs a sender; claims keep them from sending one message twice.
     mail_sender = messaging.MailSender(settings) if settings.mail_sender_enabled else None
 
-    async def prepare_request(request: Request) -> None:
+    async def prepare_request(request: Request) -> Response[Any] | None:
         # async on purpose: a sync hook runs in a worker thread and the ContextVars would be lost.
         activate_locale(request, catalogs)
         account = await load_session(request, settings.secret_key)
         current_account.set(account)
         current_cart_count.set(await count_cart(request, account))
+        if (
+            account is not None
+            and accounts.needs_policy_acceptance(account)
+            and not request.url.path.startswith(POLICY_PENDING_ALLOWED)
+        ):
+            # A new privacy policy: accept it (or leave, export, delete) before going on.
+            return redirect_after_post(request, policy_acceptance_url(request))
+        return None
 
     def sign_in_first(request: Request, exc: SignInRequired) -> Response[Any]:
         # Back to this page after signing in; after a form post, back to the page it was on.

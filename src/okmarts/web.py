@@ -149,6 +149,12 @@ def require_account(request: Request) -> Account:
     return account
 
 
+def policy_acceptance_url(request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    target = here if request.method == "GET" else "/account"
+    return f"/policy/accept?{urlencode({'next': target})}"
+
+
 def sign_in_url(request: Request) -> str:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return f"/login?{urlencode({'next': here})}"

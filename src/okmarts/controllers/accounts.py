@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MA
 from okmarts.i18n import current_locale
 from okmarts.services import accounts
 from okmarts.services.accounts import FormInvalid, InvalidCredentials
+from okmarts.services.content import current_policy_version, privacy_policy
 from okmarts.services.rate_limits import RateLimited
 from okmarts.services.tokens import TokenError, TokenExpired
 from okmarts.tables.accounts import Account
@@ -24,6 +25,7 @@ from okmarts.web import (
     form_page,
     merge_visitor_cart,
     redirect_after_post,
+    require_account,
     safe_next,
     site,
     start_session,
@@ -196,6 +198,30 @@ class AccountsController(Controller):
         return await _signed_in(
             request, account, client_device(request), "/account?notice=password-reset"
         )
+
+    # -- A new privacy-policy version ---------------------------------------------------------
+
+    @get("/policy/accept", name="policy_accept", media_type=MediaType.HTML)
+    async def policy_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
+        account = require_account(request)
+        if not accounts.needs_policy_acceptance(account):
+            return redirect_after_post(request, safe_next(next, "/account"))
+        return Template(
+            template_name="pages/accounts/policy_accept.html",
+            context={
+                "blocks": privacy_policy(current_locale.get()),
+                "version": current_policy_version(),
+                "accepted_version": account.policy_version,
+                "next": safe_next(next, "/account"),
+            },
+        )
+
+    @post("/policy/accept", name="policy_accept_submit", media_type=MediaType.HTML)
+    async def accept_policy(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        await accounts.accept_current_policy(account)
+        return redirect_after_post(request, safe_next(data.get("next"), "/account"))
 
     # -- A guardian's consent (policy §8) -------------------------------------------------------
 

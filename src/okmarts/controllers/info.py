@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from okmarts.i18n import Catalogs, current_locale
 from okmarts.services import moderation
-from okmarts.services.content import CURRENT_POLICY_VERSION, privacy_policy
+from okmarts.services.content import current_policy_version, privacy_policy
 from okmarts.tables.accounts import Account
 from okmarts.web import LANGUAGE_COOKIE, current_account, safe_next
 
@@ -27,7 +27,7 @@ class InfoController(Controller):
             template_name="pages/info/privacy.html",
             context={
                 "blocks": privacy_policy(current_locale.get()),
-                "version": CURRENT_POLICY_VERSION,
+                "version": current_policy_version(),
             },
         )
 

@@ -16,11 +16,12 @@ from ua_parser import parse as ua_parse
 from okmarts.db import write_transaction
 from okmarts.i18n import N_, Message
 from okmarts.services import rate_limits
-from okmarts.services.content import CURRENT_POLICY_VERSION
+from okmarts.services.content import current_policy_version
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.rate_limits import Limit
 from okmarts.services.tokens import TokenError, make_token, read_token
 from okmarts.tables.accounts import Account, SignIn
+from okmarts.tables.privacy import PolicyAcceptance
 
 VERIFY_EMAIL_DAYS = 3
 PASSWORD_RESET_MINUTES = 60
@@ -308,7 +309,7 @@ async def register(
             email=email,
             password_hash=password_hash,
             locale=data.locale,
-            policy_version=CURRENT_POLICY_VERSION,
+            policy_version=current_policy_version(),
             policy_accepted_at=now,
             created_at=now,
             date_of_birth=born,
@@ -316,6 +317,9 @@ async def register(
             guardian_email=guardian,
         )
         await account.save()
+        await PolicyAcceptance.insert(
+            PolicyAcceptance(account=account.id, version=account.policy_version, accepted_at=now)
+        )
         await _mail_verification(account, site)
         if guardian:
             await _mail_guardian(account, site)
@@ -562,6 +566,29 @@ async def reset_password(token: str, new: str, confirm: str, site: Site) -> Acco
             )
     account.password_hash = new_hash
     return account
+
+
+# -- Policy versions ------------------------------------------------------------------------
+
+
+def needs_policy_acceptance(account: Account) -> bool:
+    """A new privacy-policy version was published since the account last accepted one."""
+    return account.policy_version != current_policy_version()
+
+
+async def accept_current_policy(account: Account, now: dt.datetime | None = None) -> str:
+    """Record that the account accepted the current version (logged, with the time)."""
+    now = now or now_utc()
+    version = current_policy_version()
+    async with write_transaction(Account._meta.db):
+        await Account.update(
+            {Account.policy_version: version, Account.policy_accepted_at: now}
+        ).where(Account.id == account.id)
+        await PolicyAcceptance.insert(
+            PolicyAcceptance(account=account.id, version=version, accepted_at=now)
+        )
+    account.policy_version, account.policy_accepted_at = version, now
+    return version
 
 
 # -- Guardians (policy §8) ---------------------------------------------------------------------

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from okmarts.i18n import fallback_chain
 from okmarts.settings import PACKAGE_DIR
 
 POLICY_DIR = PACKAGE_DIR / "content" / "privacy"
-CURRENT_POLICY_VERSION = "2023-07-04"
+
+
+def current_policy_version() -> str:
+    """The newest published version: publishing one means adding `<version>.en.txt` here."""
+    # Asked on every signed-in request: the folder is listed again only when it changes.
+    return _newest_version(POLICY_DIR, POLICY_DIR.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=4)
+def _newest_version(policy_dir: Path, _changed: int) -> str:
+    return max(path.name.split(".", 1)[0] for path in policy_dir.glob("*.en.txt"))
 
 
 @dataclass(frozen=True)
@@ -18,11 +29,16 @@ class PolicyBlock:
     text: str
 
 
+def privacy_policy(locale: str, version: str | None = None) -> tuple[PolicyBlock, ...]:
+    """The policy as blocks, the current version unless another is asked for."""
+    return _policy(POLICY_DIR, locale, version or current_policy_version())
+
+
 @lru_cache(maxsize=16)
-def privacy_policy(locale: str, version: str = CURRENT_POLICY_VERSION) -> tuple[PolicyBlock, ...]:
+def _policy(policy_dir: Path, locale: str, version: str) -> tuple[PolicyBlock, ...]:
     """The policy as blocks; a translation sits beside the English as <version>.<locale>.txt."""
     for code in [*fallback_chain(locale), "en"]:
-        path = POLICY_DIR / f"{version}.{code}.txt"
+        path = policy_dir / f"{version}.{code}.txt"
         if path.exists():
             return tuple(_blocks(path.read_text(encoding="utf-8")))
     raise FileNotFoundError(f"No privacy policy text for version {version}")
