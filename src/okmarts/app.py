@@ -27,12 +27,21 @@ from okmarts.controllers.accounts import AccountsController
 from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
+from okmarts.controllers.consent import (
+    ConsentController,
+    mark_page_view,
+    prepare_consent,
+    record_page_view,
+)
+from okmarts.controllers.consent import template_globals as consent_globals
+from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
+from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
-from okmarts.services import accounts, catalog, messaging
+from okmarts.services import accounts, catalog, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payments import TestCardGateway
 from okmarts.settings import PACKAGE_DIR, Settings
@@ -118,6 +127,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
         cart_count=current_cart_count.get,
         message=catalogs.message,
         languages=[(code, i18n.display_name(code)) for code in catalogs.available],
+        **consent_globals(),
     )
     return env
 
@@ -128,6 +138,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
     catalog.forget_category_tree()
     catalogs = i18n.Catalogs(settings.locales_dir)
     jinja = build_jinja(settings, catalogs)
+    # Every page shows the wind-down notice: the state is read once per worker and interval,
+    # and when it changes the cached pages (rendered without it) are dropped.
+    # (Without a page cache nothing goes stale, and the state is read every few seconds.)
+    closing = wind_down.CachedWindDown(
+        min(
+            settings.page_cache_seconds or wind_down.STATE_REFRESH_SECONDS,
+            wind_down.STATE_REFRESH_SECONDS,
+        )
+    )
+    jinja.globals["wind_down_notice"] = closing.notice
     messaging.configure_email_rendering(settings.locales_dir)
     # Every worker runs a sender; claims keep them from sending one message twice.
     mail_sender = messaging.MailSender(settings) if settings.mail_sender_enabled else None
@@ -138,6 +158,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         account = await load_session(request, settings.secret_key)
         current_account.set(account)
         current_cart_count.set(await count_cart(request, account))
+        prepare_consent(request)
+        if await closing.refresh():
+            request.app.state.page_cache = PageCache(settings.page_cache_seconds)
         if (
             account is not None
             and accounts.needs_policy_acceptance(account)
@@ -219,6 +242,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             CatalogController,
             InfoController,
+            ConsentController,
             AccountsController,
             AccountController,
             CartController,
@@ -226,6 +250,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrdersController,
             ReviewsController,
             MyReviewsController,
+            PrivacyController,
+            StaffPrivacyLinks,
+            ErasureController,
             healthz,
             static_router,
             avatar_router,
@@ -251,6 +278,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             backend="gzip", minimum_size=1024, gzip_compress_level=6
         ),
         before_request=prepare_request,
+        # Visit statistics, for visitors who accepted analytics: marked, then recorded once sent.
+        after_request=mark_page_view,
+        after_response=record_page_view,
         response_headers=SECURITY_HEADERS,
         exception_handlers={
             SignInRequired: sign_in_first,
@@ -267,5 +297,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.settings = settings
     app.state.catalogs = catalogs
     app.state.page_cache = PageCache(settings.page_cache_seconds)
+    app.state.wind_down = closing
     app.state.payment_gateway = TestCardGateway()
     return app

@@ -1,4 +1,4 @@
-"""`okmarts migrate | seed | serve | send-mail`: the operator's commands."""
+"""`okmarts migrate | seed | serve | send-mail | retention | wind-down`: the operator's commands."""
 
 from __future__ import annotations
 
@@ -126,6 +126,64 @@ def create_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def retention_run(args: argparse.Namespace) -> int:
+    from okmarts.services import messaging, retention
+    from okmarts.settings import Settings
+
+    settings = Settings.from_env()
+    messaging.configure_email_rendering(settings.locales_dir)
+    counts = asyncio.run(retention.run(settings, dry_run=args.dry_run))
+    print(
+        "Retention (dry run: nothing changed):"
+        if args.dry_run
+        else "Retention: deleted or anonymised what expired:"
+    )
+    width = max(map(len, counts))
+    for name, count in counts.items():
+        print(f"  {name:<{width}}  {count}")
+    return 0
+
+
+def wind_down_command(args: argparse.Namespace) -> int:
+    from okmarts.services import messaging, wind_down
+    from okmarts.settings import Settings
+
+    if args.force and not args.finish:
+        print("--force goes with --finish.", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    messaging.configure_email_rendering(settings.locales_dir)
+    try:
+        if args.finish:
+            erased = asyncio.run(wind_down.finish(settings, force=args.force))
+        else:
+            announced = asyncio.run(wind_down.announce(settings, notice_days=args.notice_days))
+    except wind_down.WindDownRefused as error:
+        print(error, file=sys.stderr)
+        return 1
+    if args.finish:
+        print("Wind-down finished: personal data deleted or anonymised:")
+        width = max(map(len, erased.counts))
+        for name, count in erased.counts.items():
+            print(f"  {name:<{width}}  {count}")
+        print(f"Kept for tax law: {erased.orders_kept} orders (`okmarts retention run` anonymises")
+        print("them when their retention period ends).")
+        return 0
+    state = announced.state
+    if announced.already_announced:
+        print(f"A wind-down was announced already, on {state.announced_at:%Y-%m-%d}; date kept.")
+    print(
+        f"Okmarts closes on {state.ends_at:%Y-%m-%d %H:%M} UTC: sign-ups and visit statistics "
+        "have stopped and every page shows the notice."
+    )
+    print(
+        f"Queued {announced.emails_queued} closing emails (`okmarts serve` sends them, or run "
+        "`okmarts send-mail`)."
+    )
+    print("After that date: okmarts wind-down --finish")
+    return 0
+
+
 def _describe(database_url: str) -> str:
     return database_url.split("://", 1)[0] if "@" in database_url else database_url
 
@@ -171,6 +229,38 @@ def main(argv: list[str] | None = None) -> int:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     staff_parser.set_defaults(handler=create_staff)
+
+    retention_parser = commands.add_parser(
+        "retention", help="retention periods (see okmarts/services/retention.py)"
+    )
+    retention_commands = retention_parser.add_subparsers(dest="retention_command", required=True)
+    retention_run_parser = retention_commands.add_parser(
+        "run", help="delete or anonymise what outlived its retention period (run daily)"
+    )
+    retention_run_parser.add_argument(
+        "--dry-run", action="store_true", help="only count what would be done"
+    )
+    retention_run_parser.set_defaults(handler=retention_run)
+
+    wind_down_parser = commands.add_parser(
+        "wind-down", help="cease operations: announce and notify, then erase (policy §7)"
+    )
+    wind_down_step = wind_down_parser.add_mutually_exclusive_group(required=True)
+    wind_down_step.add_argument(
+        "--notice-days",
+        type=int,
+        metavar="N",
+        help="announce closing in N days: stop sign-ups and statistics, email every account",
+    )
+    wind_down_step.add_argument(
+        "--finish",
+        action="store_true",
+        help="after the notice period: delete or anonymise the personal data held",
+    )
+    wind_down_parser.add_argument(
+        "--force", action="store_true", help="with --finish: before the notice period ends"
+    )
+    wind_down_parser.set_defaults(handler=wind_down_command)
 
     args = parser.parse_args(argv)
     return args.handler(args)

@@ -3,7 +3,8 @@
 Catalog pages are the same for every anonymous shopper who asks for the same URL in the same
 language, and rendering them (queries + templates) costs far more than serving them. Each
 worker keeps the rendered HTML for `ttl` seconds, so a staff edit shows within that time; the
-per-visitor CSRF token and cart count are put into the cached HTML on the way out. Signed-in
+per-visitor CSRF token and cart count are put into the cached HTML on the way out, and the cookie
+banner (always rendered, between markers) is cut out for visitors who have chosen. Signed-in
 shoppers get pages rendered for them (the header shows their account); other pages that depend
 on who is asking must not use this.
 """
@@ -20,6 +21,7 @@ from litestar import MediaType, Response
 from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
 
+from okmarts.controllers.consent import cookie_banner_wanted, strip_cookie_banner
 from okmarts.i18n import current_locale
 from okmarts.web import current_account, current_cart_count
 
@@ -90,6 +92,8 @@ class PageCache:
         html = rendered.html.replace(
             CSRF_PLACEHOLDER, token if isinstance(token, str) else ""
         ).replace(CART_COUNT_PLACEHOLDER, str(current_cart_count.get()))
+        if not cookie_banner_wanted():
+            html = strip_cookie_banner(html)
         return Response(
             content=html,
             media_type=MediaType.HTML,
@@ -106,5 +110,7 @@ async def _render(request: HTMXRequest, build: Callable[[], Awaitable[Page]]) ->
         request=request,
         csrf_token=lambda: CSRF_PLACEHOLDER,
         cart_count=lambda: CART_COUNT_PLACEHOLDER,
+        # Every cached copy holds the banner: respond() removes it for those who chose.
+        cookie_banner_wanted=lambda: True,
     )
     return Rendered(html=html, status_code=page.status_code)

@@ -12,6 +12,12 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 
 
+def _days(env: os._Environ[str] | dict[str, str], data_class: str, default: int) -> int:
+    """OKMARTS_RETENTION_<CLASS>_DAYS: a whole number of days, at least 1."""
+    value = env.get(f"OKMARTS_RETENTION_{data_class}_DAYS")
+    return max(1, int(value)) if value else default
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -41,6 +47,18 @@ class Settings:
     points_per_unit_off: int = 100
     points_max_share_percent: int = 50
     points_earned_per_unit: int = 1
+    # Retention: days each class of data is kept (OKMARTS_RETENTION_<CLASS>_DAYS). The table of
+    # defaults and the reasons for them: the docstring of okmarts.services.retention.
+    retention_sign_in_days: int = 180
+    retention_attempt_days: int = 1
+    retention_page_view_days: int = 400
+    retention_cookie_consent_days: int = 1095
+    retention_outbox_days: int = 90
+    retention_unverified_account_days: int = 30
+    retention_inactive_account_days: int = 1095
+    retention_inactive_notice_days: int = 30
+    retention_order_days: int = 3650
+    retention_privacy_request_days: int = 1095
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -65,6 +83,16 @@ class Settings:
             points_per_unit_off=int(env.get("OKMARTS_POINTS_PER_UNIT_OFF") or 100),
             points_max_share_percent=int(env.get("OKMARTS_POINTS_MAX_SHARE_PERCENT") or 50),
             points_earned_per_unit=int(env.get("OKMARTS_POINTS_EARNED_PER_UNIT") or 1),
+            retention_sign_in_days=_days(env, "SIGN_IN", 180),
+            retention_attempt_days=_days(env, "ATTEMPT", 1),
+            retention_page_view_days=_days(env, "PAGE_VIEW", 400),
+            retention_cookie_consent_days=_days(env, "COOKIE_CONSENT", 1095),
+            retention_outbox_days=_days(env, "OUTBOX", 90),
+            retention_unverified_account_days=_days(env, "UNVERIFIED_ACCOUNT", 30),
+            retention_inactive_account_days=_days(env, "INACTIVE_ACCOUNT", 1095),
+            retention_inactive_notice_days=_days(env, "INACTIVE_NOTICE", 30),
+            retention_order_days=_days(env, "ORDER", 3650),
+            retention_privacy_request_days=_days(env, "PRIVACY_REQUEST", 1095),
         )
 
 

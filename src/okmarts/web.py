@@ -80,7 +80,7 @@ async def load_session(request: Request, secret: str) -> Account | None:
         return None
     if not isinstance(payload, dict):
         return None
-    return await accounts.session_account(payload.get("a"), payload.get("v"))
+    return await accounts.session_account(payload.get("a"), payload.get("v"), payload.get("c"))
 
 
 def _secure(request: Request) -> bool:
@@ -90,7 +90,9 @@ def _secure(request: Request) -> bool:
 def start_session(request: Request, response: Response, account: Account) -> None:
     """Sign the account in on this browser (a signed HttpOnly SameSite cookie)."""
     secret = request.app.state.settings.secret_key
-    value = _signer(secret, "session").dumps({"a": account.id, "v": account.session_version})
+    value = _signer(secret, "session").dumps(
+        {"a": account.id, "v": account.session_version, "c": accounts.birth_mark(account)}
+    )
     response.set_cookie(
         SESSION_COOKIE,
         value,

@@ -158,13 +158,21 @@ async def test_revoking_sessions_ends_every_earlier_session(app: Litestar) -> No
         accounts.SignUp(email=new_email(), password=PASSWORD, accept_policy=True), SITE, DEVICE
     )
     old = account.session_version
-    assert (await accounts.session_account(account.id, old)) is not None
+    assert (
+        await accounts.session_account(account.id, old, accounts.birth_mark(account))
+    ) is not None
     new = await accounts.revoke_sessions(account.id)
     assert new == old + 1
-    assert await accounts.session_account(account.id, old) is None
-    assert (await accounts.session_account(account.id, new)) is not None
-    assert await accounts.session_account(str(account.id), new) is None  # forged types
-    assert await accounts.session_account(account.id, None) is None
+    assert await accounts.session_account(account.id, old, accounts.birth_mark(account)) is None
+    assert (
+        await accounts.session_account(account.id, new, accounts.birth_mark(account))
+    ) is not None
+    assert (
+        await accounts.session_account(str(account.id), new, accounts.birth_mark(account)) is None
+    )  # forged types
+    assert await accounts.session_account(account.id, None, accounts.birth_mark(account)) is None
+    assert await accounts.session_account(account.id, new, None) is None  # no birth mark
+    assert await accounts.session_account(account.id, new, 1) is None  # another account's
 
 
 async def test_password_change_checks_the_current_one_and_revokes_sessions(app: Litestar) -> None:
@@ -177,8 +185,16 @@ async def test_password_change_checks_the_current_one_and_revokes_sessions(app: 
     version = await accounts.change_password(
         account, PASSWORD, "a new good password", "a new good password"
     )
-    assert await accounts.session_account(account.id, account.session_version) is None
-    assert await accounts.session_account(account.id, version) is not None
+    assert (
+        await accounts.session_account(
+            account.id, account.session_version, accounts.birth_mark(account)
+        )
+        is None
+    )
+    assert (
+        await accounts.session_account(account.id, version, accounts.birth_mark(account))
+        is not None
+    )
     stored = await Account.objects().where(Account.id == account.id).first()
     assert stored.password_hash.startswith("$argon2id$")
     assert await accounts.password_matches(stored.password_hash, "a new good password")

@@ -30,6 +30,12 @@ from okmarts.admin.moderation import (
 )
 from okmarts.admin.moderation_forms import moderation_forms
 from okmarts.admin.orders import ORDER_STATUS_FORM, order_status_form, order_tables, pricing_tables
+from okmarts.admin.privacy import (
+    CLOSE_PRIVACY_REQUEST_FORM,
+    close_privacy_request_form,
+    privacy_links,
+    privacy_tables,
+)
 from okmarts.admin.staff import (
     StaffInputError,
     StaffResult,
@@ -38,15 +44,18 @@ from okmarts.admin.staff import (
     normalise_staff_email,
     save_staff,
 )
+from okmarts.admin.statistics import STATISTICS_FORM, statistics_form, statistics_tables
 from okmarts.admin.tables import AdminAccount, catalog_tables, personal_tables
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
 
 __all__ = [
     "ANSWER_QUESTION_FORM",
+    "CLOSE_PRIVACY_REQUEST_FORM",
     "DECIDE_QUESTIONS_FORM",
     "DECIDE_REVIEWS_FORM",
     "ORDER_STATUS_FORM",
+    "STATISTICS_FORM",
     "StaffAdmin",
     "StaffInputError",
     "StaffResult",
@@ -158,9 +167,16 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
             *pricing_tables(),
             *moderation_tables(settings, moderator=False),
             *personal_tables(),
+            *privacy_tables(),
+            *statistics_tables(),
         ],
-        forms=[order_status_form(settings), *moderation_forms(settings)],
-        **options,
+        forms=[
+            order_status_form(settings),
+            *moderation_forms(settings),
+            close_privacy_request_form(),
+            statistics_form(),
+        ],
+        **{**options, "sidebar_links": {**options["sidebar_links"], **privacy_links()}},
     )
     moderation = create_admin(
         [*catalog_tables(moderator=True), *moderation_tables(settings, moderator=True)],

@@ -11,7 +11,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
 
 from okmarts.i18n import current_locale
-from okmarts.services import accounts
+from okmarts.services import accounts, wind_down
 from okmarts.services.accounts import FormInvalid, InvalidCredentials
 from okmarts.services.content import current_policy_version, privacy_policy
 from okmarts.services.rate_limits import RateLimited
@@ -72,6 +72,7 @@ class AccountsController(Controller):
         )
         device = client_device(request)
         try:
+            await wind_down.check_sign_ups_open()  # 422 with the reason, like any refusal
             account = await accounts.register(
                 sign_up,
                 site(request),

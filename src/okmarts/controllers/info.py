@@ -31,10 +31,6 @@ class InfoController(Controller):
             },
         )
 
-    @get("/cookies", name="cookies")
-    async def cookies(self) -> Template:
-        return Template(template_name="pages/info/cookies.html")
-
     @get("/comment-rules", name="comment_rules")
     async def comment_rules(self) -> Template:
         return Template(

@@ -445,12 +445,22 @@ async def record_sign_in(
     return sign_in
 
 
-async def session_account(account_id: Any, session_version: Any) -> Account | None:
+def birth_mark(account: Account) -> int:
+    """When the account was created, in microseconds: in the session cookie, so a deleted
+    account's sessions never pass for a newer account that got the same id (SQLite reuses)."""
+    return int(account.created_at.timestamp() * 1_000_000)
+
+
+async def session_account(
+    account_id: Any, session_version: Any, birth: Any = None
+) -> Account | None:
     """The account a session cookie names, if that session has not been revoked."""
     if not isinstance(account_id, int) or not isinstance(session_version, int):
         return None
     account = await Account.objects().where(Account.id == account_id).first()
     if account is None or account.session_version != session_version:
+        return None
+    if birth != birth_mark(account):
         return None
     return account
 

@@ -1,0 +1,306 @@
+"""Cookie consent over HTTP: the banner, the settings page at /cookies, the visitor's signed
+choice, and the page views recorded for visitors who accepted analytics.
+
+Hooks wired in app.py: `prepare_consent` (before each request: read the choice and the
+`Sec-GPC` header), `mark_page_view` (after_request: a 200 HTML page of such a visitor gets its
+visit cookie) and `record_page_view` (after_response: one insert, once the page is sent; a
+failure is logged, never shown). Cached catalog pages always hold the banner between two markers;
+page_cache cuts it out for visitors who have chosen (see `strip_cookie_banner`).
+"""
+
+from __future__ import annotations
+
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+
+from okmarts.services import consent
+from okmarts.services.consent import Consent, ConsentChoiceError
+from okmarts.services.privacy import analytics_allowed
+from okmarts.web import current_account, safe_next
+
+log = logging.getLogger("okmarts.consent")
+
+SETTINGS_PATH = "/cookies"
+BANNER_TEMPLATE = "partials/privacy/cookie_banner.html"
+# Cached pages keep the banner between these; page_cache cuts it out for those who chose.
+BANNER_START = "<!--okmarts-cookie-banner-->"
+BANNER_END = "<!--/okmarts-cookie-banner-->"
+# Never page views: files, the staff admin, the health check, and the consent page's own POST.
+UNCOUNTED_PREFIXES = ("/static/", "/media/", "/admin", "/healthz")
+
+
+@dataclass(frozen=True)
+class VisitorConsent:
+    """What this request's visitor chose, and whether their browser sends Global Privacy Control.
+
+    `consent` is a choice under the current cookie policy (None: ask); `known_id` the consent id
+    of any genuine cookie, even of an older policy, so that a new choice keeps the visitor's id.
+    """
+
+    evaluated: bool = False
+    consent: Consent | None = None
+    known_id: str | None = None
+    gpc: bool = False
+    on_settings_page: bool = False
+
+    def allows(self, category: str) -> bool:
+        if category == consent.NECESSARY:
+            return True
+        return self.consent is not None and self.consent.allows(category, self.gpc)
+
+    @property
+    def banner_wanted(self) -> bool:
+        return self.evaluated and self.consent is None and not self.on_settings_page
+
+
+# Not evaluated (errors before routing): no banner rather than a banner to those who chose.
+NOT_EVALUATED = VisitorConsent()
+current_consent: ContextVar[VisitorConsent] = ContextVar("okmarts_consent", default=NOT_EVALUATED)
+
+
+@dataclass
+class PendingPageView:
+    """A page view to record once the response is known to be a 200 HTML page."""
+
+    visitor: str
+    visit_id: str
+    path: str
+    ip_prefix: str
+    secure: bool
+    ready: bool = False
+
+
+pending_page_view: ContextVar[PendingPageView | None] = ContextVar(
+    "okmarts_pending_page_view", default=None
+)
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.settings.secret_key  # type: ignore[no-any-return]
+
+
+def sends_gpc(request: Request) -> bool:
+    return request.headers.get("sec-gpc", "").strip() == "1"
+
+
+def read_consent(request: Request) -> VisitorConsent:
+    """The visitor's choice from the signed cookie (forged or old: none) and their GPC signal."""
+    found = consent.decode_consent(_secret(request), request.cookies.get(consent.CONSENT_COOKIE))
+    return VisitorConsent(
+        evaluated=True,
+        consent=found if found is not None and found.current else None,
+        known_id=found.consent_id if found is not None else None,
+        gpc=sends_gpc(request),
+        on_settings_page=request.url.path == SETTINGS_PATH,
+    )
+
+
+def _counted(request: Request, visitor: VisitorConsent) -> bool:
+    path = request.url.path
+    return (
+        request.method == "GET"
+        and not getattr(request, "htmx", None)  # fragments (live search…) are not page views
+        and not path.startswith(UNCOUNTED_PREFIXES)
+        and visitor.consent is not None
+        and visitor.allows(consent.ANALYTICS)
+        # A signed-in shopper who restricted processing is never counted, whatever the cookie.
+        and analytics_allowed(current_account.get())
+    )
+
+
+def prepare_consent(request: Request) -> None:
+    """before_request: read the visitor's choice; note a page view to record if they allow it."""
+    pending_page_view.set(None)
+    if request.url.path.startswith(("/static/", "/media/")):
+        current_consent.set(NOT_EVALUATED)
+        return
+    visitor = read_consent(request)
+    current_consent.set(visitor)
+    if visitor.consent is None or not _counted(request, visitor):
+        return
+    secret = _secret(request)
+    visit_id = request.cookies.get(consent.VISIT_COOKIE)
+    if not consent.valid_visit_id(visit_id):
+        visit_id = consent.new_visit_id()
+    view = PendingPageView(
+        visitor=consent.visitor_key(secret, visitor.consent.consent_id),
+        visit_id=visit_id or consent.new_visit_id(),
+        path=request.url.path,
+        ip_prefix=consent.ip_prefix(request.client.host if request.client else None),
+        secure=request.url.scheme == "https",
+    )
+    pending_page_view.set(view)
+    request.state.pending_page_view = view
+
+
+def _is_html_page(response: Response[Any]) -> bool:
+    if isinstance(response, Template):
+        return str(response.template_name or "").endswith(".html")
+    media_type = response.media_type
+    return str(media_type.value if isinstance(media_type, MediaType) else media_type).startswith(
+        "text/html"
+    )
+
+
+async def mark_page_view(response: Response[Any]) -> Response[Any]:
+    """after_request: a 200 HTML page is a page view; its visit cookie lasts 30 more minutes."""
+    view = pending_page_view.get()
+    if view is None or response.status_code != 200 or not _is_html_page(response):
+        return response
+    view.ready = True
+    response.set_cookie(
+        consent.VISIT_COOKIE,
+        view.visit_id,
+        max_age=consent.VISIT_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=view.secure,
+    )
+    return response
+
+
+async def record_page_view(request: Request) -> None:
+    """after_response: record the page view (one insert); a failure never reaches the visitor."""
+    view: PendingPageView | None = getattr(request.state, "pending_page_view", None)
+    if view is None or not view.ready:
+        return
+    view.ready = False
+    try:
+        await consent.record_page_view(
+            consent.PageViewRecord(
+                visitor=view.visitor,
+                session=consent.session_key(_secret(request), view.visit_id),
+                path=view.path,
+                ip_prefix=view.ip_prefix,
+            )
+        )
+    except Exception:  # statistics are never worth a broken page
+        log.warning("Could not record a page view of %s", view.path, exc_info=True)
+
+
+def cookie_banner_wanted() -> bool:
+    """Jinja global: does this visitor still have to choose (and is this not /cookies)?"""
+    return current_consent.get().banner_wanted
+
+
+def strip_cookie_banner(html: str) -> str:
+    """A cached page's HTML without its banner, for a visitor who has chosen."""
+    start = html.find(BANNER_START)
+    end = html.find(BANNER_END, start)
+    if start < 0 or end < 0:
+        return html
+    return html[:start] + html[end + len(BANNER_END) :]
+
+
+def template_globals() -> dict[str, Any]:
+    return {
+        "cookie_banner_wanted": cookie_banner_wanted,
+        "cookie_banner_marks": (BANNER_START, BANNER_END),
+    }
+
+
+# -- The banner's and the settings page's form --------------------------------------------------
+
+Form = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def _field(data: dict[str, Any], name: str) -> str:
+    value = data.get(name)
+    if isinstance(value, list):  # a field sent twice: not from our forms
+        raise HTTPException(status_code=HTTP_400_BAD_REQUEST, detail=f"{name} sent twice")
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _set_consent_cookie(request: Request, response: Response[Any], chosen: Consent) -> None:
+    response.set_cookie(
+        consent.CONSENT_COOKIE,
+        consent.encode_consent(_secret(request), chosen),
+        max_age=consent.CONSENT_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+    )
+    if consent.ANALYTICS not in chosen.categories:
+        response.delete_cookie(consent.VISIT_COOKIE)
+
+
+def _settings_context(request: Request, next_path: str, saved: bool) -> dict[str, Any]:
+    visitor = current_consent.get()
+    if not visitor.evaluated:
+        visitor = read_consent(request)
+    chosen = visitor.consent
+    return {
+        "categories": consent.CATEGORIES,
+        "chosen": chosen,
+        "enabled": {code for code in consent.OPTIONAL if visitor.allows(code)},
+        "gpc_refused": consent.GPC_REFUSED if visitor.gpc else frozenset(),
+        "gpc": visitor.gpc,
+        "next_path": next_path,
+        "saved": saved,
+        "policy_version": consent.COOKIE_POLICY_VERSION,
+    }
+
+
+class ConsentController(Controller):
+    @get(SETTINGS_PATH, name="cookies", media_type=MediaType.HTML)
+    async def settings_page(
+        self, request: Request, next: FromQuery[str] = "", saved: FromQuery[str] = ""
+    ) -> Template:
+        """The cookie settings: one switch per category and what each does."""
+        next_path = safe_next(next, SETTINGS_PATH)
+        return Template(
+            template_name="pages/info/cookies.html",
+            context=_settings_context(request, next_path, saved == "1"),
+        )
+
+    @post(SETTINGS_PATH, name="cookie_choice", status_code=HTTP_303_SEE_OTHER)
+    async def choose(self, request: Request, data: Form) -> Response[Any]:
+        """Keep the visitor's choice (signed cookie), log it, and take the banner away."""
+        htmx = bool(getattr(request, "htmx", None))
+        next_path = safe_next(_field(data, "next"))
+        try:
+            categories = consent.chosen_categories(
+                _field(data, "choice"),
+                [code for code in consent.OPTIONAL if _field(data, code)],
+            )
+        except ConsentChoiceError:
+            if htmx:
+                # htmx swaps a 400 into the banner: the banner again, saying what went wrong.
+                return Template(
+                    template_name=BANNER_TEMPLATE,
+                    context={"banner_next": next_path, "banner_error": True},
+                    status_code=HTTP_400_BAD_REQUEST,
+                )
+            raise HTTPException(
+                status_code=HTTP_400_BAD_REQUEST, detail="Unknown cookie choice"
+            ) from None
+        visitor = current_consent.get()
+        source = "settings" if _field(data, "source") == "settings" else "banner"
+        if visitor.gpc and categories & consent.GPC_REFUSED:
+            # Global Privacy Control refuses analytics and marketing, whatever is clicked.
+            categories = consent.effective_categories(categories, gpc=True)
+            source = "gpc"
+        chosen = Consent(
+            consent_id=visitor.known_id or consent.new_consent_id(), categories=categories
+        )
+        await consent.record_choice(chosen, source, request.client.host if request.client else None)
+        if htmx:
+            # An empty answer: the banner (hx-swap="outerHTML" on it) is swapped away.
+            response: Response[Any] = Response(
+                content="", status_code=200, media_type=MediaType.HTML
+            )
+        else:
+            if next_path == SETTINGS_PATH:
+                next_path = f"{SETTINGS_PATH}?saved=1"
+            response = Redirect(path=next_path, status_code=HTTP_303_SEE_OTHER)
+        _set_consent_cookie(request, response, chosen)
+        return response

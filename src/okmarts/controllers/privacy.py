@@ -1,0 +1,151 @@
+"""The privacy center (/account/privacy): download, correct, restrict, object, consents, requests.
+
+Deleting the account lives in its own controller (/account/privacy/delete); this page links to
+it. Staff answer requests in the admin; `StaffPrivacyLinks` gives the admin's sidebar a link to
+the overdue ones, which needs today's date in its filter (a static link can't carry it).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
+
+from okmarts.services import accounts, privacy
+from okmarts.services.accounts import FormInvalid, now_utc
+from okmarts.tables.accounts import Account
+from okmarts.web import clean_form, form_page, redirect_after_post, require_account
+
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
+PAGE = "pages/account/privacy.html"
+SWITCHES = "partials/privacy/center_switches.html"
+CONSENTS = "partials/privacy/center_consents.html"
+CORRECT = "partials/privacy/center_correct.html"
+
+
+async def _center(account: Account, **extra: Any) -> dict[str, Any]:
+    return {
+        "account": account,
+        "consents": privacy.consent_states(account),
+        "consent_labels": {code: kind.label for code, kind in privacy.CONSENTS.items()},
+        "requests": await privacy.list_requests(account.id),
+        "kinds": privacy.KINDS,
+        "statuses": privacy.STATUSES,
+        "child": privacy.is_child(account),
+        "minor_age": accounts.MINOR_AGE,
+        "response_days": privacy.RESPONSE_DAYS,
+        "details_max": privacy.DETAILS_MAX_LENGTH,
+        "now": now_utc(),
+        "form": {},
+        "errors": {},
+        "notice": "",
+        "refusal": None,
+        # htmx answers carry the request list too, swapped out of band (it changed).
+        "oob": False,
+        **extra,
+    }
+
+
+def _checked(data: dict[str, Any], name: str) -> bool:
+    return data.get(name) in ("yes", "on", "true", "1")
+
+
+class PrivacyController(Controller):
+    path = "/account/privacy"
+
+    @get("/", name="account_privacy", media_type=MediaType.HTML)
+    async def center(self, request: Request, notice: FromQuery[str] = "") -> Template:
+        account = require_account(request)
+        return Template(template_name=PAGE, context=await _center(account, notice=notice))
+
+    @get("/export", name="account_privacy_export")
+    async def export(self, request: Request) -> Response[bytes]:
+        account = require_account(request)
+        catalogs = request.app.state.catalogs
+        archive = await privacy.export_zip(
+            account.id, data_dir=request.app.state.settings.data_dir, gettext=catalogs.gettext
+        )
+        filename = privacy.export_filename()
+        return Response(
+            content=archive,
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                # Personal data: never kept by a shared cache or the browser's cache.
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @post("/switches", name="account_privacy_switches", media_type=MediaType.HTML)
+    async def switches(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        await privacy.set_switches(
+            account, _checked(data, "restrict_processing"), _checked(data, "object_to_marketing")
+        )
+        if not getattr(request, "htmx", None):
+            return redirect_after_post(
+                request, "/account/privacy?notice=switches-saved#privacy-switches"
+            )
+        context = await _center(account, notice="switches-saved", oob=True)
+        return Template(template_name=SWITCHES, context=context)
+
+    @post("/consents", name="account_privacy_consents", media_type=MediaType.HTML)
+    async def consents(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        granted = _checked(data, "granted")
+        try:
+            await privacy.set_consent(account, data.get("consent", ""), granted)
+        except privacy.PrivacyRefused as refused:
+            context = await _center(account, refusal=refused.message)
+            return form_page(request, PAGE, CONSENTS, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        notice = "consent-given" if granted else "consent-withdrawn"
+        if not getattr(request, "htmx", None):
+            return redirect_after_post(
+                request, f"/account/privacy?notice={notice}#privacy-consents"
+            )
+        context = await _center(account, notice=notice, oob=True)
+        return Template(template_name=CONSENTS, context=context)
+
+    @post("/requests", name="account_privacy_request", media_type=MediaType.HTML)
+    async def open_request(self, request: Request, data: Form) -> Any:
+        data = clean_form(data)
+        account = require_account(request)
+        form = {"kind": data.get("kind", "correct"), "details": data.get("details", "")}
+        try:
+            await privacy.open_request(account, form["kind"], form["details"])
+        except FormInvalid as error:
+            context = await _center(account, form=form, errors=error.errors)
+            return form_page(request, PAGE, CORRECT, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        if not getattr(request, "htmx", None):
+            return redirect_after_post(
+                request, "/account/privacy?notice=request-sent#privacy-correct"
+            )
+        context = await _center(account, notice="request-sent", oob=True)
+        return Template(template_name=CORRECT, context=context)
+
+
+class StaffPrivacyLinks(Controller):
+    """Links for the admin's sidebar that need the current time in their filter."""
+
+    path = "/staff/privacy-requests"
+
+    @get("/overdue", name="staff_overdue_privacy_requests", include_in_schema=False)
+    async def overdue(self) -> Redirect:
+        # Reveals nothing: the admin behind the link checks who is asking.
+        query = urlencode(
+            {
+                "status": "open",
+                "status__match": "exact",
+                "due_at__operator": "lt",
+                "due_at": now_utc().replace(microsecond=0).isoformat(),
+                "__order": "due_at",
+            }
+        )
+        return Redirect(path=f"/admin/#/privacy_request?{query}", status_code=HTTP_303_SEE_OTHER)

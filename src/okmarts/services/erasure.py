@@ -1,0 +1,732 @@
+"""Deleting an account (privacy policy §4, §6): what happens to every personal field, and the
+erasure that does it.
+
+`REGISTRY` is the one place that says, table by table, what becomes of each personal field when
+its owner deletes the account: erased, anonymised (the link to the person cut), deleted with its
+row, or kept because the law needs it. `erase_account` follows it in one write transaction, and
+docs/personal-data.md explains each decision. A test checks that every column marked
+`# personal` in okmarts.tables and every link to an account is covered here.
+
+The flow around it: the shopper re-enters the password (`request_deletion`, which mails a signed
+link valid for 24 h), opens the link (`read_deletion_token`, `preview`), confirms with a POST
+(`erase_account`), and gets a last email (`send_farewell`) whose outbox copy is erased as soon as
+it is delivered (`forget_delivered_farewells`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from piccolo.columns.combination import Where
+from piccolo.query.functions.aggregate import Count
+from piccolo.table import Table
+
+from okmarts.db import is_postgres, write_transaction
+from okmarts.i18n import N_, Message
+from okmarts.services import rate_limits
+from okmarts.services.accounts import (
+    PASSWORD_MAX_LENGTH,
+    FormInvalid,
+    Site,
+    now_utc,
+    password_matches,
+)
+from okmarts.services.avatars import delete_avatar
+from okmarts.services.messaging import (
+    MAX_ATTEMPTS,
+    backoff,
+    build_message,
+    enqueue_email,
+    notify_mail_queued,
+)
+from okmarts.services.points import balance
+from okmarts.services.rate_limits import Limit
+from okmarts.services.reviews import wilson_lower_bound
+from okmarts.services.tokens import TokenError, make_token, read_token
+from okmarts.settings import Settings
+from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
+from okmarts.tables.checkout import CartLine, CouponUse, Order, OrderEvent, Payment
+from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from okmarts.tables.reviews import Question, Review, ReviewVote
+
+log = logging.getLogger("okmarts.erasure")
+
+TOKEN_PURPOSE = "delete-account"
+LINK_HOURS = 24
+# Invoices and the order records behind them: commercial and tax law keep them for up to ten
+# years (e.g. DE §147 AO / §257 HGB; CN e-commerce law art. 31 asks for at least three).
+ORDER_RETENTION_YEARS = 10
+# A data-subject request is answered within 15 days (policy §9): the record says it was.
+PRIVACY_REQUEST_DAYS = 15
+# Each request mails a link or is a password guess: a few an hour is plenty.
+REQUESTS_PER_ACCOUNT = Limit("delete-account", attempts=5, window=dt.timedelta(hours=1))
+# Orders that still need the delivery address (or may still be paid for or cancelled).
+OPEN_ORDER_STATUSES = ("awaiting_payment", "paid", "shipped")
+FAREWELL_KIND = "account_deleted"
+# The farewell is sent by the request that erased the account; the background sender only
+# picks it up after this, should that request have died or the mail server refused it.
+FAREWELL_GRACE = dt.timedelta(minutes=10)
+SELF_SERVICE = "self-service"
+ERASED_NOTE = "Personal data erased: the customer deleted the account."
+GIVEN_UP_NOTE = "Not sent: the account was deleted."
+
+
+class ReviewChoice(StrEnum):
+    KEEP = "keep"  # reviews and questions stay, anonymous ("Former customer")
+    DELETE = "delete"  # reviews and questions are deleted
+
+
+class Action(StrEnum):
+    ERASE = "erase"  # the value is blanked ('' or NULL); the row stays
+    ANONYMISE = "anonymise"  # the link to the person is cut; the row and its content stay
+    DELETE = "delete rows"  # the rows go
+    KEEP_FOR_LAW = "keep for law"  # kept for ORDER_RETENTION_YEARS, for the reason given
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What erasing an account does to some columns of one table."""
+
+    table: type[Table]
+    columns: tuple[str, ...]  # () with DELETE: whole rows
+    action: Action
+    # Which rows: "account" (the Account row), "own" (table.account is the account),
+    # "orders" (rows of the account's orders), "outbox" (the account's mail, or mail to its
+    # address), "attempts" (rate-limit rows keyed by its address or id).
+    rows: str
+    reason: str
+    choice: ReviewChoice | None = None  # applies only when the shopper chose this
+
+    @property
+    def name(self) -> str:
+        return self.table._meta.tablename
+
+
+REGISTRY: tuple[Rule, ...] = (
+    # -- Accounts -------------------------------------------------------------------------
+    Rule(
+        PointsEntry,
+        (),
+        Action.DELETE,
+        "own",
+        "The points ledger belongs to the account; unused points lapse with it.",
+    ),
+    Rule(Address, (), Action.DELETE, "own", "The address book goes with the account."),
+    Rule(SignIn, (), Action.DELETE, "own", "Sign-in history (IP, browser) is only for security."),
+    Rule(
+        Attempt,
+        ("key",),
+        Action.DELETE,
+        "attempts",
+        "Rate-limit rows keyed by the address or the account id. Rows keyed by an IP address "
+        "alone are not linked to the account and leave within hours (their window).",
+    ),
+    # -- Shopping -------------------------------------------------------------------------
+    Rule(CartLine, (), Action.DELETE, "own", "The saved cart goes with the account."),
+    Rule(
+        Order,
+        ("recipient", "phone", "email", "city", "line", "zip_code", "tracking_number"),
+        Action.ERASE,
+        "own",
+        "Delivery contact and street address of every order: the goods were delivered, and no "
+        "tax rule needs a private buyer's delivery address; the tracking number would let "
+        "the carrier's site show them again.",
+    ),
+    Rule(
+        Order,
+        ("company", "tax_id", "billing_address"),
+        Action.KEEP_FOR_LAW,
+        "own",
+        "Company orders only (they are empty on private orders): the invoice must name the "
+        "buying company, its tax number and billing address, and is kept as long as tax law "
+        "requires.",
+    ),
+    Rule(
+        Order,
+        ("account",),
+        Action.ANONYMISE,
+        "own",
+        "The order stays (number, dates, status, amounts, discounts, country and region for "
+        "the place of supply, shipping method) without a link to anyone.",
+    ),
+    Rule(
+        OrderEvent,
+        ("note",),
+        Action.ERASE,
+        "orders",
+        "Staff notes may name the customer; statuses and dates stay.",
+    ),
+    Rule(
+        Payment,
+        ("payer_name", "payer_email"),
+        Action.ERASE,
+        "orders",
+        "The payer's name and address; method, amount, status, card brand and last four "
+        "digits and the transaction id stay for reconciliation with the payment provider.",
+    ),
+    Rule(
+        CouponUse,
+        ("account",),
+        Action.ANONYMISE,
+        "own",
+        "The use still counts against the coupon's limit; who used it is forgotten.",
+    ),
+    # -- Reviews and questions ------------------------------------------------------------
+    Rule(
+        Review,
+        ("account", "order_line"),
+        Action.ANONYMISE,
+        "own",
+        'Kept, as chosen, by a "Former customer": no link to the account or to the order.',
+        ReviewChoice.KEEP,
+    ),
+    Rule(
+        Review,
+        (),
+        Action.DELETE,
+        "own",
+        "Deleted, as chosen, with the votes others gave them.",
+        ReviewChoice.DELETE,
+    ),
+    Rule(
+        Question,
+        ("account",),
+        Action.ANONYMISE,
+        "own",
+        "Questions follow the reviews' choice: kept anonymous.",
+        ReviewChoice.KEEP,
+    ),
+    Rule(
+        Question,
+        (),
+        Action.DELETE,
+        "own",
+        "Questions follow the reviews' choice: deleted.",
+        ReviewChoice.DELETE,
+    ),
+    Rule(
+        ReviewVote,
+        (),
+        Action.DELETE,
+        "own",
+        "The account's votes go; the counts on those reviews are recounted from the votes left.",
+    ),
+    # -- Messaging ------------------------------------------------------------------------
+    Rule(
+        OutboxMessage,
+        ("recipient", "subject", "text_body", "html_body", "last_error"),
+        Action.ERASE,
+        "outbox",
+        "Copies of every email sent to the account or its address (a mail server's error may "
+        "quote the address); the row (kind, dates) stays, and mail not sent yet never will be.",
+    ),
+    Rule(OutboxMessage, ("account",), Action.ANONYMISE, "outbox", "The link to the account."),
+    # -- Privacy --------------------------------------------------------------------------
+    Rule(
+        ConsentEvent,
+        (),
+        Action.DELETE,
+        "own",
+        "Consents given and withdrawn: with no account there is no processing left to prove "
+        "consent for.",
+    ),
+    Rule(PolicyAcceptance, (), Action.DELETE, "own", "Policy acceptances, for the same reason."),
+    Rule(
+        PrivacyRequest,
+        ("details",),
+        Action.ERASE,
+        "own",
+        "What the request said may be personal; kind, status and dates stay as proof that "
+        "each request (and this deletion, recorded as one) was honoured in time.",
+    ),
+    Rule(PrivacyRequest, ("account",), Action.ANONYMISE, "own", "The link to the account."),
+    # -- Last: the account itself ---------------------------------------------------------
+    Rule(
+        Account,
+        (
+            "email",
+            "real_name",
+            "nickname",
+            "gender",
+            "date_of_birth",
+            "company",
+            "address",
+            "zip_code",
+            "avatar",
+            "guardian_email",
+        ),
+        Action.DELETE,
+        "account",
+        "The account row is deleted, password hash and settings included; the avatar file is "
+        "deleted from disk.",
+    ),
+)
+
+
+def retained_columns() -> set[tuple[str, str]]:
+    """(table, column) pairs that keep personal data after an erasure, because law needs it."""
+    return {
+        (rule.name, column)
+        for rule in REGISTRY
+        if rule.action is Action.KEEP_FOR_LAW
+        for column in rule.columns
+    }
+
+
+# -- Errors -------------------------------------------------------------------------------------
+
+
+class OpenOrders(Exception):
+    """Orders still on their way need the address: the account can go once they are done."""
+
+    def __init__(self, numbers: list[str]) -> None:
+        super().__init__(numbers)
+        self.numbers = numbers
+
+
+# -- Asking for it: password, then a link by email ----------------------------------------------
+
+
+def _fingerprint(account: Account) -> str:
+    # A reused id (SQLite hands out the highest id again) or a new account with the same address
+    # must not match a link made for the deleted one.
+    created = int(account.created_at.timestamp()) if account.created_at else 0
+    return hashlib.sha256(f"{account.id}:{account.email}:{created}".encode()).hexdigest()[:16]
+
+
+def parse_choice(raw: str) -> ReviewChoice:
+    try:
+        return ReviewChoice(raw)
+    except ValueError as error:
+        raise FormInvalid(
+            {"reviews": Message(N_("Choose what should happen to your reviews."))}
+        ) from error
+
+
+async def open_orders(account_id: int) -> list[str]:
+    """Numbers of the account's orders that are not finished (paid, on their way…)."""
+    rows = (
+        await Order.select(Order.number)
+        .where((Order.account == account_id) & Order.status.is_in(list(OPEN_ORDER_STATUSES)))
+        .order_by(Order.created_at)
+    )
+    return [row["number"] for row in rows]
+
+
+async def request_deletion(
+    account: Account, password: str, reviews: str, site: Site, now: dt.datetime | None = None
+) -> None:
+    """Check the password and mail a link that confirms the deletion (valid LINK_HOURS)."""
+    now = now or now_utc()
+    choice = parse_choice(reviews)
+    await rate_limits.check(REQUESTS_PER_ACCOUNT, str(account.id), now)
+    await rate_limits.record(REQUESTS_PER_ACCOUNT, str(account.id), now)
+    if not await password_matches(account.password_hash, password[:PASSWORD_MAX_LENGTH]):
+        raise FormInvalid({"password": Message(N_("Your password is not correct."))})
+    numbers = await open_orders(account.id)
+    if numbers:
+        raise OpenOrders(numbers)
+    token = make_token(
+        site.secret,
+        TOKEN_PURPOSE,
+        {
+            "a": account.id,
+            "v": account.session_version,
+            "r": str(choice),
+            "f": _fingerprint(account),
+        },
+    )
+    async with write_transaction(Account._meta.db):
+        await enqueue_email(
+            kind="account_deletion",
+            recipient=account.email,
+            locale=account.locale,
+            account_id=account.id,
+            context={
+                "link": site.link("/account/delete/confirm", token=token),
+                "hours": LINK_HOURS,
+                "keep_reviews": choice is ReviewChoice.KEEP,
+            },
+        )
+    notify_mail_queued()
+
+
+@dataclass(frozen=True)
+class DeletionLink:
+    account: Account
+    choice: ReviewChoice
+
+
+async def read_deletion_token(token: str, site: Site) -> DeletionLink:
+    """The account and choice of a genuine, unexpired, unused link; TokenError otherwise.
+
+    A link stops working when the account is gone (used) or its sessions were revoked since
+    (a password change, "sign out everywhere").
+    """
+    payload = read_token(site.secret, TOKEN_PURPOSE, token, LINK_HOURS * 3600)
+    account = await Account.objects().where(Account.id == payload.get("a")).first()
+    try:
+        choice = ReviewChoice(payload.get("r"))
+    except ValueError as error:
+        raise TokenError(TOKEN_PURPOSE) from error
+    if (
+        account is None
+        or account.session_version != payload.get("v")
+        or _fingerprint(account) != payload.get("f")
+    ):
+        raise TokenError(TOKEN_PURPOSE)
+    return DeletionLink(account, choice)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What the confirmation page tells the shopper will happen."""
+
+    orders: int
+    reviews: int
+    questions: int
+    addresses: int
+    points: int
+    open_orders: list[str]
+
+
+async def preview(account_id: int) -> Preview:
+    return Preview(
+        orders=await Order.count().where(Order.account == account_id),
+        reviews=await Review.count().where(Review.account == account_id),
+        questions=await Question.count().where(Question.account == account_id),
+        addresses=await Address.count().where(Address.account == account_id),
+        points=await balance(account_id),
+        open_orders=await open_orders(account_id),
+    )
+
+
+# -- The erasure ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Erased:
+    account_id: int
+    farewell_id: int | None  # the farewell email's outbox row, when one was queued
+    orders_kept: int
+
+
+def _blank(table: type[Table], column: str) -> Any:
+    meta = table._meta.get_column_by_name(column)._meta
+    return None if meta.null else ""
+
+
+async def _attempt_ids(account: Account) -> list[int]:
+    """Rate-limit rows whose subject is this account's address or id ("name:subject" keys)."""
+    subjects = {account.email, str(account.id), f"guardian:{account.id}"}
+    # Long subjects are kept as a digest (services.rate_limits).
+    subjects |= {"#" + hashlib.sha256(s.encode()).hexdigest() for s in subjects if len(s) > 64}
+    found: list[int] = []
+    for subject in subjects:
+        # LIKE narrows it down (its wildcards may match more); the exact test is in Python.
+        rows = await Attempt.select(Attempt.id, Attempt.key).where(Attempt.key.like(f"%:{subject}"))
+        found += [row["id"] for row in rows if row["key"].partition(":")[2] == subject]
+    return found
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The ids an erasure works on, found before anything changes."""
+
+    account_id: int
+    order_ids: list[int]
+    outbox_ids: list[int]
+    attempt_ids: list[int]
+
+
+def _rows(rule: Rule, scope: _Scope) -> Where | None:
+    """The WHERE clause of a rule's rows, or None when there are none."""
+    table = rule.table
+    ids: list[int] | None = {
+        "orders": scope.order_ids,
+        "outbox": scope.outbox_ids,
+        "attempts": scope.attempt_ids,
+    }.get(rule.rows)
+    if rule.rows == "account":
+        return Account.id == scope.account_id
+    if rule.rows == "own":
+        return table._meta.get_column_by_name("account") == scope.account_id
+    if ids is None:
+        raise ValueError(f"Unknown rows {rule.rows!r} in the erasure registry")
+    if not ids:
+        return None
+    column = "order" if rule.rows == "orders" else "id"
+    return table._meta.get_column_by_name(column).is_in(ids)
+
+
+async def _apply(rule: Rule, where: Where) -> None:
+    if rule.action is Action.KEEP_FOR_LAW:
+        return
+    if rule.action is Action.DELETE:
+        await rule.table.delete().where(where)
+        return
+    columns = {
+        rule.table._meta.get_column_by_name(name): _blank(rule.table, name) for name in rule.columns
+    }
+    await rule.table.update(columns).where(where)
+
+
+async def _recount_votes(review_ids: list[int]) -> None:
+    """Counts and score of reviews whose votes changed, from the votes that are left."""
+    for review_id in review_ids:
+        counts = {
+            row["helpful"]: row["n"]
+            for row in await ReviewVote.select(ReviewVote.helpful, Count(alias="n"))
+            .where(ReviewVote.review == review_id)
+            .group_by(ReviewVote.helpful)
+        }
+        helpful, not_helpful = counts.get(1, 0), counts.get(0, 0)
+        await Review.update(
+            {
+                Review.helpful_count: helpful,
+                Review.not_helpful_count: not_helpful,
+                Review.helpful_score: round(
+                    1_000_000 * wilson_lower_bound(helpful, helpful + not_helpful)
+                ),
+            }
+        ).where(Review.id == review_id)
+
+
+Guard = Callable[[Account], Awaitable[None]]
+
+
+async def erase_account(
+    account_id: int,
+    *,
+    settings: Settings,
+    reason: str,
+    reviews: ReviewChoice = ReviewChoice.KEEP,
+    farewell: bool = False,
+    record_request: bool = False,
+    guard: Guard | None = None,
+    now: dt.datetime | None = None,
+) -> Erased | None:
+    """Erase an account following REGISTRY, in one write transaction; None if it is gone.
+
+    `reason` is written on the account's orders' history ("self-service", "retention:
+    inactive"…). `farewell` queues the last email (send it with `send_farewell` after this
+    returns); `record_request` records a completed deletion request as proof. `guard` runs
+    inside the transaction on the locked account and may raise to call everything off.
+    Retention and the wind-down call this with the defaults (reviews kept anonymous).
+    """
+    now = now or now_utc()
+    engine = Account._meta.db
+    async with write_transaction(engine):
+        select = Account.objects().where(Account.id == account_id)
+        if is_postgres(engine):
+            # A second confirmation (a double click) waits here, then finds no account.
+            select = select.lock_rows()
+        account = await select.first()
+        if account is None:
+            return None
+        if guard is not None:
+            await guard(account)
+        orders = await Order.select(Order.id, Order.status).where(Order.account == account.id)
+        outbox = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.sent_at).where(
+            (OutboxMessage.account == account.id) | (OutboxMessage.recipient == account.email)
+        )
+        scope = _Scope(
+            account_id=account.id,
+            order_ids=[row["id"] for row in orders],
+            outbox_ids=[row["id"] for row in outbox],
+            attempt_ids=await _attempt_ids(account),
+        )
+        voted = [
+            row["review"]
+            for row in await ReviewVote.select(ReviewVote.review).where(
+                ReviewVote.account == account.id
+            )
+        ]
+        for rule in REGISTRY:
+            if rule.choice is not None and rule.choice is not reviews:
+                continue
+            if rule.table is Account:
+                continue  # last, below
+            where = _rows(rule, scope)
+            if where is not None:
+                await _apply(rule, where)
+        if voted:
+            left = await Review.select(Review.id).where(Review.id.is_in(voted))
+            await _recount_votes([row["id"] for row in left])
+        unsent = [row["id"] for row in outbox if row["sent_at"] is None]
+        if unsent:
+            # Mail not sent yet would go to an erased address: never send it.
+            await OutboxMessage.update(
+                {OutboxMessage.attempts: MAX_ATTEMPTS, OutboxMessage.last_error: GIVEN_UP_NOTE}
+            ).where(OutboxMessage.id.is_in(unsent))
+        if orders:
+            # Staff looking at an order see why its contact details are blank.
+            note = ERASED_NOTE if reason == SELF_SERVICE else f"Personal data erased: {reason}."
+            await OrderEvent.insert(
+                *(
+                    OrderEvent(
+                        order=row["id"],
+                        status=row["status"],
+                        actor="system",
+                        note=note[:300],
+                        created_at=now,
+                    )
+                    for row in orders
+                )
+            )
+        if record_request:
+            # The request itself, as proof that it was honoured (linked to no one).
+            await PrivacyRequest.insert(
+                PrivacyRequest(
+                    account=None,
+                    kind="delete",
+                    status="completed",
+                    details="",
+                    created_at=now,
+                    due_at=now + dt.timedelta(days=PRIVACY_REQUEST_DAYS),
+                    closed_at=now,
+                    closed_by=reason[:120],
+                )
+            )
+        farewell_id = None
+        if farewell:
+            farewell_id = await enqueue_email(
+                kind=FAREWELL_KIND,
+                recipient=account.email,
+                locale=account.locale,
+                account_id=None,
+                context={
+                    "when": now,
+                    "orders_kept": len(orders),
+                    "years": ORDER_RETENTION_YEARS,
+                    "keep_reviews": reviews is ReviewChoice.KEEP,
+                },
+            )
+            await OutboxMessage.update({OutboxMessage.send_after: now + FAREWELL_GRACE}).where(
+                OutboxMessage.id == farewell_id
+            )
+        # Every other link to the account follows its foreign key (cascade or set null).
+        await Account.delete().where(Account.id == account.id)
+    # Only once the deletion is committed: a rolled-back erasure keeps the picture.
+    try:
+        delete_avatar(settings.data_dir, account.avatar)
+    except OSError:
+        log.exception("Could not delete the avatar file of erased account %s", account.id)
+    return Erased(account_id=account.id, farewell_id=farewell_id, orders_kept=len(orders))
+
+
+async def confirm_deletion(
+    token: str, site: Site, settings: Settings, now: dt.datetime | None = None
+) -> Erased:
+    """The shopper confirms the link: erase the account and queue the farewell email.
+
+    Raises TokenError for a bad, expired or used link (or one older than a password change),
+    OpenOrders while orders are on their way. Call `send_farewell` after it.
+    """
+    link = await read_deletion_token(token, site)
+
+    async def still_valid(account: Account) -> None:
+        # Checked again on the locked row: a password change meanwhile voids the link.
+        if account.session_version != link.account.session_version or _fingerprint(
+            account
+        ) != _fingerprint(link.account):
+            raise TokenError(TOKEN_PURPOSE)
+        numbers = await open_orders(account.id)
+        if numbers:
+            raise OpenOrders(numbers)
+
+    erased = await erase_account(
+        link.account.id,
+        settings=settings,
+        reason=SELF_SERVICE,
+        reviews=link.choice,
+        farewell=True,
+        record_request=True,
+        guard=still_valid,
+        now=now,
+    )
+    if erased is None:  # erased meanwhile (a double click)
+        raise TokenError(TOKEN_PURPOSE)
+    return erased
+
+
+# -- The farewell email ---------------------------------------------------------------------------
+
+
+async def forget_delivered_farewells() -> int:
+    """Erase the address and text of farewell emails that were sent or given up.
+
+    `send_farewell` does this for its own message at once; this catches the ones the background
+    sender delivered later. The retention job can call it too. Returns how many it erased.
+    """
+    rows = (
+        await OutboxMessage.update(
+            {
+                OutboxMessage.recipient: "",
+                OutboxMessage.subject: "",
+                OutboxMessage.text_body: "",
+                OutboxMessage.html_body: "",
+                OutboxMessage.last_error: "",
+            }
+        )
+        .where(
+            (OutboxMessage.kind == FAREWELL_KIND)
+            & (OutboxMessage.recipient != "")
+            & (OutboxMessage.sent_at.is_not_null() | (OutboxMessage.attempts >= MAX_ATTEMPTS))
+        )
+        .returning(OutboxMessage.id)
+    )
+    return len(rows)
+
+
+async def send_farewell(
+    settings: Settings, farewell_id: int, now: dt.datetime | None = None
+) -> bool:
+    """Deliver the farewell email now, then erase its copy in the outbox; True when sent.
+
+    On failure the message stays for the background sender (with its usual back-off), and
+    `forget_delivered_farewells` erases it once it is delivered.
+    """
+    # Deferred: messaging's delivery helper is private to it (SMTP, or .eml files in dev).
+    from okmarts.services.messaging import _deliver
+
+    now = (now or now_utc()).astimezone(dt.UTC)
+    claimed = await (
+        OutboxMessage.update({OutboxMessage.claimed_until: now + dt.timedelta(minutes=5)})
+        .where(
+            (OutboxMessage.id == farewell_id)
+            & OutboxMessage.sent_at.is_null()
+            & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now))
+        )
+        .returning(OutboxMessage.id)
+    )
+    if not claimed:
+        return False
+    row = await OutboxMessage.select().where(OutboxMessage.id == farewell_id).first()
+    try:
+        await _deliver(settings, build_message(row, settings.mail_from, now), row)
+    except Exception as error:  # the mail server is away: the background sender tries again
+        attempts = row["attempts"] + 1
+        await OutboxMessage.update(
+            {
+                OutboxMessage.attempts: attempts,
+                OutboxMessage.last_error: f"{type(error).__name__}: {error}"[:2000],
+                OutboxMessage.send_after: now + backoff(attempts),
+                OutboxMessage.claimed_until: None,
+            }
+        ).where(OutboxMessage.id == farewell_id)
+        log.warning("Farewell mail %s not sent (attempt %s): %s", farewell_id, attempts, error)
+        notify_mail_queued()
+        return False
+    await OutboxMessage.update(
+        {OutboxMessage.sent_at: now, OutboxMessage.claimed_until: None}
+    ).where(OutboxMessage.id == farewell_id)
+    await forget_delivered_farewells()
+    return True

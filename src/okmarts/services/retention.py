@@ -1,0 +1,379 @@
+"""Retention (policy §6): how long each class of personal data is kept, and the job that
+deletes or anonymises what expired.
+
+`okmarts retention run [--dry-run]` applies every rule below once and prints a count per class.
+Run it daily (cron, a systemd timer). It is idempotent: a second run finds nothing to do, and a
+dry run reports the same counts as a real run without changing anything. Each period is a
+setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from the moment named.
+
+| Class (report key) | Setting `…_DAYS` | Default | Counted from | Then |
+|---|---|---|---|---|
+| Sign-in history (`sign_in_history`) | `SIGN_IN` | 180 | the sign-in | row deleted (a)|
+| Rate-limit attempts (`rate_limit_attempts`) | `ATTEMPT` | 1 | the attempt | row deleted |
+| Visit statistics (`page_views`) | `PAGE_VIEW` | 400 | the page view | row deleted |
+| Cookie-consent log (`cookie_consents`) | `COOKIE_CONSENT` | 1095 | the choice | row deleted |
+| Email bodies (`outbox_bodies`) | `OUTBOX` | 90 | sending (b) | bodies erased |
+| Farewell emails (`farewell_copies`) | — | 0 | delivery | copy erased (g) |
+| Unverified accounts (`unverified_accounts`) | `UNVERIFIED_ACCOUNT` | 30 | sign-up | deleted (c) |
+| Inactive accounts (`inactive_accounts_*`) | `INACTIVE_ACCOUNT` | 1095 | last sign-in | (d) |
+| … notice before deleting them | `INACTIVE_NOTICE` | 30 | the notice | (d) |
+| Finished orders (`orders_anonymised`) | `ORDER` | 3650 | last status change | (e) |
+| Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
+| Chat and support records | — | — | — | (f) |
+
+Why these periods:
+- Sign-in history: the personal center shows recent sign-ins and new-device alerts compare with
+  devices seen before; half a year covers "was that me?" and incident investigation (§3).
+- Rate-limit attempts: the longest window is one hour; a day leaves room and no more.
+- Visit statistics: 400 days (13 months and a margin) lets a month be compared with the same
+  month a year before; the rows hold keyed hashes and a truncated IP, and 13 months is the
+  lifetime CNIL and others accept for audience measurement.
+- Cookie consents: the log is the proof of each choice; it must outlive the choice (asked
+  again at most yearly) and cover a complaint's limitation period: three years.
+- Email bodies: 90 days answers "what did you send me?"; the row itself (kind, recipient,
+  subject, times) stays as the record that a notice was sent (an inactive-account notice is
+  found by it).
+- Unverified accounts: the verification link works three days; an address never confirmed in
+  30 days is not going to be, and may not even belong to whoever signed up.
+- Inactive accounts: three years without a sign-in, then a notice; deleted 30 days after the
+  notice unless the shopper signs in meanwhile.
+- Finished orders: tax and commercial law keep invoices and their records for years (10 under
+  e.g. German §147 AO; China's E-Commerce Law art. 31 asks for at least 3 after completion):
+  set it to the longest that applies to the operator.
+- Closed privacy requests: proof that a request was answered, for a complaint's limitation
+  period.
+
+(a) Before a sign-in row goes, its time is kept as Account.last_active_at, so the inactivity
+    rule still knows when the shopper last came.
+(b) Sent messages, and messages given up after every retry (counted from creation). Text and
+    HTML bodies and the last error are emptied; the row's metadata stays.
+(c) Accounts never verified and holding no order (an unverified account cannot check out),
+    erased through services.erasure (`erase_account`: its REGISTRY says what becomes of every
+    personal field; the account row goes, avatar file included).
+(d) `inactive_accounts_notified`: emailed (template emails/account_inactive.*) that the account
+    will be deleted after the notice period; the outbox row is the record of the notice (its
+    time is the run's clock). A sign-in after the notice voids it. `inactive_accounts_erased`:
+    notified accounts still inactive after the notice period, erased through services.erasure
+    (reviews and questions kept anonymous, its default). No notices go out during a wind-down:
+    everyone got the closing notice instead.
+(e) Orders delivered, completed, cancelled or refunded: recipient, phone, email, city, address
+    line, zip code, company, tax id, billing address and tracking number are emptied, the link
+    to the account is cut, and so are the payer's name and email on its payments and the staff
+    notes in its history. Kept: number, dates, statuses, lines, amounts, country and region
+    (what the books need without naming anyone).
+(f) Not stored yet: the support domain (chat, disputes) adds its class here when it lands.
+(g) The last email to an erased account: services.erasure forgets its copy once delivered;
+    the job catches those the background sender delivered later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+
+from piccolo.query.functions.aggregate import Max
+from piccolo.table import Table
+
+from okmarts.db import write_transaction
+from okmarts.services.erasure import FAREWELL_KIND, erase_account, forget_delivered_farewells
+from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_queued
+from okmarts.services.service_state import wind_down
+from okmarts.settings import Settings
+from okmarts.tables.accounts import Account, Attempt, SignIn
+from okmarts.tables.checkout import Order, OrderEvent, Payment
+from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
+
+log = logging.getLogger("okmarts.retention")
+
+INACTIVE_NOTICE_KIND = "account_inactive"
+FINISHED_ORDER_STATUSES = ("delivered", "completed", "cancelled", "refunded")
+ORDER_PERSONAL_FIELDS = (
+    Order.recipient,
+    Order.phone,
+    Order.email,
+    Order.city,
+    Order.line,
+    Order.zip_code,
+    Order.company,
+    Order.tax_id,
+    Order.billing_address,
+    Order.tracking_number,  # the carrier's site would show the address again
+)
+# Ids per IN (...) list: well under SQLite's limit of bound parameters.
+CHUNK = 500
+
+T = TypeVar("T")
+
+
+def chunks(values: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for value in values:
+        batch.append(value)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _order_accounts() -> Any:
+    return Order.select(Order.account).where(Order.account.is_not_null())
+
+
+def as_datetime(value: Any) -> dt.datetime | None:
+    """A timestamp from an aggregate (SQLite returns it as text)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+async def run(
+    settings: Settings, *, now: dt.datetime | None = None, dry_run: bool = False
+) -> dict[str, int]:
+    """Delete or anonymise what outlived its retention period; a count per class."""
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+
+    def before(days: int) -> dt.datetime:
+        return now - dt.timedelta(days=days)
+
+    counts: dict[str, int] = {}
+    counts["sign_in_history"] = await _sign_ins(before(settings.retention_sign_in_days), dry_run)
+    counts["rate_limit_attempts"] = await _delete(
+        Attempt, Attempt.created_at < before(settings.retention_attempt_days), dry_run
+    )
+    counts["page_views"] = await _delete(
+        PageView, PageView.created_at < before(settings.retention_page_view_days), dry_run
+    )
+    counts["cookie_consents"] = await _delete(
+        CookieConsent,
+        CookieConsent.created_at < before(settings.retention_cookie_consent_days),
+        dry_run,
+    )
+    counts["outbox_bodies"] = await _outbox_bodies(before(settings.retention_outbox_days), dry_run)
+    counts["farewell_copies"] = await _farewell_copies(dry_run)
+    counts["unverified_accounts"] = await _unverified_accounts(
+        settings, before(settings.retention_unverified_account_days), now, dry_run
+    )
+    counts.update(await _inactive_accounts(settings, now, dry_run))
+    counts["orders_anonymised"] = await _orders(before(settings.retention_order_days), dry_run)
+    counts["privacy_requests"] = await _delete(
+        PrivacyRequest,
+        (PrivacyRequest.status != "open")
+        & PrivacyRequest.closed_at.is_not_null()
+        & (PrivacyRequest.closed_at < before(settings.retention_privacy_request_days)),
+        dry_run,
+    )
+    return counts
+
+
+async def _delete(table: type[Table], condition: Any, dry_run: bool) -> int:
+    # Rows only ever age into the condition (the cutoff is fixed): count and delete agree.
+    count = await table.count().where(condition)
+    if count and not dry_run:
+        await table.delete().where(condition)
+    return count
+
+
+async def _sign_ins(cutoff: dt.datetime, dry_run: bool) -> int:
+    expired = SignIn.created_at < cutoff
+    count = await SignIn.count().where(expired)
+    if not count or dry_run:
+        return count
+    # Keep "when did they last come" for the inactivity rule before the rows go.
+    latest = await (
+        SignIn.select(SignIn.account, Max(SignIn.created_at).as_alias("last"))
+        .where(expired & SignIn.account.is_not_null())
+        .group_by(SignIn.account)
+    )
+    async with write_transaction(SignIn._meta.db):
+        for row in latest:
+            last = as_datetime(row["last"])
+            await Account.update({Account.last_active_at: last}).where(
+                (Account.id == row["account"])
+                & (Account.last_active_at.is_null() | (Account.last_active_at < last))
+            )
+        await SignIn.delete().where(expired)
+    return count
+
+
+async def _outbox_bodies(cutoff: dt.datetime, dry_run: bool) -> int:
+    done = (OutboxMessage.sent_at < cutoff) | (
+        OutboxMessage.sent_at.is_null()
+        & (OutboxMessage.attempts >= MAX_ATTEMPTS)
+        & (OutboxMessage.created_at < cutoff)
+    )
+    condition = done & (
+        (OutboxMessage.text_body != "")
+        | (OutboxMessage.html_body != "")
+        | (OutboxMessage.last_error != "")
+    )
+    count = await OutboxMessage.count().where(condition)
+    if count and not dry_run:
+        await OutboxMessage.update(
+            {
+                OutboxMessage.text_body: "",
+                OutboxMessage.html_body: "",
+                OutboxMessage.last_error: "",
+            }
+        ).where(condition)
+    return count
+
+
+async def _farewell_copies(dry_run: bool) -> int:
+    # services.erasure forgets a farewell email's copy once it is delivered; this catches those
+    # the background sender delivered after the erasure.
+    if dry_run:
+        return await OutboxMessage.count().where(
+            (OutboxMessage.kind == FAREWELL_KIND)
+            & (OutboxMessage.recipient != "")
+            & (OutboxMessage.sent_at.is_not_null() | (OutboxMessage.attempts >= MAX_ATTEMPTS))
+        )
+    return await forget_delivered_farewells()
+
+
+# -- Accounts -----------------------------------------------------------------------------------
+
+
+async def erase_accounts(
+    settings: Settings, ids: list[int], *, reason: str, now: dt.datetime
+) -> int:
+    """Erase whole accounts through services.erasure (one transaction each); how many went."""
+    erased = 0
+    for account_id in ids:
+        if await erase_account(account_id, settings=settings, reason=reason, now=now):
+            erased += 1
+    return erased
+
+
+async def _unverified_accounts(
+    settings: Settings, cutoff: dt.datetime, now: dt.datetime, dry_run: bool
+) -> int:
+    rows = await Account.select(Account.id).where(
+        Account.email_verified_at.is_null()
+        & (Account.created_at < cutoff)
+        & Account.id.not_in(_order_accounts())
+    )
+    ids = [row["id"] for row in rows]
+    if not ids or dry_run:
+        return len(ids)
+    return await erase_accounts(settings, ids, reason="retention: never verified", now=now)
+
+
+async def _latest_per_account(
+    table: type[Table], column: Any, ids: list[int], condition: Any = None
+) -> dict[int, dt.datetime]:
+    latest: dict[int, dt.datetime] = {}
+    account = table._meta.get_column_by_name("account")
+    for batch in chunks(ids):
+        where = account.is_in(batch)
+        if condition is not None:
+            where &= condition
+        rows = await (
+            table.select(account, Max(column).as_alias("last")).where(where).group_by(account)
+        )
+        for row in rows:
+            value = as_datetime(row["last"])
+            if value is not None:
+                latest[row["account"]] = value
+    return latest
+
+
+async def _inactive_accounts(settings: Settings, now: dt.datetime, dry_run: bool) -> dict[str, int]:
+    cutoff = now - dt.timedelta(days=settings.retention_inactive_account_days)
+    notice_period = dt.timedelta(days=settings.retention_inactive_notice_days)
+    rows = await Account.select(
+        Account.id, Account.email, Account.locale, Account.created_at, Account.last_active_at
+    ).where(
+        (Account.created_at < cutoff)
+        & (Account.last_active_at.is_null() | (Account.last_active_at < cutoff))
+        # Never-verified accounts without orders fall to the unverified rule instead.
+        & (Account.email_verified_at.is_not_null() | Account.id.is_in(_order_accounts()))
+        & Account.id.not_in(
+            SignIn.select(SignIn.account).where(
+                (SignIn.created_at >= cutoff) & SignIn.account.is_not_null()
+            )
+        )
+    )
+    ids = [row["id"] for row in rows]
+    signed_in = await _latest_per_account(SignIn, SignIn.created_at, ids)
+    noticed = await _latest_per_account(
+        OutboxMessage,
+        OutboxMessage.created_at,
+        ids,
+        OutboxMessage.kind == INACTIVE_NOTICE_KIND,
+    )
+    to_notify: list[dict[str, Any]] = []
+    due: list[int] = []
+    for row in rows:
+        seen = max(
+            value
+            for value in (row["created_at"], row["last_active_at"], signed_in.get(row["id"]))
+            if value is not None
+        )
+        notice = noticed.get(row["id"])
+        if notice is None or notice <= seen:
+            to_notify.append({**row, "last_seen": seen})
+        elif notice <= now - notice_period:
+            due.append(row["id"])
+    if await wind_down() is not None:
+        to_notify = []
+    counts = {"inactive_accounts_notified": len(to_notify), "inactive_accounts_erased": len(due)}
+    if dry_run:
+        return counts
+    for batch in chunks(to_notify, 100):
+        async with write_transaction(OutboxMessage._meta.db):
+            for account in batch:
+                await _notify_inactive(settings, account, now, now + notice_period)
+        notify_mail_queued()
+    await erase_accounts(settings, due, reason="retention: inactive", now=now)
+    return counts
+
+
+async def _notify_inactive(
+    settings: Settings, account: dict[str, Any], now: dt.datetime, delete_on: dt.datetime
+) -> None:
+    message_id = await enqueue_email(
+        kind=INACTIVE_NOTICE_KIND,
+        recipient=account["email"],
+        locale=account["locale"],
+        account_id=account["id"],
+        context={
+            "last_seen": account["last_seen"],
+            "delete_on": delete_on,
+            "login_link": f"{settings.base_url}/login",
+            "privacy_center_link": f"{settings.base_url}/account/privacy",
+            "privacy_link": f"{settings.base_url}/privacy",
+        },
+    )
+    # The notice's time is the record the deletion waits on: the run's clock, not the wall's.
+    await OutboxMessage.update({OutboxMessage.created_at: now}).where(
+        OutboxMessage.id == message_id
+    )
+
+
+async def _orders(cutoff: dt.datetime, dry_run: bool) -> int:
+    not_yet = Order.account.is_not_null()
+    for column in ORDER_PERSONAL_FIELDS:
+        not_yet |= column != ""
+    condition = (
+        Order.status.is_in(list(FINISHED_ORDER_STATUSES)) & (Order.updated_at < cutoff) & not_yet
+    )
+    rows = await Order.select(Order.id).where(condition)
+    ids = [row["id"] for row in rows]
+    if not ids or dry_run:
+        return len(ids)
+    for batch in chunks(ids):
+        async with write_transaction(Order._meta.db):
+            await Order.update(
+                {Order.account: None, **{column: "" for column in ORDER_PERSONAL_FIELDS}}
+            ).where(Order.id.is_in(batch))
+            await Payment.update({Payment.payer_name: "", Payment.payer_email: ""}).where(
+                Payment.order.is_in(batch)
+            )
+            # Staff notes may name the customer; statuses and dates stay.
+            await OrderEvent.update({OrderEvent.note: ""}).where(OrderEvent.order.is_in(batch))
+    return len(ids)
