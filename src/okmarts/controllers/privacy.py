@@ -16,7 +16,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
-from okmarts.services import accounts, privacy
+from okmarts.services import accounts, privacy, privacy_export
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
 from okmarts.web import clean_form, form_page, redirect_after_post, require_account
@@ -67,10 +67,10 @@ class PrivacyController(Controller):
     async def export(self, request: Request) -> Response[bytes]:
         account = require_account(request)
         catalogs = request.app.state.catalogs
-        archive = await privacy.export_zip(
+        archive = await privacy_export.export_zip(
             account.id, data_dir=request.app.state.settings.data_dir, gettext=catalogs.gettext
         )
-        filename = privacy.export_filename()
+        filename = privacy_export.export_filename()
         return Response(
             content=archive,
             media_type="application/zip",

@@ -1,0 +1,703 @@
+"""The privacy center's download (policy §4: access and portability): every personal record
+of an account as JSON (and CSV for tables), with a README describing each field.
+
+`EXPORT_REGISTRY` names every table holding an account's data and the file that carries it; a
+test checks that every column marked `# personal` reaches the download.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from piccolo.table import Table
+
+from okmarts.i18n import N_, Message
+from okmarts.services.accounts import now_utc
+from okmarts.services.avatars import avatars_dir
+from okmarts.services.privacy import (
+    RESPONSE_DAYS,
+    SELF_SERVICE,
+    PrivacyRefused,
+    _insert_request,
+)
+from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
+from okmarts.tables.checkout import CartLine, CouponUse, Order, OrderEvent, OrderLine, Payment
+from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from okmarts.tables.reviews import Question, Review, ReviewVote
+
+# -- The download (policy §4: access and portability) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportFile:
+    """One file of the download: what it holds and what each field means (for the README)."""
+
+    name: str
+    about: str
+    fields: dict[str, str]
+    csv: bool = False
+
+
+# Which file carries each table holding an account's data (see the module docstring).
+EXPORT_REGISTRY: dict[type[Table], str] = {
+    Account: "profile.json",
+    Address: "addresses.json",
+    Order: "orders.json",
+    OrderLine: "orders.json",
+    OrderEvent: "orders.json",
+    Payment: "orders.json",
+    CouponUse: "orders.json",
+    CartLine: "cart.json",
+    Review: "reviews.json",
+    ReviewVote: "votes.json",
+    Question: "questions.json",
+    PointsEntry: "points.json",
+    SignIn: "sign_ins.json",
+    Attempt: "rate_limit_attempts.json",
+    OutboxMessage: "emails_sent.json",
+    ConsentEvent: "consents.json",
+    PolicyAcceptance: "policy_acceptances.json",
+    PrivacyRequest: "privacy_requests.json",
+}
+# Columns left out on purpose (the README says why): secrets, internal keys, and staff members'
+# names (their data, not yours).
+NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
+    Account: frozenset({"password_hash", "session_version"}),
+    Order: frozenset({"checkout_key", "account"}),
+    Review: frozenset({"moderated_by", "account"}),
+    Question: frozenset({"moderated_by", "answered_by", "account"}),
+    OutboxMessage: frozenset(
+        {"html_body", "message_id", "attempts", "last_error", "claimed_until", "send_after"}
+    ),
+    PrivacyRequest: frozenset({"closed_by", "account"}),
+}
+
+_WHEN = N_("When it was created (UTC).")
+_ID = N_("Our number for this record.")
+_MONEY = N_("Amount in minor units of the currency (cents: 1250 is 12.50).")
+
+EXPORT_FILES: list[ExportFile] = [
+    ExportFile(
+        "profile.json",
+        N_("Your account and profile, as one object."),
+        {
+            "id": N_("Your account number."),
+            "email": N_("Your email address (you sign in with it)."),
+            "email_verified_at": N_("When you confirmed your email address."),
+            "locale": N_("The language you chose."),
+            "policy_version": N_("The privacy-policy version you accepted last."),
+            "policy_accepted_at": N_("When you accepted it."),
+            "created_at": N_("When you signed up (UTC)."),
+            "real_name": N_("Real name."),
+            "nickname": N_("Nickname, shown beside your reviews."),
+            "gender": N_("Gender."),
+            "date_of_birth": N_("Date of birth."),
+            "company": N_("Company."),
+            "address": N_("Address from your profile."),
+            "zip_code": N_("Zip code from your profile."),
+            "avatar": N_("File name of your picture (the picture is in the avatar folder)."),
+            "is_minor": N_("Whether you were under 14 when you told us your date of birth."),
+            "guardian_email": N_("Your parent's or guardian's email address, if we asked."),
+            "guardian_confirmed_at": N_("When your parent or guardian agreed."),
+            "restrict_processing": N_("Whether you restricted processing."),
+            "object_to_marketing": N_("Whether you object to direct marketing."),
+            "marketing_email_consent": N_("Whether you agreed to marketing email."),
+            "personalisation_consent": N_("Whether you agreed to personalised recommendations."),
+            "last_active_at": N_("When you were last active."),
+        },
+    ),
+    ExportFile(
+        "addresses.json",
+        N_("Your address book."),
+        {
+            "id": _ID,
+            "kind": N_("shipping or billing."),
+            "recipient": N_("Recipient's name."),
+            "phone": N_("Telephone number."),
+            "country": N_("Country (ISO 3166 code)."),
+            "region": N_("Region or state."),
+            "city": N_("City."),
+            "line": N_("Street address."),
+            "zip_code": N_("Zip code."),
+            "company": N_("Company."),
+            "tax_id": N_("Tax number (billing addresses)."),
+            "is_default": N_("Whether it is your default address."),
+            "created_at": _WHEN,
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "orders.json",
+        N_(
+            "Your orders, each with its lines, payments as stored (never a full card number), "
+            "status history and coupons used. orders.csv, order_lines.csv and payments.csv hold "
+            "the same as tables."
+        ),
+        {
+            "id": _ID,
+            "number": N_("Order number."),
+            "status": N_("Status now."),
+            "currency": N_("Currency (ISO 4217)."),
+            "subtotal_minor": _MONEY,
+            "discount_minor": _MONEY,
+            "discount_label": N_("Which discount applied."),
+            "coupon_code": N_("Coupon code used."),
+            "points_used": N_("Points used for this order."),
+            "points_value_minor": _MONEY,
+            "shipping_method": N_("Shipping method."),
+            "shipping_minor": _MONEY,
+            "total_minor": _MONEY,
+            "points_earned": N_("Points this order earned."),
+            "recipient": N_("Recipient's name."),
+            "phone": N_("Telephone number."),
+            "email": N_("Email address given at checkout."),
+            "country": N_("Country (ISO 3166 code)."),
+            "region": N_("Region or state."),
+            "city": N_("City."),
+            "line": N_("Street address."),
+            "zip_code": N_("Zip code."),
+            "for_company": N_("Whether you bought for a company."),
+            "company": N_("Company."),
+            "tax_id": N_("Tax number."),
+            "billing_address": N_("Billing address."),
+            "carrier": N_("Carrier."),
+            "tracking_number": N_("Tracking number."),
+            "created_at": _WHEN,
+            "updated_at": N_("When it last changed."),
+            "lines": N_("What you bought (see order_lines.csv for the fields)."),
+            "payments": N_("Payments (see payments.csv for the fields)."),
+            "history": N_("Every status change: status, note, actor (you, the system or staff)."),
+            "coupon_uses": N_("Coupons used: code and time."),
+        },
+    ),
+    ExportFile(
+        "order_lines.csv",
+        N_("Every line of your orders."),
+        {
+            "order_number": N_("Order number."),
+            "id": _ID,
+            "product": N_("Product number (empty if the product is gone)."),
+            "sku": N_("Product code (SKU)."),
+            "title": N_("Product name when you bought it."),
+            "unit_price_minor": _MONEY,
+            "unit_points": N_("Points price per unit (points-only products)."),
+            "quantity": N_("Quantity."),
+            "line_total_minor": _MONEY,
+            "weight_grams": N_("Weight in grams."),
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "payments.csv",
+        N_("Payments of your orders, as the payment gateway reported them."),
+        {
+            "order_number": N_("Order number."),
+            "id": _ID,
+            "method": N_("card, bank_transfer or points."),
+            "status": N_("Payment status."),
+            "amount_minor": _MONEY,
+            "currency": N_("Currency (ISO 4217)."),
+            "payer_name": N_("Payer's name."),
+            "payer_email": N_("Payer's email address."),
+            "card_brand": N_("Card brand."),
+            "card_last4": N_("Last four digits of the card."),
+            "transaction_id": N_("Transaction number."),
+            "created_at": _WHEN,
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "cart.json",
+        N_("What is in your cart now."),
+        {
+            "product_sku": N_("Product code (SKU)."),
+            "product_title": N_("Product name."),
+            "quantity": N_("Quantity."),
+            "added_at": N_("When you added it."),
+        },
+    ),
+    ExportFile(
+        "reviews.json",
+        N_("Reviews you wrote."),
+        {
+            "id": _ID,
+            "product": N_("Product number."),
+            "product_title": N_("Product name."),
+            "order_line": N_("The order line you reviewed."),
+            "rating": N_("Stars, 1 to 5."),
+            "title": N_("Title."),
+            "body": N_("Text."),
+            "status": N_("pending, approved or rejected."),
+            "rejection_reason": N_("Which comment rule a rejected review broke."),
+            "moderated_at": N_("When it was decided."),
+            "helpful_count": N_("How many found it helpful."),
+            "not_helpful_count": N_("How many found it not helpful."),
+            "helpful_score": N_("Sort score from those votes (millionths)."),
+            "created_at": _WHEN,
+        },
+    ),
+    ExportFile(
+        "votes.json",
+        N_("Your helpful / not helpful votes on reviews (only yours; not the reviews' text)."),
+        {
+            "id": _ID,
+            "review": N_("The review's number."),
+            "product_title": N_("The product the review is about."),
+            "helpful": N_("1: helpful, 0: not helpful."),
+            "created_at": _WHEN,
+        },
+    ),
+    ExportFile(
+        "questions.json",
+        N_("Questions you asked about products, with our answers."),
+        {
+            "id": _ID,
+            "product": N_("Product number."),
+            "product_title": N_("Product name."),
+            "body": N_("Your question."),
+            "status": N_("pending, approved or rejected."),
+            "rejection_reason": N_("Which comment rule a rejected question broke."),
+            "answer": N_("Our answer."),
+            "answered_at": N_("When we answered."),
+            "moderated_at": N_("When it was decided."),
+            "created_at": _WHEN,
+        },
+    ),
+    ExportFile(
+        "points.json",
+        N_("Every change to your points."),
+        {
+            "id": _ID,
+            "amount": N_("Points added (positive) or used (negative)."),
+            "balance_after": N_("Balance after this change."),
+            "reason": N_("Why (a code, e.g. profile_complete)."),
+            "once_key": N_("Key of a reward given once only."),
+            "created_at": _WHEN,
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "sign_ins.json",
+        N_("Your sign-ins (policy §3: security)."),
+        {
+            "id": _ID,
+            "created_at": N_("When you signed in."),
+            "ip": N_("IP address."),
+            "user_agent": N_("What your browser said it was."),
+            "browser": N_("Browser."),
+            "os": N_("Operating system."),
+            "device_hash": N_("A keyed hash of your browser's device cookie (not the cookie)."),
+            "new_device": N_("Whether we saw that device for the first time."),
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "rate_limit_attempts.json",
+        N_(
+            "Recent attempts counted against your account by our rate limits (kept for hours "
+            "only; attempts counted by IP address cannot be told apart and are not included)."
+        ),
+        {
+            "key": N_("Which limit, and your email address or account number."),
+            "created_at": _WHEN,
+        },
+    ),
+    ExportFile(
+        "emails_sent.json",
+        N_("Emails we sent (or are about to send) about your account, with their text."),
+        {
+            "id": _ID,
+            "kind": N_("What the email was about (e.g. verify_email, order_status)."),
+            "recipient": N_("Where it went."),
+            "locale": N_("Its language."),
+            "subject": N_("Subject."),
+            "text_body": N_("Text (the HTML version says the same)."),
+            "created_at": _WHEN,
+            "sent_at": N_("When our mail server handed it on (empty: not sent yet)."),
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "consents.json",
+        N_("Your separate consents and switches now, and every change to them."),
+        {
+            "current": N_("Each consent and switch now (true: given or on)."),
+            "events": N_("Each change: consent, granted (true: given or switched on), time."),
+        },
+    ),
+    ExportFile(
+        "policy_acceptances.json",
+        N_("Each privacy-policy version you accepted."),
+        {"version": N_("Policy version."), "accepted_at": N_("When you accepted it.")},
+    ),
+    ExportFile(
+        "privacy_requests.json",
+        N_(
+            "Your privacy requests, this download included (it shows as open: it is completed "
+            "once this file is built)."
+        ),
+        {
+            "id": _ID,
+            "kind": N_("export, delete, restrict, object, withdraw or correct."),
+            "status": N_("open, completed or rejected."),
+            "details": N_("What you asked, and our note when we closed it."),
+            "created_at": _WHEN,
+            "due_at": N_("When we must have answered (15 days after)."),
+            "closed_at": N_("When it was closed."),
+        },
+        csv=True,
+    ),
+]
+
+_NESTED = ("lines", "payments", "history", "coupon_uses")
+EXPORT_FILES.insert(
+    3,
+    ExportFile(
+        "orders.csv",
+        N_("Your orders as a table: the fields of orders.json without the nested lists."),
+        {key: text for key, text in EXPORT_FILES[2].fields.items() if key not in _NESTED},
+        csv=True,
+    ),
+)
+
+README_NOT_INCLUDED = [
+    N_("Your password: we keep only a one-way hash of it, useless to anyone, so it is left out."),
+    N_(
+        "Cookie choices: they are stored without any link to an account (a random id kept in "
+        "your browser), so we cannot tell which are yours. Your browser's cookie shows your "
+        "choice; you can change it on the cookies page."
+    ),
+    N_(
+        "Visit statistics: counted only with your cookie consent, under keyed hashes of that "
+        "random id, with no link to your account."
+    ),
+    N_(
+        "Names of our staff who moderated, answered or closed something: theirs, not yours. "
+        'Order history says "staff" instead.'
+    ),
+    N_("Internal keys and counters (session counter, checkout key, email delivery bookkeeping)."),
+]
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON writes it: times in ISO 8601, exact decimals as strings."""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(_plain(value))
+
+
+def _csv(rows: list[dict[str, Any]], fields: Iterable[str]) -> str:
+    columns = list(fields)
+    for row in rows:  # a column added later still reaches the file
+        columns.extend(key for key in row if key not in columns)
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\r\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_value(row.get(column)) for column in columns])
+    return output.getvalue()
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=_plain) + "\n"
+
+
+def _columns(table: type[Table], *extra: Any) -> list[Any]:
+    """Every column of the table except those NOT_EXPORTED (new columns are included)."""
+    left_out = NOT_EXPORTED.get(table, frozenset())
+    return [column for column in table._meta.columns if column._meta.name not in left_out] + list(
+        extra
+    )
+
+
+def _without(rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
+    return [{key: value for key, value in row.items() if key not in names} for row in rows]
+
+
+async def _orders(account_id: int) -> dict[str, list[dict[str, Any]]]:
+    orders = await (
+        Order.select(*_columns(Order))
+        .where(Order.account == account_id)
+        .order_by(Order.created_at)
+        .order_by(Order.id)
+    )
+    ids = [order["id"] for order in orders]
+    numbers = {order["id"]: order["number"] for order in orders}
+    lines: list[dict[str, Any]] = []
+    payments: list[dict[str, Any]] = []
+    history: list[dict[str, Any]] = []
+    coupon_uses: list[dict[str, Any]] = []
+    if ids:
+        lines = await OrderLine.select().where(OrderLine.order.is_in(ids)).order_by(OrderLine.id)
+        payments = await Payment.select().where(Payment.order.is_in(ids)).order_by(Payment.id)
+        history = (
+            await OrderEvent.select(
+                OrderEvent.order,
+                OrderEvent.status,
+                OrderEvent.note,
+                OrderEvent.actor,
+                OrderEvent.created_at,
+            )
+            .where(OrderEvent.order.is_in(ids))
+            .order_by(OrderEvent.id)
+        )
+        coupon_uses = (
+            await CouponUse.select(
+                CouponUse.order, CouponUse.coupon.code.as_alias("code"), CouponUse.created_at
+            )
+            .where(CouponUse.order.is_in(ids) & (CouponUse.account == account_id))
+            .order_by(CouponUse.id)
+        )
+    for event in history:
+        if event["actor"] not in ("customer", "system"):
+            event["actor"] = "staff"  # a staff member's name is theirs, not the customer's
+    by_order: dict[str, dict[int, list[dict[str, Any]]]] = {}
+    for name, rows in (
+        ("lines", lines),
+        ("payments", payments),
+        ("history", history),
+        ("coupon_uses", coupon_uses),
+    ):
+        grouped: dict[int, list[dict[str, Any]]] = {}
+        for row in rows:
+            grouped.setdefault(row["order"], []).append(_without([row], "order")[0])
+        by_order[name] = grouped
+    nested = [
+        {**order, **{name: by_order[name].get(order["id"], []) for name in by_order}}
+        for order in orders
+    ]
+    return {
+        "orders": orders,
+        "nested": nested,
+        "lines": [
+            {"order_number": numbers[line["order"]], **_without([line], "order")[0]}
+            for line in lines
+        ],
+        "payments": [
+            {"order_number": numbers[pay["order"]], **_without([pay], "order")[0]}
+            for pay in payments
+        ],
+    }
+
+
+async def _attempts(account: dict[str, Any]) -> list[dict[str, Any]]:
+    """Rate-limit attempts keyed by this account's email or number (not those keyed by IP)."""
+    subjects = {account["email"], str(account["id"]), f"guardian:{account['id']}"}
+    rows = await Attempt.select(Attempt.key, Attempt.created_at).where(
+        Attempt.key.like(f"%:{account['email']}")
+        | Attempt.key.like(f"%:{account['id']}")
+        | Attempt.key.like(f"%:guardian:{account['id']}")
+    )
+    kept = []
+    for row in rows:
+        name, _, subject = row["key"].partition(":")
+        if not name.endswith("-ip") and subject in subjects:
+            kept.append(row)
+    return sorted(kept, key=lambda row: row["created_at"])
+
+
+async def _own(table: type[Table], account_id: int, *extra: Any) -> list[dict[str, Any]]:
+    rows = await (
+        table.select(*_columns(table, *extra))
+        .where(table._meta.get_column_by_name("account") == account_id)
+        .order_by(table._meta.primary_key)
+    )
+    return _without(rows, "account")
+
+
+async def collect_export(account_id: int) -> dict[str, Any]:
+    """Every personal record about the account, by file (see EXPORT_FILES)."""
+    account = await Account.select(*_columns(Account)).where(Account.id == account_id).first()
+    if account is None:
+        raise PrivacyRefused(Message(N_("This account no longer exists.")))
+    orders = await _orders(account_id)
+    cart = (
+        await CartLine.select(
+            CartLine.product.sku.as_alias("product_sku"),
+            CartLine.product.title.as_alias("product_title"),
+            CartLine.quantity,
+            CartLine.added_at,
+        )
+        .where(CartLine.account == account_id)
+        .order_by(CartLine.id)
+    )
+    votes = (
+        await ReviewVote.select(
+            ReviewVote.id,
+            ReviewVote.review,
+            ReviewVote.review.product.title.as_alias("product_title"),
+            ReviewVote.helpful,
+            ReviewVote.created_at,
+        )
+        .where(ReviewVote.account == account_id)
+        .order_by(ReviewVote.id)
+    )
+    events = await _own(ConsentEvent, account_id)
+    current = {
+        "restrict_processing": account["restrict_processing"],
+        "object_to_marketing": account["object_to_marketing"],
+        "marketing_email": account["marketing_email_consent"],
+        "personalised_recommendations": account["personalisation_consent"],
+        "third_party_sign_in": "not available: nothing linked",
+    }
+    return {
+        "profile.json": account,
+        "addresses.json": await _own(Address, account_id),
+        "orders.json": orders["nested"],
+        "orders.csv": orders["orders"],
+        "order_lines.csv": orders["lines"],
+        "payments.csv": orders["payments"],
+        "cart.json": cart,
+        "reviews.json": await _own(
+            Review, account_id, Review.product.title.as_alias("product_title")
+        ),
+        "votes.json": votes,
+        "questions.json": await _own(
+            Question, account_id, Question.product.title.as_alias("product_title")
+        ),
+        "points.json": await _own(PointsEntry, account_id),
+        "sign_ins.json": await _own(SignIn, account_id),
+        "rate_limit_attempts.json": await _attempts(account),
+        "emails_sent.json": await _own(OutboxMessage, account_id),
+        "consents.json": {"current": current, "events": events},
+        "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
+        "privacy_requests.json": await _own(PrivacyRequest, account_id),
+    }
+
+
+def _readme(
+    data: dict[str, Any], avatar: str | None, gettext: Callable[[str], str], now: dt.datetime
+) -> str:
+    _ = gettext
+    lines = [
+        "# " + _("Your Okmarts data"),
+        "",
+        _("Made on %(date)s for the account %(email)s.")
+        % {"date": now.strftime("%Y-%m-%d %H:%M UTC"), "email": data["profile.json"]["email"]},
+        "",
+        _(
+            "JSON files are UTF-8; CSV files are UTF-8, comma-separated, with a header row. "
+            "Times are ISO 8601 (UTC unless they say otherwise). Amounts of money are whole "
+            "minor units of the currency beside them (cents: 1250 is 12.50)."
+        ),
+        "",
+        "## " + _("Files"),
+    ]
+    for item in EXPORT_FILES:
+        heading = item.name
+        if item.csv and item.name.endswith(".json"):
+            heading = f"{item.name}, {_csv_name(item.name)}"
+        lines += ["", f"### {heading}", "", _(item.about)]
+        fields = dict(item.fields)
+        rows = data.get(item.name)
+        sample = rows if isinstance(rows, list) else [rows] if isinstance(rows, dict) else []
+        for row in sample:  # fields added to the tables later are listed too
+            for key in row:
+                fields.setdefault(key, "")
+        if fields:
+            lines.append("")
+            for key, meaning in fields.items():
+                lines.append(f"- `{key}`: {_(meaning)}" if meaning else f"- `{key}`")
+    if avatar:
+        lines += ["", f"### {avatar}", "", _("Your profile picture, as we keep it.")]
+    lines += ["", "## " + _("What is not included, and why"), ""]
+    lines += [f"- {_(reason)}" for reason in README_NOT_INCLUDED]
+    lines += [
+        "",
+        _(
+            "Something missing or wrong? Ask us from the privacy center of your account: we "
+            "answer within %(days)s days."
+        )
+        % {"days": RESPONSE_DAYS},
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _csv_name(json_name: str) -> str:
+    return json_name.removesuffix(".json") + ".csv"
+
+
+def build_zip(
+    data: dict[str, Any],
+    *,
+    avatar: Path | None = None,
+    gettext: Callable[[str], str] = str,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """The download: a JSON file per area, CSV for the tabular ones, README.md, the picture."""
+    now = now or now_utc()
+    docs = {item.name: item for item in EXPORT_FILES}
+    contents: dict[str, str | bytes] = {}
+    for name, rows in data.items():
+        item = docs[name]
+        if name.endswith(".csv"):
+            contents[name] = _csv(rows, item.fields)
+            continue
+        contents[name] = _json(rows)
+        if item.csv:
+            contents[_csv_name(name)] = _csv(rows, item.fields)
+    avatar_name = None
+    if avatar is not None and avatar.is_file():
+        avatar_name = f"avatar/{avatar.name}"
+        contents[avatar_name] = avatar.read_bytes()
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("README.md", _readme(data, avatar_name, gettext, now))
+        for name in sorted(contents):
+            archive.writestr(name, contents[name])
+    return output.getvalue()
+
+
+def export_filename(now: dt.datetime | None = None) -> str:
+    return f"okmarts-data-{(now or now_utc()):%Y%m%d}.zip"
+
+
+async def export_zip(
+    account_id: int,
+    *,
+    data_dir: Path | None = None,
+    gettext: Callable[[str], str] = str,
+    record: bool = True,
+    now: dt.datetime | None = None,
+) -> bytes:
+    """A zip of every personal record about the account; recorded as an export request that
+    is opened first and completed once the zip is built (a failure leaves it open for staff)."""
+    now = now or now_utc()
+    request = None
+    if record:
+        request = await _insert_request(account_id, "export", "", now, completed=False)
+    data = await collect_export(account_id)
+    avatar = None
+    if data_dir is not None and data["profile.json"].get("avatar"):
+        avatar = avatars_dir(data_dir) / Path(data["profile.json"]["avatar"]).name
+    archive = build_zip(data, avatar=avatar, gettext=gettext, now=now)
+    if request is not None:
+        await PrivacyRequest.update(
+            {
+                PrivacyRequest.status: "completed",
+                PrivacyRequest.closed_at: now_utc(),
+                PrivacyRequest.closed_by: SELF_SERVICE,
+            }
+        ).where(PrivacyRequest.id == request.id)
+    return archive
