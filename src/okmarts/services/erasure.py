@@ -24,12 +24,11 @@ from enum import StrEnum
 from typing import Any
 
 from piccolo.columns.combination import Where
-from piccolo.query.functions.aggregate import Count
 from piccolo.table import Table
 
 from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import rate_limits
+from okmarts.services import rate_limits, reviews
 from okmarts.services.accounts import (
     PASSWORD_MAX_LENGTH,
     FormInvalid,
@@ -47,7 +46,6 @@ from okmarts.services.messaging import (
 )
 from okmarts.services.points import balance
 from okmarts.services.rate_limits import Limit
-from okmarts.services.reviews import wilson_lower_bound
 from okmarts.services.tokens import TokenError, make_token, read_token
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
@@ -481,22 +479,7 @@ async def _apply(rule: Rule, where: Where) -> None:
 async def _recount_votes(review_ids: list[int]) -> None:
     """Counts and score of reviews whose votes changed, from the votes that are left."""
     for review_id in review_ids:
-        counts = {
-            row["helpful"]: row["n"]
-            for row in await ReviewVote.select(ReviewVote.helpful, Count(alias="n"))
-            .where(ReviewVote.review == review_id)
-            .group_by(ReviewVote.helpful)
-        }
-        helpful, not_helpful = counts.get(1, 0), counts.get(0, 0)
-        await Review.update(
-            {
-                Review.helpful_count: helpful,
-                Review.not_helpful_count: not_helpful,
-                Review.helpful_score: round(
-                    1_000_000 * wilson_lower_bound(helpful, helpful + not_helpful)
-                ),
-            }
-        ).where(Review.id == review_id)
+        await reviews.recount_votes(review_id)
 
 
 Guard = Callable[[Account], Awaitable[None]]

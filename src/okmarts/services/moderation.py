@@ -73,6 +73,35 @@ async def _record(
         )
 
 
+async def _decide(
+    table: type[Review] | type[Question],
+    item_type: str,
+    ids: Sequence[int],
+    decision: str,
+    reason: str,
+    staff: str,
+    now: dt.datetime | None,
+) -> list[int]:
+    reason = _check(decision, reason)
+    now = now or _now()
+    async with write_transaction(table._meta.db):
+        changed = [
+            row["id"]
+            for row in await table.update(
+                {
+                    table.status: decision,
+                    table.rejection_reason: reason,
+                    table.moderated_by: staff[:120],
+                    table.moderated_at: now,
+                }
+            )
+            .where(table.id.is_in(list(ids) or [0]) & (table.status != decision))
+            .returning(table.id)
+        ]
+        await _record(item_type, changed, decision, reason, staff, now)
+    return changed
+
+
 async def decide_reviews(
     review_ids: Sequence[int],
     decision: str,
@@ -82,24 +111,7 @@ async def decide_reviews(
     now: dt.datetime | None = None,
 ) -> list[int]:
     """Approve or reject reviews (one or a selection); returns the ids that changed."""
-    reason = _check(decision, reason)
-    now = now or _now()
-    async with write_transaction(Review._meta.db):
-        changed = [
-            row["id"]
-            for row in await Review.update(
-                {
-                    Review.status: decision,
-                    Review.rejection_reason: reason,
-                    Review.moderated_by: staff[:120],
-                    Review.moderated_at: now,
-                }
-            )
-            .where(Review.id.is_in(list(review_ids) or [0]) & (Review.status != decision))
-            .returning(Review.id)
-        ]
-        await _record("review", changed, decision, reason, staff, now)
-    return changed
+    return await _decide(Review, "review", review_ids, decision, reason, staff, now)
 
 
 async def decide_questions(
@@ -111,24 +123,7 @@ async def decide_questions(
     now: dt.datetime | None = None,
 ) -> list[int]:
     """Approve or reject questions; an approved question shows once it has an answer."""
-    reason = _check(decision, reason)
-    now = now or _now()
-    async with write_transaction(Question._meta.db):
-        changed = [
-            row["id"]
-            for row in await Question.update(
-                {
-                    Question.status: decision,
-                    Question.rejection_reason: reason,
-                    Question.moderated_by: staff[:120],
-                    Question.moderated_at: now,
-                }
-            )
-            .where(Question.id.is_in(list(question_ids) or [0]) & (Question.status != decision))
-            .returning(Question.id)
-        ]
-        await _record("question", changed, decision, reason, staff, now)
-    return changed
+    return await _decide(Question, "question", question_ids, decision, reason, staff, now)
 
 
 async def answer_question(

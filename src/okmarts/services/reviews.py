@@ -18,7 +18,6 @@ from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Account
-from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import OrderLine
 from okmarts.tables.reviews import Review, ReviewVote
 
@@ -300,24 +299,7 @@ async def vote(
                         created_at=now or dt.datetime.now(dt.UTC),
                     )
                 )
-        counts = {
-            row["helpful"]: row["n"]
-            for row in await ReviewVote.select(
-                ReviewVote.helpful, Count(alias="n")
-            )
-            .where(ReviewVote.review == review_id)
-            .group_by(ReviewVote.helpful)
-        }
-        helpful, not_helpful = counts.get(1, 0), counts.get(0, 0)
-        await Review.update(
-            {
-                Review.helpful_count: helpful,
-                Review.not_helpful_count: not_helpful,
-                Review.helpful_score: round(
-                    1_000_000 * wilson_lower_bound(helpful, helpful + not_helpful)
-                ),
-            }
-        ).where(Review.id == review_id)
+        helpful, not_helpful = await recount_votes(review_id)
     return VoteResult(
         review_id,
         review["product"],
@@ -327,6 +309,23 @@ async def vote(
     )
 
 
-async def product_slug(product_id: int) -> str:
-    row = await Product.select(Product.slug).where(Product.id == product_id).first()
-    return row["slug"] if row else ""
+async def recount_votes(review_id: int) -> tuple[int, int]:
+    """Set a review's counts and helpfulness score from its votes (inside the caller's
+    transaction); returns (helpful, not helpful)."""
+    counts = {
+        row["helpful"]: row["n"]
+        for row in await ReviewVote.select(ReviewVote.helpful, Count(alias="n"))
+        .where(ReviewVote.review == review_id)
+        .group_by(ReviewVote.helpful)
+    }
+    helpful, not_helpful = counts.get(1, 0), counts.get(0, 0)
+    await Review.update(
+        {
+            Review.helpful_count: helpful,
+            Review.not_helpful_count: not_helpful,
+            Review.helpful_score: round(
+                1_000_000 * wilson_lower_bound(helpful, helpful + not_helpful)
+            ),
+        }
+    ).where(Review.id == review_id)
+    return helpful, not_helpful
