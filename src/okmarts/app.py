@@ -154,6 +154,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     async def prepare_request(request: Request) -> Response[Any] | None:
         # async on purpose: a sync hook runs in a worker thread and the ContextVars would be lost.
+        if request.url.path.startswith(("/static/", "/media/")):
+            return None  # files: no session, cart or consent to look up
         activate_locale(request, catalogs)
         account = await load_session(request, settings.secret_key)
         current_account.set(account)
