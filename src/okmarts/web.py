@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import secrets
 from contextvars import ContextVar
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar import Request, Response
+from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
+from litestar.params import Body
 from litestar.response import Redirect, Template
 
 from okmarts.i18n import Catalogs, current_locale
@@ -17,6 +19,8 @@ from okmarts.services import accounts, cart
 from okmarts.tables.accounts import Account
 
 LANGUAGE_COOKIE = "okmarts_lang"
+# The body of a plain HTML form, as every form handler takes it.
+Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
 def activate_locale(request: Request, catalogs: Catalogs) -> str:

@@ -19,6 +19,7 @@ from okmarts.services.avatars import MAX_UPLOAD_BYTES
 from okmarts.services.rate_limits import RateLimited
 from okmarts.tables.accounts import Account, Address, SignIn
 from okmarts.web import (
+    Form,
     clean_form,
     form_page,
     redirect_after_post,
@@ -27,7 +28,6 @@ from okmarts.web import (
     start_session,
 )
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 SIGN_IN_HISTORY_ROWS = 50
 

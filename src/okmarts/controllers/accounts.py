@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
 
 from okmarts.i18n import current_locale
 from okmarts.services import accounts, wind_down
@@ -18,6 +21,7 @@ from okmarts.services.rate_limits import RateLimited
 from okmarts.services.tokens import TokenError, TokenExpired
 from okmarts.tables.accounts import Account
 from okmarts.web import (
+    Form,
     clean_form,
     client_device,
     current_account,
@@ -30,9 +34,6 @@ from okmarts.web import (
     site,
     start_session,
 )
-
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-HTTP_400_BAD_REQUEST = 400
 
 
 def _rate_limited(

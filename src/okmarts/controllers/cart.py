@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -15,6 +14,7 @@ from okmarts.i18n import N_, Message
 from okmarts.services import cart, checkout
 from okmarts.services.cart import CartError
 from okmarts.web import (
+    Form,
     cart_items,
     clean_form,
     current_account,
@@ -23,7 +23,6 @@ from okmarts.web import (
     store_cart,
 )
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 BAD_QUANTITY = Message(N_("Enter a quantity from 0 to 999."))
 
 

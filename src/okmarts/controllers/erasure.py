@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, MediaType, Request, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
@@ -21,6 +21,7 @@ from okmarts.services.rate_limits import RateLimited
 from okmarts.services.tokens import TokenError, TokenExpired
 from okmarts.tables.accounts import Account
 from okmarts.web import (
+    Form,
     clean_form,
     current_account,
     current_cart_count,
@@ -30,8 +31,6 @@ from okmarts.web import (
     site,
 )
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-HTTP_400_BAD_REQUEST = 400
 PAGE = "pages/account/delete.html"
 FORM = "partials/privacy/delete_form.html"
 
@@ -139,7 +138,7 @@ async def _confirm_page(
 
 def _invalid_link(error: TokenError) -> Template:
     return Template(
-        template_name="pages/account/delete_link_invalid.html",
-        context={"expired": isinstance(error, TokenExpired)},
+        template_name="pages/accounts/link_invalid.html",
+        context={"expired": isinstance(error, TokenExpired), "purpose": "delete"},
         status_code=HTTP_400_BAD_REQUEST,
     )

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -14,7 +10,7 @@ from okmarts.i18n import Catalogs, current_locale
 from okmarts.services import moderation
 from okmarts.services.content import current_policy_version, privacy_policy
 from okmarts.tables.accounts import Account
-from okmarts.web import LANGUAGE_COOKIE, current_account, safe_next
+from okmarts.web import LANGUAGE_COOKIE, Form, current_account, safe_next
 
 ONE_YEAR = 365 * 24 * 3600
 PRIVACY_CONTACT = {"email": "privacy@okmarts.com", "phone": "+86-028-84166335", "response_days": 15}
@@ -47,7 +43,7 @@ class InfoController(Controller):
     async def choose_language(
         self,
         request: Request,
-        data: Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)],
+        data: Form,
     ) -> Redirect:
         catalogs: Catalogs = request.app.state.catalogs
         redirect = Redirect(path=safe_next(data.get("next")), status_code=HTTP_303_SEE_OTHER)

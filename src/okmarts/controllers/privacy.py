@@ -7,21 +7,19 @@ the overdue ones, which needs today's date in its filter (a static link can't ca
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
-from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.services import accounts, privacy, privacy_export
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
-from okmarts.web import clean_form, form_page, redirect_after_post, require_account
+from okmarts.web import Form, clean_form, form_page, redirect_after_post, require_account
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 PAGE = "pages/account/privacy.html"
 SWITCHES = "partials/privacy/center_switches.html"
 CONSENTS = "partials/privacy/center_consents.html"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, get, post
-from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -20,6 +19,7 @@ from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 from okmarts.tables.reviews import Review
 from okmarts.web import (
+    Form,
     clean_form,
     current_account,
     redirect_after_post,
@@ -27,7 +27,6 @@ from okmarts.web import (
     safe_next,
 )
 
-Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
 LOCKED = {
     "verify-email": Message(N_("Confirm your email address first: we sent you a link.")),
     "guardian": Message(N_("Your parent or guardian has to agree to your account first.")),
