@@ -45,6 +45,7 @@ from okmarts.services import accounts, catalog, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payments import TestCardGateway
 from okmarts.settings import PACKAGE_DIR, Settings
+from okmarts.static_files import StaticFiles, static_files_handler
 from okmarts.web import (
     SignInRequired,
     activate_locale,
@@ -106,7 +107,7 @@ def bind_tables(database_url: str) -> Engine:
     return engine
 
 
-def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
+def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(PACKAGE_DIR)),
         autoescape=select_autoescape(["html"]),
@@ -118,6 +119,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs) -> Environment:
     )
     env.install_gettext_callables(catalogs.gettext, catalogs.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
+        static_url=static.url,
         money=i18n.money,
         number=i18n.number,
         format_date=i18n.date,
@@ -137,7 +139,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = bind_tables(settings.database_url)
     catalog.forget_category_tree()
     catalogs = i18n.Catalogs(settings.locales_dir)
-    jinja = build_jinja(settings, catalogs)
+    static = StaticFiles(settings.static_dir)
+    jinja = build_jinja(settings, catalogs, static)
     # Every page shows the wind-down notice: the state is read once per worker and interval,
     # and when it changes the cached pages (rendered without it) are dropped.
     # (Without a page cache nothing goes stale, and the state is read every few seconds.)
@@ -225,18 +228,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             await mail_sender.stop()
 
     secure = settings.base_url.startswith("https://")
-    static_router = create_static_files_router(
-        path="/static",
-        directories=[settings.static_dir],
-        cache_control=CacheControlHeader(max_age=86_400, public=True),
-        include_in_schema=False,
-    )
     avatars_dir(settings.data_dir).mkdir(parents=True, exist_ok=True)
     # Avatars are public (shown beside reviews) and never change: a new one gets a new name.
     avatar_router = create_static_files_router(
         path="/media/avatars",
         directories=[avatars_dir(settings.data_dir)],
-        cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+        cache_control=CacheControlHeader(max_age=31_536_000, public=True, immutable=True),
         include_in_schema=False,
         name="avatars",
     )
@@ -256,7 +253,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffPrivacyLinks,
             ErasureController,
             healthz,
-            static_router,
+            static_files_handler(static),
             avatar_router,
             # Piccolo Admin at /admin/, with its own CSP (see okmarts.admin).
             staff_admin_handler(settings),

@@ -1,0 +1,95 @@
+"""Static files under content-hashed URLs: cached for a year, and a new file gets a new URL.
+
+`static_url("css/site.css")` gives `/static/css/site.<hash>.css`; the hash is the file's content,
+so a browser keeps it until it changes and never holds an old stylesheet after a deploy.
+Plain names (`/static/img/favicon.svg`) are served too, with a short cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from litestar import get
+from litestar.datastructures import CacheControlHeader
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
+from litestar.response import File
+
+HASH_LENGTH = 12
+HASHED_NAME = re.compile(
+    rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<suffix>\.[^./]+)$"
+)
+IMMUTABLE = CacheControlHeader(max_age=31_536_000, public=True, immutable=True)
+# Unhashed and outdated URLs: old pages in caches still get a stylesheet, refreshed within the hour.
+SHORT = CacheControlHeader(max_age=3_600, public=True)
+
+
+class StaticFiles:
+    """The files under one folder, each with the hash of its content (rehashed when it changes)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory.resolve()
+        self._hashes: dict[str, tuple[int, int, str]] = {}
+
+    def file(self, relative: str) -> Path | None:
+        path = (self.directory / relative).resolve()
+        if not path.is_relative_to(self.directory) or not path.is_file():
+            return None
+        return path
+
+    def content_hash(self, relative: str) -> str | None:
+        path = self.file(relative)
+        if path is None:
+            return None
+        stat = path.stat()
+        known = self._hashes.get(relative)
+        if known and known[:2] == (stat.st_mtime_ns, stat.st_size):
+            return known[2]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:HASH_LENGTH]
+        self._hashes[relative] = (stat.st_mtime_ns, stat.st_size, digest)
+        return digest
+
+    def url(self, relative: str) -> str:
+        """The URL of a file under static/, with its content hash in the name."""
+        relative = relative.lstrip("/")
+        digest = self.content_hash(relative)
+        if digest is None:
+            return f"/static/{relative}"
+        stem, dot, suffix = relative.rpartition(".")
+        if not dot or "/" in suffix:
+            return f"/static/{relative}.{digest}"
+        return f"/static/{stem}.{digest}.{suffix}"
+
+    def resolve(self, requested: str) -> tuple[Path, CacheControlHeader] | None:
+        """The file a requested name means, and how long browsers may keep it."""
+        requested = requested.lstrip("/")
+        plain = self.file(requested)
+        if plain is not None:
+            return plain, SHORT
+        match = HASHED_NAME.match(requested)
+        if match is None:
+            return None
+        relative = match["stem"] + match["suffix"]
+        path = self.file(relative)
+        if path is None:
+            return None
+        current = self.content_hash(relative) == match["hash"]
+        return path, IMMUTABLE if current else SHORT
+
+
+def static_files_handler(static: StaticFiles):  # type: ignore[no-untyped-def]
+    @get("/static/{file_path:path}", include_in_schema=False, name="static", sync_to_thread=False)
+    def serve_static(file_path: FromPath[str]) -> File:
+        found = static.resolve(file_path)
+        if found is None:
+            raise NotFoundException()
+        path, cache = found
+        return File(
+            path=path,
+            content_disposition_type="inline",
+            headers={cache.HEADER_NAME: cache.to_header()},
+        )
+
+    return serve_static
