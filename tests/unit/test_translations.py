@@ -12,7 +12,7 @@ from babel.messages.pofile import read_po
 from okmarts.settings import PROJECT_DIR
 
 LOCALES = PROJECT_DIR / "locales"
-COMPLETE_LANGUAGES = ["zh_Hans"]
+COMPLETE_LANGUAGES = ["zh_Hans", "es"]
 
 
 def source_messages() -> set[str]:
