@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test test-unit test-e2e bench i18n lint browser clean
+.PHONY: install run test test-unit test-e2e bench i18n i18n-stats lint browser clean
 
 install: $(VENV)/.installed static/vendor/htmx.min.js
 	@$(BIN)/pybabel compile -d locales -D messages 2>&1 | grep -v '^compiling' || true
@@ -54,6 +54,10 @@ i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d locales -D messages
+
+# Completion per language, against the source catalog (and whether the privacy policy is translated).
+i18n-stats: $(VENV)/.installed
+	@$(BIN)/python -m okmarts.translation_stats
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor var .pytest_cache
