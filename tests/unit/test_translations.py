@@ -5,14 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from babel import Locale
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
+from babel.support import Translations
 
 from okmarts.settings import PROJECT_DIR
 
 LOCALES = PROJECT_DIR / "locales"
-COMPLETE_LANGUAGES = ["zh_Hans", "es"]
+# Every language shipped is complete: adding one is adding its catalog, no code and no list here.
+COMPLETE_LANGUAGES = sorted(
+    path.parent.parent.name
+    for path in LOCALES.glob("*/LC_MESSAGES/messages.po")
+    if not path.parent.parent.name.startswith("_")
+)
 
 
 def source_messages() -> set[str]:
@@ -32,6 +39,10 @@ def source_messages() -> set[str]:
 def catalog(language: str):  # type: ignore[no-untyped-def]
     with open(LOCALES / language / "LC_MESSAGES" / "messages.po", "rb") as handle:
         return read_po(handle, locale=language)
+
+
+def test_the_shipped_languages() -> None:
+    assert {"zh_Hans", "es"} <= set(COMPLETE_LANGUAGES)
 
 
 def test_sources_have_strings() -> None:
@@ -73,3 +84,21 @@ def test_every_language_has_a_compiled_catalog() -> None:
     for po_file in LOCALES.glob("*/LC_MESSAGES/messages.po"):
         assert po_file.with_suffix(".mo").exists(), f"{po_file} is not compiled: run `make install`"
         assert Path(po_file.with_suffix(".mo")).stat().st_mtime >= po_file.stat().st_mtime - 1
+
+
+@pytest.mark.parametrize("language", COMPLETE_LANGUAGES)
+def test_plural_forms_follow_the_language(language: str) -> None:
+    po = catalog(language)
+    # CLDR's plural categories for the language: Chinese has one form, Spanish three.
+    forms = len(Locale.parse(language).plural_form.tags | {"other"})
+    assert po.num_plurals == forms, po.plural_forms
+    for message in po:
+        if message.id and isinstance(message.id, tuple):
+            assert len(message.string) == forms and all(message.string), message.id
+
+
+def test_spanish_plurals_choose_the_right_form() -> None:
+    spanish = Translations.load(str(LOCALES), ["es"], domain="messages")
+    one = spanish.ngettext("%(num)s review", "%(num)s reviews", 1) % {"num": 1}
+    two = spanish.ngettext("%(num)s review", "%(num)s reviews", 2) % {"num": 2}
+    assert (one, two) == ("1 reseña", "2 reseñas")
