@@ -1,0 +1,115 @@
+"""Every email reads in the recipient's language: no English left in a translated one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from okmarts.services.messaging import EMAILS_DIR, render_email
+from okmarts.services.orders import STATUSES
+from tests.unit.test_translations import COMPLETE_LANGUAGES
+
+WHEN = dt.datetime(2026, 11, 26, 9, 30, tzinfo=dt.UTC)
+LINK = "https://shop.example.test/l/abc123"
+ADDRESS = "buyer" + chr(64) + "example.test"
+ORDER = SimpleNamespace(
+    number="OK-261126-ABC123",
+    currency="USD",
+    subtotal_minor=12_000,
+    discount_minor=1_000,
+    points_used=50,
+    shipping_minor=900,
+    total_minor=11_850,
+    status="awaiting_payment",
+    carrier="DHL",
+    tracking_number="JD0146",
+)
+
+# One example of every kind of email, with everything its templates show switched on.
+SAMPLES: dict[str, dict[str, Any]] = {
+    "verify_email": {"email": ADDRESS, "link": LINK, "days": 3},
+    "password_reset": {"link": LINK, "minutes": 60},
+    "guardian_consent": {"child_email": ADDRESS, "age": 14, "days": 7, "link": LINK},
+    "new_device": {
+        "when": WHEN,
+        "browser": "Firefox 140",
+        "os": "Linux",
+        "ip": "203.0.113.7",
+        "reset_link": LINK,
+        "security_link": LINK,
+    },
+    "order_confirmation": {
+        "order": ORDER,
+        "lines": [
+            SimpleNamespace(quantity=2, title="Relay RX-12", sku="RX-12", line_total_minor=12_000)
+        ],
+        "status_label": STATUSES["awaiting_payment"],
+        "link": LINK,
+    },
+    "order_status": {"order": ORDER, "status_label": STATUSES["shipped"], "link": LINK},
+    "question_answered": {
+        "product_title": "Relay RX-12",
+        "question": "Does it switch 230 V?",
+        "answer": "Yes, up to 10 A.",
+        "link": LINK,
+    },
+    "account_deletion": {"link": LINK, "hours": 24, "keep_reviews": True},
+    "account_deleted": {"when": WHEN, "orders_kept": 2, "years": 10, "keep_reviews": True},
+    "account_inactive": {
+        "last_seen": WHEN.date(),
+        "delete_on": WHEN.date(),
+        "login_link": LINK,
+        "privacy_center_link": LINK,
+        "privacy_link": LINK,
+    },
+    "wind_down": {
+        "ends_at": WHEN,
+        "privacy_center_link": LINK,
+        "privacy_link": LINK,
+    },
+}
+DATA = {"Okmarts", "IBAN", "Ltd", "DHL", "JD0146", "Firefox", "Linux", "RX-12", "Relay", "USD"}
+
+
+def english_sentences(text: str, context: dict[str, Any]) -> set[str]:
+    """The English interface sentences of an email: lines of three words or more, data removed."""
+    shoppers_words = [value for value in context.values() if isinstance(value, str)]
+    found = set()
+    for line in text.splitlines():
+        prose = line
+        for value in [LINK, ADDRESS, *shoppers_words, *DATA]:
+            prose = prose.replace(value, " ")
+        if len(re.findall(r"[A-Za-z][A-Za-z'’]+", prose)) >= 3:
+            found.add(line.strip())
+    return found
+
+
+def test_every_kind_of_email_has_a_sample() -> None:
+    kinds = {path.name.removesuffix(".subject.txt") for path in EMAILS_DIR.glob("*.subject.txt")}
+    assert kinds == set(SAMPLES)
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+@pytest.mark.parametrize("language", COMPLETE_LANGUAGES)
+def test_email_is_translated(kind: str, language: str) -> None:
+    context = SAMPLES[kind]
+    english = render_email(kind, "en", context)
+    translated = render_email(kind, language, context)
+    assert translated.subject != english.subject
+    interface = english_sentences(english.text, context)
+    assert interface, "the sample shows the email's sentences"
+    left_in_english = interface & english_sentences(translated.text, context)
+    assert not left_in_english, left_in_english
+    html_lines = {line.strip() for line in re.sub(r"<[^>]+>", "\n", translated.html).splitlines()}
+    assert not interface & html_lines
+    assert f'lang="{language.replace("_", "-")}"' in translated.html
+    if language.startswith("zh"):
+        # Chinese: any run of English words left is a string that skipped the catalog.
+        prose = translated.text.replace(LINK, "").replace(ADDRESS, "")
+        for word in [*DATA, *(v for v in context.values() if isinstance(v, str))]:
+            prose = prose.replace(word, "")
+        assert not re.search(r"[A-Za-z]{3,} [A-Za-z]{3,}", prose), prose
