@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from okmarts.app import create_app
 from okmarts.services.content import POLICY_DIR, current_policy_version, privacy_policy
 from okmarts.settings import PROJECT_DIR
 from okmarts.translation_stats import language_stats
+from tests.conftest import TestDatabase
+from tests.unit.conftest import settings_for
 
 Client = AsyncTestClient[Litestar]
 
@@ -75,3 +83,27 @@ def test_stats_of_the_shipped_languages() -> None:
         assert stats[language].policy_translated
         assert (POLICY_DIR / f"{current_policy_version()}.{language}.txt").exists()
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", current_policy_version())
+
+
+async def test_a_dropped_in_catalog_is_a_new_language_without_code(
+    seeded_database: TestDatabase, tmp_path: Path
+) -> None:
+    """What TRANSLATING.md promises: copy a .po in, compile (make install does), it's offered."""
+    locales = tmp_path / "locales"
+    shutil.copytree(PROJECT_DIR / "locales", locales)
+    german = locales / "de" / "LC_MESSAGES"
+    german.mkdir(parents=True)
+    (german / "messages.po").write_text(
+        'msgid ""\nmsgstr ""\n"Language: de\\n"\n"Content-Type: text/plain; charset=utf-8\\n"\n\n'
+        'msgid "Search"\nmsgstr "Suchen"\n',
+        encoding="utf-8",
+    )
+    compile_catalogs = [sys.executable, "-m", "babel.messages.frontend", "compile"]
+    subprocess.run([*compile_catalogs, "-d", str(locales), "-D", "messages"], check=True)
+    app = create_app(replace(settings_for(seeded_database), locales_dir=locales))
+    async with AsyncTestClient(app=app) as client:
+        english = await client.get("/")
+        assert '<option value="de"' in english.text and "Deutsch" in english.text
+        german_page = await client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"})
+        assert '<html lang="de">' in german_page.text
+        assert ">Suchen<" in german_page.text
