@@ -88,6 +88,9 @@ def static_files_handler(static: StaticFiles):  # type: ignore[no-untyped-def]
         path, cache = found
         return File(
             path=path,
+            # The media type is guessed from the name: without it CSS and JS go out as
+            # application/octet-stream, and browsers (nosniff) refuse to apply or run them.
+            filename=path.name,
             content_disposition_type="inline",
             headers={cache.HEADER_NAME: cache.to_header()},
         )

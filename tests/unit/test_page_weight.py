@@ -124,6 +124,9 @@ async def test_static_files_have_content_hashed_urls_cached_for_a_year(client: C
         _, headers, _ = await fetch(client, url)
         cache = headers["cache-control"]
         assert "immutable" in cache and f"max-age={YEAR}" in cache, (url, cache)
+        # With nosniff, a browser applies or runs a file only under its own media type.
+        expected = {"css": "text/css", "js": "javascript", "svg": "image/svg+xml"}[suffix]
+        assert expected in headers["content-type"], (url, headers["content-type"])
 
 
 async def test_outdated_and_plain_static_urls_are_cached_briefly(client: Client) -> None:
