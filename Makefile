@@ -9,6 +9,7 @@ PORT ?= 8000
 
 install: $(VENV)/.installed static/vendor/htmx.min.js
 	@$(BIN)/pybabel compile -d locales -D messages 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/okmarts pseudo-locale >/dev/null
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +55,7 @@ i18n: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d locales -D messages
+	$(BIN)/okmarts pseudo-locale
 
 # Completion per language, against the source catalog (and whether the privacy policy is translated).
 i18n-stats: $(VENV)/.installed

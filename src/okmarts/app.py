@@ -20,7 +20,7 @@ from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-from okmarts import i18n
+from okmarts import i18n, pseudo_locale
 from okmarts.admin import staff_admin_handler
 from okmarts.controllers.account import AccountController
 from okmarts.controllers.accounts import AccountsController
@@ -138,7 +138,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = bind_tables(settings.database_url)
     catalog.forget_category_tree()
-    catalogs = i18n.Catalogs(settings.locales_dir)
+    catalogs = i18n.Catalogs(
+        settings.locales_dir,
+        pseudo_locale.catalog_dir(settings.data_dir) if settings.pseudo_locale else None,
+    )
+    if settings.pseudo_locale and pseudo_locale.PSEUDO_LOCALE not in catalogs.available:
+        log.warning("OKMARTS_PSEUDO_LOCALE is on but not generated: run `okmarts pseudo-locale`.")
     static = StaticFiles(settings.static_dir)
     jinja = build_jinja(settings, catalogs, static)
     # Every page shows the wind-down notice: the state is read once per worker and interval,

@@ -1,4 +1,4 @@
-"""`okmarts migrate | seed | serve | send-mail | retention | wind-down`: the operator's commands."""
+"""`okmarts migrate | seed | serve | send-mail | retention | wind-down …`: operators' commands."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 import time
+from pathlib import Path
 
 # Piccolo finds its configuration (and so the engine) through this module path.
 os.environ.setdefault("PICCOLO_CONF", "okmarts.piccolo_conf")
@@ -184,6 +185,21 @@ def wind_down_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def pseudo_locale_command(args: argparse.Namespace) -> int:
+    from okmarts.pseudo_locale import PSEUDO_LOCALE, write_catalog
+    from okmarts.settings import PROJECT_DIR, data_dir_from_env
+
+    # Not Settings.from_env(): that would create a secret key, which this command has no use for.
+    locales_dir = Path(os.environ.get("OKMARTS_LOCALES_DIR") or PROJECT_DIR / "locales")
+    pot_file = Path(args.pot) if args.pot else locales_dir / "messages.pot"
+    target, count = write_catalog(pot_file, data_dir_from_env(os.environ))
+    print(
+        f"Pseudo-locale {PSEUDO_LOCALE}: {count} messages from {pot_file} into {target} "
+        "(offered when OKMARTS_PSEUDO_LOCALE=1)."
+    )
+    return 0
+
+
 def _describe(database_url: str) -> str:
     return database_url.split("://", 1)[0] if "@" in database_url else database_url
 
@@ -261,6 +277,13 @@ def main(argv: list[str] | None = None) -> int:
         "--force", action="store_true", help="with --finish: before the notice period ends"
     )
     wind_down_parser.set_defaults(handler=wind_down_command)
+
+    pseudo_parser = commands.add_parser(
+        "pseudo-locale",
+        help="generate the pseudo-locale (en_XA: accented, longer) from locales/messages.pot",
+    )
+    pseudo_parser.add_argument("--pot", help="the template to read (default: locales/messages.pot)")
+    pseudo_parser.set_defaults(handler=pseudo_locale_command)
 
     args = parser.parse_args(argv)
     return args.handler(args)

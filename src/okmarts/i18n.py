@@ -17,6 +17,8 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations, Translations
 
+from okmarts import pseudo_locale
+
 SOURCE_LOCALE = "en"
 current_locale: ContextVar[str] = ContextVar("okmarts_locale", default=SOURCE_LOCALE)
 
@@ -35,10 +37,15 @@ class Message:
 
 
 class Catalogs:
-    """The compiled catalogs found under locales/: adding a folder there adds a language."""
+    """The compiled catalogs found under locales/: adding a folder there adds a language.
 
-    def __init__(self, locales_dir: Path) -> None:
+    pseudo_dir: where `okmarts pseudo-locale` wrote the pseudo-locale, to offer it last (only
+    when OKMARTS_PSEUDO_LOCALE is on, and only once it has been generated).
+    """
+
+    def __init__(self, locales_dir: Path, pseudo_dir: Path | None = None) -> None:
         self.locales_dir = locales_dir
+        self.pseudo_dir = pseudo_dir
         found = sorted(
             path.parent.parent.name
             for path in locales_dir.glob("*/LC_MESSAGES/messages.po")
@@ -48,6 +55,8 @@ class Catalogs:
             SOURCE_LOCALE,
             *(code for code in found if code != SOURCE_LOCALE),
         ]
+        if pseudo_dir is not None and (pseudo_dir / pseudo_locale.COMPILED).exists():
+            self.available.append(pseudo_locale.PSEUDO_LOCALE)
         self._translations: dict[str, NullTranslations] = {}
 
     def translations(self, locale: str) -> NullTranslations:
@@ -55,7 +64,10 @@ class Catalogs:
         if cached is None:
             # Babel does not fall back from zh_Hans_CN to zh_Hans: pass the chain.
             chain = fallback_chain(locale)
-            cached = Translations.load(str(self.locales_dir), chain, domain="messages")
+            where = self.locales_dir
+            if locale == pseudo_locale.PSEUDO_LOCALE and self.pseudo_dir is not None:
+                where = self.pseudo_dir
+            cached = Translations.load(str(where), chain, domain="messages")
             self._translations[locale] = cached
         return cached
 
@@ -96,12 +108,18 @@ class Catalogs:
 
     def match(self, tag: str) -> str | None:
         """Map a browser or user tag (zh-CN, zh_Hans, en-GB…) onto an available locale."""
+        code = tag.replace("-", "_")
+        if code == pseudo_locale.PSEUDO_LOCALE:
+            # Chosen by its exact code only: its language, en, is the source language's.
+            return code if code in self.available else None
         try:
             wanted = Locale.parse(tag.replace("-", "_"))
         except (ValueError, UnknownLocaleError):
             return None
         for code in self.available:
-            have = _locale(code)
+            if code == pseudo_locale.PSEUDO_LOCALE:
+                continue
+            have = babel_locale(code)
             if have.language != wanted.language:
                 continue
             # Chinese: the script decides (zh-CN and zh mean Hans, zh-TW means Hant).
@@ -126,14 +144,19 @@ def fallback_chain(locale: str) -> list[str]:
 
 
 @lru_cache(maxsize=32)
-def _locale(code: str) -> Locale:
+def babel_locale(code: str) -> Locale:
+    """The locale Babel formats with for a language code (the pseudo-locale's is English)."""
+    if code == pseudo_locale.PSEUDO_LOCALE:
+        return Locale.parse(pseudo_locale.FORMAT_LOCALE)
     return Locale.parse(code)
 
 
 @lru_cache(maxsize=32)
 def display_name(code: str) -> str:
     """A language's own name, as speakers of it write it."""
-    name = _locale(code).get_display_name(code) or code
+    if code == pseudo_locale.PSEUDO_LOCALE:
+        return pseudo_locale.DISPLAY_NAME
+    name = babel_locale(code).get_display_name(code) or code
     return name[:1].upper() + name[1:]
 
 
@@ -141,19 +164,19 @@ def money(amount_minor: int, currency: str) -> str:
     """Format integer minor units as money for the current locale (exact: Decimal, no float)."""
     precision = get_currency_precision(currency)
     amount = Decimal(amount_minor).scaleb(-precision)
-    return format_currency(amount, currency, locale=_locale(current_locale.get()))
+    return format_currency(amount, currency, locale=babel_locale(current_locale.get()))
 
 
 def number(value: int | Decimal) -> str:
-    return format_decimal(value, locale=_locale(current_locale.get()))
+    return format_decimal(value, locale=babel_locale(current_locale.get()))
 
 
 def date(value: dt.date | dt.datetime, format: str = "medium") -> str:
-    return babel_format_date(value, format=format, locale=_locale(current_locale.get()))
+    return babel_format_date(value, format=format, locale=babel_locale(current_locale.get()))
 
 
 def datetime(value: dt.datetime, format: str = "medium") -> str:
     """A moment in UTC, as the reader's language writes it (with the zone named)."""
     return babel_format_datetime(
-        value, format=format, tzinfo=dt.UTC, locale=_locale(current_locale.get())
+        value, format=format, tzinfo=dt.UTC, locale=babel_locale(current_locale.get())
     ) + " UTC"

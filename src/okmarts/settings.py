@@ -59,6 +59,9 @@ class Settings:
     retention_inactive_notice_days: int = 30
     retention_order_days: int = 3650
     retention_privacy_request_days: int = 1095
+    # The pseudo-locale (okmarts.pseudo_locale) in the language chooser: for developers and the
+    # browser test that finds untranslated text and layouts that break with longer strings.
+    pseudo_locale: bool = False
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -93,6 +96,7 @@ class Settings:
             retention_inactive_notice_days=_days(env, "INACTIVE_NOTICE", 30),
             retention_order_days=_days(env, "ORDER", 3650),
             retention_privacy_request_days=_days(env, "PRIVACY_REQUEST", 1095),
+            pseudo_locale=_flag(env.get("OKMARTS_PSEUDO_LOCALE")),
         )
 
 

@@ -6,10 +6,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from babel import Locale
-
 from okmarts.db import write_transaction
-from okmarts.i18n import N_, Message
+from okmarts.i18n import N_, Message, babel_locale
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Address
 
@@ -51,7 +49,7 @@ class AddressForm:
 @lru_cache(maxsize=8)
 def countries(locale: str) -> tuple[tuple[str, str], ...]:
     """(code, name) of every country or region, in the reader's language, sorted by name."""
-    names = Locale.parse(locale).territories
+    names = babel_locale(locale).territories
     return tuple(
         sorted(
             (
