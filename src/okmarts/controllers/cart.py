@@ -92,9 +92,11 @@ class CartController(Controller):
             except CartError as problem:
                 error = problem.message
         if request.htmx:
+            # The message names what was added: several products' buttons are on a page.
+            title = "" if error or product_id is None else await cart.product_title(product_id)
             response: Response[Any] = Template(
                 template_name="partials/cart/added.html",
-                context={"error": error},
+                context={"error": error, "title": title},
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY if error else 200,
             )
         elif error:

@@ -20,7 +20,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
+from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
 from okmarts.services import consent
 from okmarts.services.consent import Consent, ConsentChoiceError
@@ -31,6 +31,7 @@ log = logging.getLogger("okmarts.consent")
 
 SETTINGS_PATH = "/cookies"
 BANNER_TEMPLATE = "partials/privacy/cookie_banner.html"
+BANNER_CLOSED_TEMPLATE = "partials/privacy/cookie_banner_closed.html"
 # Cached pages keep the banner between these; page_cache cuts it out for those who chose.
 BANNER_START = "<!--okmarts-cookie-banner-->"
 BANNER_END = "<!--/okmarts-cookie-banner-->"
@@ -294,9 +295,10 @@ class ConsentController(Controller):
         )
         await consent.record_choice(chosen, source, request.client.host if request.client else None)
         if htmx:
-            # An empty answer: the banner (hx-swap="outerHTML" on it) is swapped away.
-            response: Response[Any] = Response(
-                content="", status_code=200, media_type=MediaType.HTML
+            # Nothing but out-of-band parts: the banner (hx-swap="outerHTML" on it) is swapped
+            # away, and the focus moves to the skip link rather than being lost to <body>.
+            response: Response[Any] = Template(
+                template_name=BANNER_CLOSED_TEMPLATE, status_code=HTTP_200_OK
             )
         else:
             if next_path == SETTINGS_PATH:

@@ -80,6 +80,7 @@ class ReviewsController(Controller):
                 "my_vote": result.my_vote if result else None,
                 "next_path": next_path,
                 "vote_error": error,
+                "voted": True,  # announce the new counts (the page's blocks never do)
             },
             status_code=status if error else 200,
         )
@@ -112,7 +113,9 @@ class ReviewsController(Controller):
                 context["retry_minutes"] = error.minutes
             else:
                 if not request.htmx:
-                    return redirect_after_post(request, f"/products/{slug}?asked=1#questions")
+                    # No #fragment: the page then focuses (and scrolls to) the confirmation, which
+                    # browsers skip for a URL that points at a part of the page.
+                    return redirect_after_post(request, f"/products/{slug}?asked=1")
                 context.update(asked=True, question_form={})
                 return Template(template_name="partials/questions/ask_form.html", context=context)
         # Refused: the form again with the text kept and the reason (a whole page without JS).

@@ -222,6 +222,12 @@ async def change(
     return [CartItem(pid, qty) for pid, qty in current.items()]
 
 
+async def product_title(product_id: int) -> str:
+    """The product's name, for the message that says what was just added."""
+    row = await Product.select(Product.title).where(Product.id == product_id).first()
+    return str(row["title"]) if row else ""
+
+
 async def save_account_items(account_id: int, items: list[CartItem]) -> None:
     """Replace the account's cart with these items, at once."""
     async with write_transaction(CartLine._meta.db):
