@@ -1,0 +1,211 @@
+"""Every page the accessibility scan visits, and every GET route it leaves out (with the reason).
+
+The one list to extend when the shop gets a new page: tests/e2e/test_accessibility.py scans each
+entry of SCANNED with axe-core, and fails when a GET route of the app is in neither SCANNED nor
+NOT_SCANNED. A URL or heading may name facts the scan sets up first, in braces: {product} (the
+slug of a reviewed product with an answered question), {product_title}, {category} and
+{category_name}, {order} (a paid order's number), {address} (an address id), {line} (an order
+line waiting for a review), and the emailed links {verify_link}, {reset_link}, {delete_link},
+{guardian_link}.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from playwright.sync_api import Page, expect
+
+# Who looks at the page: each is a browser of its own (JavaScript on).
+NEWCOMER = "newcomer"  # first visit: the cookie banner is still there
+VISITOR = "visitor"  # not signed in, cookie choice made
+SHOPPER = "shopper"  # verified, with an address, a paid order, a delivered one and a review
+UNVERIFIED = "unverified"  # signed up, email not confirmed yet
+POLICY_PENDING = "policy-pending"  # signed in, a newer privacy policy to accept
+
+
+def press(button: str) -> Callable[[Page], None]:
+    """Submit a form as it is (empty): the page then shows its error messages.
+
+    The button is found by a CSS selector, not its name: the same step runs in every language.
+    """
+
+    def act(page: Page) -> None:
+        page.locator(button).click()
+        expect(page.get_by_role("alert").first).to_be_visible()
+
+    return act
+
+
+@dataclass(frozen=True)
+class Scan:
+    name: str
+    route: str | None  # the route path as the app lists it (None: no route, the 404 page)
+    url: str
+    heading: str  # a heading the page shows: proves the scan looks at the intended page
+    who: str = VISITOR
+    then: Callable[[Page], None] | None = None  # what the shopper does before the scan
+
+
+SCANNED: list[Scan] = [
+    # -- The storefront ------------------------------------------------------------------------
+    Scan("home", "/", "/", "Industrial parts, ready to ship"),
+    Scan("cookie-banner", "/", "/", "Your cookie choices", who=NEWCOMER),
+    Scan("all-products", "/products", "/products", "All products"),
+    Scan("listing-filter-error", "/products", "/products?min_price=abc", "All products"),
+    Scan("category", "/categories/{slug:str}", "/categories/{category}", "{category_name}"),
+    Scan("product", "/products/{slug:str}", "/products/{product}", "{product_title}"),
+    Scan(
+        "product-signed-in",
+        "/products/{slug:str}",
+        "/products/{product}",
+        "{product_title}",
+        who=SHOPPER,
+    ),
+    Scan("search-results", "/search", "/search?q=sensor", "Results for “sensor”"),
+    Scan("search-nothing", "/search", "/search?q=qqxzv", "Results for “qqxzv”"),
+    Scan("search-start", "/search", "/search", "Search the catalog"),
+    Scan("cart-empty", "/cart", "/cart", "Your cart"),
+    Scan("cart-filled", "/cart", "/cart", "Your cart", who=SHOPPER),
+    Scan("checkout", "/checkout", "/checkout", "Checkout", who=SHOPPER),
+    Scan(
+        "checkout-errors",
+        "/checkout",
+        "/checkout",
+        "Checkout",
+        who=SHOPPER,
+        then=press("button[value=place]"),
+    ),
+    Scan("checkout-locked", "/checkout", "/checkout", "You can't buy yet", who=UNVERIFIED),
+    Scan(
+        "order-placed",
+        "/account/orders/{number:str}",
+        "/account/orders/{order}?notice=placed",
+        "Order {order}",
+        who=SHOPPER,
+    ),
+    Scan("sign-in", "/login", "/login", "Sign in"),
+    Scan(
+        "sign-in-errors",
+        "/login",
+        "/login",
+        "Sign in",
+        then=press("#login-form button[type=submit]"),
+    ),
+    Scan("sign-up", "/register", "/register", "Create an account"),
+    Scan(
+        "sign-up-errors",
+        "/register",
+        "/register",
+        "Create an account",
+        then=press("#register-form button[type=submit]"),
+    ),
+    Scan(
+        "email-confirmed", "/verify-email", "{verify_link}", "Email address confirmed", who=SHOPPER
+    ),
+    Scan(
+        "link-invalid",
+        "/verify-email",
+        "/verify-email?token=not-a-token",
+        "This link does not work",
+    ),
+    Scan("password-reset", "/password-reset", "/password-reset", "Reset your password"),
+    Scan(
+        "password-reset-confirm", "/password-reset/confirm", "{reset_link}", "Choose a new password"
+    ),
+    Scan("guardian-consent", "/guardian", "{guardian_link}", "Consent for a child's account"),
+    Scan(
+        "policy-acceptance",
+        "/policy/accept",
+        "/policy/accept",
+        "Our privacy policy has changed",
+        who=POLICY_PENDING,
+    ),
+    Scan("comment-rules", "/comment-rules", "/comment-rules", "Comment rules"),
+    Scan("contact", "/contact", "/contact", "Contact us"),
+    Scan("cookie-settings", "/cookies", "/cookies", "Cookie settings"),
+    Scan("privacy-policy", "/privacy", "/privacy", "Privacy policy"),
+    Scan("not-found", None, "/no-such-page", "We can’t find that page"),
+    # -- The personal center -------------------------------------------------------------------
+    Scan("account", "/account", "/account", "My account", who=SHOPPER),
+    Scan(
+        "account-unverified",
+        "/account",
+        "/account",
+        "Please confirm your email address",
+        who=UNVERIFIED,
+    ),
+    Scan("profile", "/account/profile", "/account/profile", "Profile", who=SHOPPER),
+    Scan("addresses", "/account/addresses", "/account/addresses", "Address book", who=SHOPPER),
+    Scan(
+        "address-errors",
+        "/account/addresses",
+        "/account/addresses",
+        "Address book",
+        who=SHOPPER,
+        then=press("#address-book form.stack-form button[type=submit]"),
+    ),
+    Scan(
+        "address-edit",
+        "/account/addresses/{address_id:int}",
+        "/account/addresses/{address}",
+        "Edit address",
+        who=SHOPPER,
+    ),
+    Scan("points", "/account/points", "/account/points", "Points", who=SHOPPER),
+    Scan(
+        "security", "/account/security", "/account/security", "Password and sign-ins", who=SHOPPER
+    ),
+    Scan("orders", "/account/orders", "/account/orders", "My orders", who=SHOPPER),
+    Scan(
+        "order",
+        "/account/orders/{number:str}",
+        "/account/orders/{order}",
+        "Order {order}",
+        who=SHOPPER,
+    ),
+    Scan("reviews", "/account/reviews", "/account/reviews", "Reviews and questions", who=SHOPPER),
+    Scan(
+        "review-form",
+        "/account/reviews/new",
+        "/account/reviews/new?line={line}",
+        "Review",
+        who=SHOPPER,
+    ),
+    Scan(
+        "review-form-errors",
+        "/account/reviews/new",
+        "/account/reviews/new?line={line}",
+        "Review",
+        who=SHOPPER,
+        then=press("form[action='/account/reviews'] button[type=submit]"),
+    ),
+    Scan("privacy-center", "/account/privacy", "/account/privacy", "Privacy", who=SHOPPER),
+    Scan(
+        "delete-account",
+        "/account/privacy/delete",
+        "/account/privacy/delete",
+        "Delete my account",
+        who=SHOPPER,
+    ),
+    Scan(
+        "delete-confirm",
+        "/account/delete/confirm",
+        "{delete_link}",
+        "Confirm the deletion of your account",
+        who=SHOPPER,
+    ),
+]
+
+# GET routes that are no page of ours to scan, each with the reason.
+NOT_SCANNED: dict[str, str] = {
+    "/healthz": "plain text for load balancers, no HTML",
+    "/static/{file_path:path}": "files (CSS, images, htmx)",
+    "/media/avatars/{file_path:path}": "uploaded pictures",
+    "/account/privacy/export": "a ZIP download",
+    "/staff/privacy-requests/overdue": "a redirect into the staff admin",
+    "/admin": "Piccolo Admin, a separate app for staff with its own markup",
+}
+
+# Key pages scanned again in Simplified Chinese (names from SCANNED).
+SCANNED_IN_CHINESE = ["home", "product-signed-in", "sign-up-errors", "checkout", "account"]
