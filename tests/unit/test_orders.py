@@ -450,7 +450,7 @@ async def test_changing_the_country_reprices_the_summary_in_place(client: Client
     product = await new_product(5, price_minor=4_000)
     await post_form(client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"})
     key = await checkout_key(client)
-    summaries = {}
+    summaries, express_labels = {}, {}
     for country in ("CN", "BR"):
         response = await post_form(
             client,
@@ -461,6 +461,12 @@ async def test_changing_the_country_reprices_the_summary_in_place(client: Client
         assert response.status_code == 200
         assert response.text.lstrip().startswith('<section id="order-summary"')
         summaries[country] = re.search(r'id="order-total">([^<]+)<', response.text).group(1)
+        # The shipping methods, priced for the new country, come along out of band.
+        assert '<fieldset id="f-shipping_method" hx-swap-oob="true">' in response.text
+        express_labels[country] = re.search(
+            r'<label for="ship-express">(.*?)</label>', response.text
+        ).group(1)
     # Shipping to China costs less than to Brazil ("rest of the world").
     assert summaries["CN"] != summaries["BR"]
+    assert express_labels["CN"] != express_labels["BR"]
     assert not await Order.exists().where(Order.checkout_key == key)

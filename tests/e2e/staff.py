@@ -1,0 +1,103 @@
+"""Staff steps for the browser tests, through the services the admin's forms call.
+
+A shopper's journey meets staff at a few points (the order is shipped and delivered, a review is
+approved). Clicking through the admin for them would test the admin, which has tests of its own;
+writing the rows by SQL would skip what the change brings (history, points earned, the email).
+So these run the same service functions as the admin, as an operator runs an `okmarts` command:
+in a process of its own, pointed at the live server's database.
+
+    deliver_order(database, base_url, "OK-261126-ABCDEF")
+    approve_review(database, review_id)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import TestDatabase
+
+# How the history of an order names the staff member who changed it.
+STAFF_NAME = "e2e-staff"
+CARRIER = "DHL Express"
+TRACKING_NUMBER = "JD014600006281230"
+# `python -m tests.e2e.staff` runs from the project's root, wherever pytest was started.
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def _run(database: TestDatabase, *args: str, base_url: str = "") -> None:
+    env = database.env()
+    if base_url:
+        env["OKMARTS_BASE_URL"] = base_url  # the links in the emails it queues
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.e2e.staff", *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"staff {' '.join(args)} failed:\n{result.stderr}"
+
+
+def deliver_order(database: TestDatabase, base_url: str, number: str) -> None:
+    """Staff ship the paid order (carrier, tracking number), then mark it delivered."""
+    _run(database, "deliver", number, base_url=base_url)
+
+
+def approve_review(database: TestDatabase, review_id: int) -> None:
+    """A moderator approves the review from the queue."""
+    _run(database, "approve-review", str(review_id))
+
+
+async def _deliver(number: str) -> None:
+    from okmarts.services import orders
+    from okmarts.settings import Settings
+    from okmarts.tables.checkout import Order
+
+    settings = Settings.from_env()
+    [row] = await Order.select(Order.id).where(Order.number == number)
+    await orders.change_status(
+        row["id"],
+        "shipped",
+        actor=STAFF_NAME,
+        settings=settings,
+        carrier=CARRIER,
+        tracking_number=TRACKING_NUMBER,
+    )
+    await orders.change_status(row["id"], "delivered", actor=STAFF_NAME, settings=settings)
+
+
+async def _approve_review(review_id: int) -> None:
+    from okmarts.services import moderation
+
+    changed = await moderation.decide_reviews([review_id], "approved", staff=STAFF_NAME)
+    assert changed == [review_id], f"review {review_id} was not pending"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.e2e.staff")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("deliver").add_argument("number")
+    commands.add_parser("approve-review").add_argument("review_id", type=int)
+    args = parser.parse_args(argv)
+
+    from okmarts.app import bind_tables
+    from okmarts.services import messaging
+    from okmarts.settings import Settings
+
+    settings = Settings.from_env()
+    bind_tables(settings.database_url)
+    messaging.configure_email_rendering(settings.locales_dir)
+    if args.command == "deliver":
+        asyncio.run(_deliver(args.number))
+    else:
+        asyncio.run(_approve_review(args.review_id))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
