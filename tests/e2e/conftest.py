@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.conftest import TestDatabase
+from tests.conftest import TestDatabase, okmarts
 from tests.smtp import SmtpSink
 
 # Debian's Chromium where Playwright cannot download its own browser (as on CI).
@@ -66,7 +66,10 @@ def live_server(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterato
         "OKMARTS_MAIL_POLL_SECONDS": "0.5",
         # Every browser test signs up from 127.0.0.1.
         "OKMARTS_SIGN_UP_LIMIT_PER_HOUR": "10000",
+        # The pseudo-locale (tests/e2e/test_pseudo_locale.py), built from today's messages.pot.
+        "OKMARTS_PSEUDO_LOCALE": "1",
     }
+    okmarts("pseudo-locale", env=env)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
