@@ -6,7 +6,6 @@ fails when the app has a GET route that list neither scans nor explains."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from tests.e2e.pages_scanned import (
     VISITOR,
     Scan,
 )
+from tests.e2e.steps import deliver_an_order, fill_address
 from tests.e2e.test_account_flows import PASSWORD, follow_mailed_link, new_email, sign_up
 from tests.smtp import SmtpSink, links_in
 
@@ -63,40 +63,6 @@ def mailed_link(mail_server: SmtpSink, recipient: str, subject: str) -> str:
 def account_id(database: TestDatabase, email: str) -> int:
     [(found,)] = query(database, f"SELECT id FROM account WHERE email = '{email}'")
     return int(found)
-
-
-def deliver_two_products(database: TestDatabase, email: str) -> list[tuple[int, str, str]]:
-    """A delivered order of two products (set up in the database): [(line id, slug, title)]."""
-    products = query(
-        database, "SELECT id, slug, title FROM product WHERE stock > 0 ORDER BY id DESC LIMIT 2"
-    )
-    number, key = f"OK-A11Y-{uuid.uuid4().hex[:6].upper()}", uuid.uuid4().hex
-    execute(
-        database,
-        "INSERT INTO shop_order (number, account, checkout_key, status, currency, subtotal_minor,"
-        " discount_minor, discount_label, coupon_code, points_used, points_value_minor,"
-        " shipping_method, shipping_minor, total_minor, points_earned, recipient, phone, email,"
-        " country, region, city, line, zip_code, for_company, company, tax_id, billing_address,"
-        " carrier, tracking_number, created_at, updated_at) VALUES"
-        f" ('{number}', {account_id(database, email)}, '{key}', 'delivered', 'USD', 2000, 0, '',"
-        f" '', 0, 0, '', 0, 2000, 0, 'R', '+1 555 0100', '{email}', 'US', '', 'X', '1 Y St',"
-        " '10001', false, '', '', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-    )
-    [(order_id,)] = query(database, f"SELECT id FROM shop_order WHERE number = '{number}'")
-    lines = []
-    for product_id, slug, title in products:
-        execute(
-            database,
-            'INSERT INTO order_line ("order", product, sku, title, unit_price_minor, unit_points,'
-            f" quantity, line_total_minor, weight_grams) VALUES ({order_id}, {product_id}, 'SKU',"
-            f" '{title.replace(chr(39), chr(39) * 2)}', 1000, 0, 1, 1000, 0)",
-        )
-        [(line_id,)] = query(
-            database,
-            f'SELECT id FROM order_line WHERE "order" = {order_id} AND product = {product_id}',
-        )
-        lines.append((int(line_id), slug, title))
-    return lines
 
 
 def answer_a_question(database: TestDatabase, email: str, slug: str) -> None:
@@ -159,12 +125,7 @@ def scene(
         follow_mailed_link(page, mail_server, email, "Confirm your email address")
         facts["verify_link"] = page.url
         page.goto("/account/addresses")
-        page.get_by_label("Recipient name").fill("Mia Wong")
-        page.get_by_label("Phone").fill("+852 2123 4567")
-        page.get_by_label("Country or region").select_option("DE")
-        page.get_by_label("City").fill("Hamburg")
-        page.get_by_label("Street address").fill("Hafenstraße 3")
-        page.get_by_label("Zip code").fill("20457")
+        fill_address(page)
         page.get_by_role("button", name="Save address").click()
         expect(page.get_by_text("Address saved.")).to_be_visible()
         [(address,)] = query(
@@ -172,7 +133,9 @@ def scene(
         )
         facts["address"] = str(address)
 
-        (reviewed_line, slug, title), (waiting_line, _, _) = deliver_two_products(database, email)
+        (reviewed_line, slug, title), (waiting_line, _, _) = deliver_an_order(
+            database, email, products=2
+        )
         facts.update(product=slug, product_title=title, line=str(waiting_line))
         page.goto(f"/account/reviews/new?line={reviewed_line}")
         page.get_by_label("4 stars").check()

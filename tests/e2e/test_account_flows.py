@@ -11,7 +11,7 @@ from pathlib import Path
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.e2e.steps import assert_no_page_load, mark_page
+from tests.e2e.steps import assert_no_page_load, fill_address, mark_page
 from tests.smtp import SmtpSink, links_in
 
 PASSWORD = "amber lathe 47 spindle"
@@ -177,11 +177,7 @@ def test_keep_an_address_book(page: Page, javascript: bool) -> None:
     sign_up(page, new_email("book"))
     page.goto("/account/addresses")
     for city in ["Hamburg", "Bremen"]:
-        page.get_by_label("Recipient name").fill("Jonas Weber")
-        page.get_by_label("Country or region").select_option("DE")
-        page.get_by_label("City").fill(city)
-        page.get_by_label("Street address").fill("Hafenstraße 3")
-        page.get_by_label("Zip code").fill("20457")
+        fill_address(page, city=city, recipient="Jonas Weber")
         page.get_by_role("button", name="Save address").click()
         expect(page.get_by_text("Address saved.")).to_be_visible()
     cards = page.locator(".address-cards > li")

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import query
-from tests.e2e.steps import assert_no_page_load, mark_page
+from tests.e2e.steps import assert_no_page_load, fill_address, mark_page
 from tests.e2e.test_account_flows import complete_profile, follow_mailed_link, new_email, sign_up
 from tests.smtp import SmtpSink
 
@@ -84,12 +84,7 @@ def test_buy_two_products_with_a_coupon_and_points(
 
     page.get_by_role("link", name="Proceed to checkout").click()
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
-    page.get_by_label("Recipient name").fill("Mia Wong")
-    page.get_by_label("Phone").fill("+852 2123 4567")
-    page.get_by_label("Country or region").select_option("DE")
-    page.get_by_label("City").fill("Hamburg")
-    page.get_by_label("Street address").fill("Hafenstraße 3")
-    page.get_by_label("Zip code").fill("20457")
+    fill_address(page)
     page.get_by_label("Coupon code").fill("WELCOME10")
     page.get_by_role("button", name="Apply").click()
     expect(page.locator("#order-totals")).to_contain_text("WELCOME10")

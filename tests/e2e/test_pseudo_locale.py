@@ -28,9 +28,9 @@ from okmarts.pseudo_locale import PSEUDO_LOCALE
 from okmarts.settings import PROJECT_DIR
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import execute
+from tests.e2e.steps import deliver_an_order
 from tests.e2e.test_account_flows import PASSWORD, new_email
 from tests.e2e.test_checkout_flows import SUCCESS_CARD
-from tests.e2e.test_review_flows import deliver_an_order
 from tests.smtp import SmtpSink, links_in
 from tests.unit.test_translations import source_messages
 
@@ -183,7 +183,7 @@ def test_every_page_is_translated_and_takes_longer_text(
     order = urlsplit(page.url).path
 
     # A review and a question, published (moderation set up in the database).
-    slug, _ = deliver_an_order(seeded_database, email)
+    [(_, slug, _)] = deliver_an_order(seeded_database, email)
     walk.visit("/account/reviews", "my reviews: one to write")
     page.locator("a[href^='/account/reviews/new']").first.click()
     walk.inspect("review form")

@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import execute, query
-from tests.e2e.steps import assert_no_page_load, mark_page
+from tests.e2e.steps import assert_no_page_load, deliver_an_order, mark_page
 from tests.e2e.test_account_flows import follow_mailed_link, new_email, sign_up
 from tests.smtp import SmtpSink
 
@@ -21,40 +21,12 @@ def verified(page: Page, mail_server: SmtpSink, prefix: str) -> str:
     return email
 
 
-def deliver_an_order(database: TestDatabase, email: str) -> tuple[str, str]:
-    """A delivered order of one product for this account (set up in the database directly)."""
-    [(account_id,)] = query(database, f"SELECT id FROM account WHERE email = '{email}'")
-    [(product_id, slug, title)] = query(
-        database, "SELECT id, slug, title FROM product WHERE stock > 0 ORDER BY id DESC LIMIT 1"
-    )
-    number, key = f"OK-E2E-{uuid.uuid4().hex[:6].upper()}", uuid.uuid4().hex
-    execute(
-        database,
-        "INSERT INTO shop_order (number, account, checkout_key, status, currency, subtotal_minor,"
-        " discount_minor, discount_label, coupon_code, points_used, points_value_minor,"
-        " shipping_method, shipping_minor, total_minor, points_earned, recipient, phone, email,"
-        " country, region, city, line, zip_code, for_company, company, tax_id, billing_address,"
-        " carrier, tracking_number, created_at, updated_at) VALUES"
-        f" ('{number}', {account_id}, '{key}', 'delivered', 'USD', 1000, 0, '', '', 0, 0, '', 0,"
-        f" 1000, 0, 'R', '+1 555 0100', '{email}', 'US', '', 'X', '1 Y St', '10001', false, '',"
-        " '', '', '', '', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
-    )
-    [(order_id,)] = query(database, f"SELECT id FROM shop_order WHERE number = '{number}'")
-    execute(
-        database,
-        'INSERT INTO order_line ("order", product, sku, title, unit_price_minor, unit_points,'
-        f" quantity, line_total_minor, weight_grams) VALUES ({order_id}, {product_id}, 'SKU',"
-        f" '{title.replace(chr(39), chr(39) * 2)}', 1000, 0, 1, 1000, 0)",
-    )
-    return slug, title
-
-
 def test_review_vote_and_ask(
     page: Page, javascript: bool, mail_server: SmtpSink, seeded_database: TestDatabase
 ) -> None:
     buyer = verified(page, mail_server, "reviewer")
     headline = f"Reliable under vibration {uuid.uuid4().hex[:6]}"
-    slug, title = deliver_an_order(seeded_database, buyer)
+    [(_, slug, title)] = deliver_an_order(seeded_database, buyer)
     page.get_by_role("link", name="Go to my account").click()
     page.get_by_role("link", name="Reviews and questions").click()
     page.get_by_role("link", name=f"Review {title}").click()
