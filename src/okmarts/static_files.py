@@ -11,7 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from litestar import get
+from litestar import HttpMethod, route
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
@@ -80,7 +80,14 @@ class StaticFiles:
 
 
 def static_files_handler(static: StaticFiles):  # type: ignore[no-untyped-def]
-    @get("/static/{file_path:path}", include_in_schema=False, name="static", sync_to_thread=False)
+    # HEAD too: link checkers and caches ask for the headers alone.
+    @route(
+        "/static/{file_path:path}",
+        http_method=[HttpMethod.GET, HttpMethod.HEAD],
+        include_in_schema=False,
+        name="static",
+        sync_to_thread=False,
+    )
     def serve_static(file_path: FromPath[str]) -> File:
         found = static.resolve(file_path)
         if found is None:

@@ -127,6 +127,8 @@ async def test_static_files_have_content_hashed_urls_cached_for_a_year(client: C
         # With nosniff, a browser applies or runs a file only under its own media type.
         expected = {"css": "text/css", "js": "javascript", "svg": "image/svg+xml"}[suffix]
         assert expected in headers["content-type"], (url, headers["content-type"])
+        head = await client.head(url)
+        assert head.status_code == 200 and head.headers["cache-control"] == cache, url
 
 
 async def test_outdated_and_plain_static_urls_are_cached_briefly(client: Client) -> None:
