@@ -49,6 +49,7 @@ from okmarts.static_files import StaticFiles, static_files_handler
 from okmarts.web import (
     SignInRequired,
     activate_locale,
+    cart_items_word,
     count_cart,
     current_account,
     current_cart_count,
@@ -127,6 +128,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         current_locale=i18n.current_locale.get,
         viewer=current_account.get,
         cart_count=current_cart_count.get,
+        cart_items_word=lambda: cart_items_word(catalogs),
         message=catalogs.message,
         languages=[(code, i18n.display_name(code)) for code in catalogs.available],
         **consent_globals(),

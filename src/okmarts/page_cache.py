@@ -3,10 +3,10 @@
 Catalog pages are the same for every anonymous shopper who asks for the same URL in the same
 language, and rendering them (queries + templates) costs far more than serving them. Each
 worker keeps the rendered HTML for `ttl` seconds, so a staff edit shows within that time; the
-per-visitor CSRF token and cart count are put into the cached HTML on the way out, and the cookie
-banner (always rendered, between markers) is cut out for visitors who have chosen. Signed-in
-shoppers get pages rendered for them (the header shows their account); other pages that depend
-on who is asking must not use this.
+per-visitor CSRF token and cart count (with its "item"/"items") are put into the cached HTML on
+the way out, and the cookie banner (always rendered, between markers) is cut out for visitors
+who have chosen. Signed-in shoppers get pages rendered for them (the header shows their
+account); other pages that depend on who is asking must not use this.
 """
 
 from __future__ import annotations
@@ -23,10 +23,11 @@ from litestar.utils.scope.state import ScopeState
 
 from okmarts.controllers.consent import cookie_banner_wanted, strip_cookie_banner
 from okmarts.i18n import current_locale
-from okmarts.web import current_account, current_cart_count
+from okmarts.web import cart_items_word, current_account, current_cart_count
 
 CSRF_PLACEHOLDER = "okmarts-csrf-placeholder-7f3a"
 CART_COUNT_PLACEHOLDER = "okmarts-cart-count-placeholder-7f3a"
+CART_ITEMS_PLACEHOLDER = "okmarts-cart-items-placeholder-7f3a"
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
 
 
@@ -89,9 +90,11 @@ class PageCache:
         else:
             rendered = await self.rendered(key, lambda: _render(request, build))
         token = ScopeState.from_scope(request.scope).csrf_token
-        html = rendered.html.replace(
-            CSRF_PLACEHOLDER, token if isinstance(token, str) else ""
-        ).replace(CART_COUNT_PLACEHOLDER, str(current_cart_count.get()))
+        html = (
+            rendered.html.replace(CSRF_PLACEHOLDER, token if isinstance(token, str) else "")
+            .replace(CART_COUNT_PLACEHOLDER, str(current_cart_count.get()))
+            .replace(CART_ITEMS_PLACEHOLDER, cart_items_word(request.app.state.catalogs))
+        )
         if not cookie_banner_wanted():
             html = strip_cookie_banner(html)
         return Response(
@@ -110,6 +113,7 @@ async def _render(request: HTMXRequest, build: Callable[[], Awaitable[Page]]) ->
         request=request,
         csrf_token=lambda: CSRF_PLACEHOLDER,
         cart_count=lambda: CART_COUNT_PLACEHOLDER,
+        cart_items_word=lambda: CART_ITEMS_PLACEHOLDER,
         # Every cached copy holds the banner: respond() removes it for those who chose.
         cookie_banner_wanted=lambda: True,
     )

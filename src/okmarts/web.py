@@ -204,6 +204,11 @@ CART_MAX_AGE = 30 * 24 * 3600
 current_cart_count: ContextVar[int] = ContextVar("okmarts_cart_count", default=0)
 
 
+def cart_items_word(catalogs: Catalogs) -> str:
+    """What a screen reader hears after the header's cart count: "item" or "items"."""
+    return catalogs.ngettext("item", "items", current_cart_count.get())
+
+
 async def count_cart(request: Request, account: Account | None) -> int:
     """How many items the header's cart shows (a cookie read for visitors, a query otherwise)."""
     if account is not None:

@@ -12,6 +12,7 @@ from okmarts.app import create_app
 from okmarts.page_cache import PageCache, Rendered
 from okmarts.tables.catalog import Product
 from tests.conftest import TestDatabase
+from tests.unit.account_steps import post_form
 from tests.unit.conftest import settings_for
 
 
@@ -87,3 +88,26 @@ async def test_without_a_ttl_every_request_renders() -> None:
     await cache.rendered(("/p",), render)
     await cache.rendered(("/p",), render)
     assert renders == 2
+
+
+async def test_cached_pages_name_each_visitors_cart_in_their_words(
+    seeded_database: TestDatabase,
+) -> None:
+    """The header's count is filled in per visitor, and so is what a screen reader hears after
+    it: "1 item", "2 items", in the visitor's language."""
+    app = cached_app(seeded_database)
+    product = await Product.select(Product.id, Product.slug).where(Product.stock > 5).first()
+    assert product
+    path = f"/products/{product['slug']}"
+    badge = re.compile(
+        r'id="cart-count" class="cart-count">(\d+)<span class="visually-hidden"> ([^<]+)<'
+    )
+    async with AsyncTestClient(app=app) as one, AsyncTestClient(app=app) as two:
+        for client, quantity in [(one, "1"), (two, "2")]:
+            await post_form(
+                client, "/cart/lines", {"product_id": str(product["id"]), "quantity": quantity}
+            )
+        assert badge.findall((await one.get(path)).text) == [("1", "item")]
+        assert badge.findall((await two.get(path)).text) == [("2", "items")]
+        chinese = await two.get(path, headers={"Accept-Language": "zh-CN"})
+        assert badge.findall(chinese.text) == [("2", "件商品")]
