@@ -227,3 +227,24 @@ def test_vote_and_ask_by_keyboard_and_hear_what_happened(
     confirmation = page.get_by_role("status").filter(has_text="Thank you! Your question")
     expect(confirmation).to_be_focused()
     assert_focus_visible(page)
+
+
+def test_turning_to_the_last_page_of_a_listing_by_keyboard(page: Page, javascript: bool) -> None:
+    page.goto("/products")
+    choose_cookies_by_keyboard(page)
+    pages = int(page.locator(".pagination span").inner_text().rsplit(" ", 1)[-1].replace(",", ""))
+    page.goto(f"/products?page={pages - 1}")
+    # Past some fifty cards' links and buttons (reaching each by Tab is tested above).
+    page.get_by_role("link", name="Next").focus()
+    assert_focus_visible(page)
+    page.keyboard.press("Enter")
+    expect(page.locator(".pagination")).to_contain_text(f"Page {pages} of {pages}")
+    expect(page.get_by_role("link", name="Next")).to_have_count(0)
+    assert page.url.endswith(f"page={pages}")
+    if javascript:
+        # The link used is gone on the last page: the focus moves to the top of the new results,
+        # which says where the shopper is, instead of being lost to <body>.
+        count = page.locator("#results-count")
+        expect(count).to_be_focused()
+        expect(count).to_contain_text(f"Page {pages} of {pages}")
+        assert_focus_visible(page)
