@@ -58,6 +58,9 @@ def test_search_live_with_js_and_as_a_page_without(page: Page, javascript: bool)
         expect(page).to_have_url(re.compile(r"/$"))
         assert_no_page_load(page, javascript)
         expect(live.locator("li").first).to_be_visible()
+        # A screen reader hears the count once, not the whole list at every keystroke.
+        expect(page.locator("#announcer")).to_have_text(re.compile(r"^\d+ results?$"))
+        expect(page.locator("#live-search-results")).not_to_have_attribute("aria-live", "polite")
         live.locator(".live-all").click()
     else:
         search.fill(first_title[:12])

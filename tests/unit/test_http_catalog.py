@@ -96,6 +96,8 @@ async def test_live_search_fragment_and_full_results_page(client: Client) -> Non
     )
     assert live.status_code == 200 and "<html" not in live.text
     assert product["title"] in live.text
+    # The count, said through the page's one live region (out of band).
+    assert re.search(r'<div id="announcer" hx-swap-oob="innerHTML">\d+ results?</div>', live.text)
     page = await client.get("/search", params={"q": product["sku"]})
     assert "<html" in page.text and product["title"] in page.text
     empty = await client.get("/search", params={"q": "qqqzzzxxw"})
