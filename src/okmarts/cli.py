@@ -52,11 +52,25 @@ def seed(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def served_base_url(host: str, port: int) -> str:
+    """The address `okmarts serve --host H --port P` answers on, for absolute links."""
+    import socket
+
+    if host in {"0.0.0.0", "::", ""}:
+        host = socket.gethostname()  # every interface: the machine's own name reaches it
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal
+    return f"http://{host}:{port}"
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from okmarts.settings import Settings
 
+    if not os.environ.get("OKMARTS_BASE_URL"):
+        # Links in emails point where this server really answers (workers inherit it).
+        os.environ["OKMARTS_BASE_URL"] = served_base_url(args.host, args.port)
     settings = Settings.from_env()  # creates the secret key once, before workers start
     print(
         f"Okmarts on http://{args.host}:{args.port} ({_describe(settings.database_url)}), "

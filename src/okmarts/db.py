@@ -118,6 +118,17 @@ def is_postgres(engine: Engine) -> bool:
     return engine.engine_type == "postgres"
 
 
+async def lock_row(table: Any, row_id: int) -> None:
+    """Inside a write transaction: hold `row_id` of `table` until it ends.
+
+    Concurrent read-modify-writes of what belongs to that row (an account's cart, its rate
+    limits…) then run one after another. On PostgreSQL that is SELECT … FOR UPDATE; on SQLite
+    the write transaction's BEGIN IMMEDIATE already serialises every writer.
+    """
+    if is_postgres(table._meta.db):
+        await table.select(table.id).where(table.id == row_id).lock_rows()
+
+
 def write_transaction(engine: Engine) -> Any:
     """A transaction that takes the write lock first, so concurrent writers queue up.
 

@@ -84,18 +84,21 @@ async def load_session(request: Request, secret: str) -> Account | None:
         return None
     if not isinstance(payload, dict):
         return None
-    return await accounts.session_account(payload.get("a"), payload.get("v"), payload.get("c"))
+    return await accounts.session_account(
+        payload.get("a"), payload.get("v"), payload.get("c"), payload.get("s")
+    )
 
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def start_session(request: Request, response: Response, account: Account) -> None:
+async def start_session(request: Request, response: Response, account: Account) -> None:
     """Sign the account in on this browser (a signed HttpOnly SameSite cookie)."""
     secret = request.app.state.settings.secret_key
+    key = await accounts.open_session(account)
     value = _signer(secret, "session").dumps(
-        {"a": account.id, "v": account.session_version, "c": accounts.birth_mark(account)}
+        {"a": account.id, "v": account.session_version, "c": accounts.birth_mark(account), "s": key}
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -117,7 +120,16 @@ def start_session(request: Request, response: Response, account: Account) -> Non
         )
 
 
-def end_session(response: Response) -> None:
+async def end_session(request: Request, response: Response) -> None:
+    """Sign this browser out: the session ends on the server, then the cookie goes."""
+    raw = request.cookies.get(SESSION_COOKIE)
+    if raw:
+        try:
+            payload = _signer(request.app.state.settings.secret_key, "session").loads(raw)
+        except (BadSignature, ValueError, UnicodeError):
+            payload = None
+        if isinstance(payload, dict):
+            await accounts.close_session(payload.get("s"))
     response.delete_cookie(SESSION_COOKIE)
 
 
@@ -228,22 +240,30 @@ async def cart_items(request: Request) -> list[cart.CartItem]:
     )
 
 
-async def store_cart(request: Request, response: Response[Any], items: list[cart.CartItem]) -> None:
-    """Keep the cart where it lives: the account's lines, or the visitor's signed cookie."""
+async def change_cart(
+    request: Request, product_id: int, quantity: int, *, add: bool
+) -> list[cart.CartItem]:
+    """Add to (or set a quantity in) the shopper's cart; the account's cart is saved at once."""
     account = current_account.get()
     if account is not None:
-        await cart.save_account_items(account.id, items)
-    elif items:
-        response.set_cookie(
-            CART_COOKIE,
-            cart.encode_cookie_cart(request.app.state.settings.secret_key, items),
-            max_age=CART_MAX_AGE,
-            httponly=True,
-            samesite="lax",
-            secure=_secure(request),
-        )
-    else:
-        response.delete_cookie(CART_COOKIE)
+        return await cart.change_account_cart(account.id, product_id, quantity, add=add)
+    return await cart.change(await cart_items(request), product_id, quantity, add=add)
+
+
+def store_cart(request: Request, response: Response[Any], items: list[cart.CartItem]) -> None:
+    """A visitor's cart goes back into their signed cookie (an account's is saved already)."""
+    if current_account.get() is None:
+        if items:
+            response.set_cookie(
+                CART_COOKIE,
+                cart.encode_cookie_cart(request.app.state.settings.secret_key, items),
+                max_age=CART_MAX_AGE,
+                httponly=True,
+                samesite="lax",
+                secure=_secure(request),
+            )
+        else:
+            response.delete_cookie(CART_COOKIE)
     current_cart_count.set(sum(item.quantity for item in items))
 
 

@@ -104,10 +104,9 @@ async def test_rate_limit_counts_within_the_window_and_says_when_to_retry(app: L
     limit = Limit(f"test-{new_email()}", attempts=3, window=dt.timedelta(minutes=15))
     start = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
     for minute in range(3):
-        await rate_limits.check(limit, "198.51.100.7", start + dt.timedelta(minutes=minute))
-        await rate_limits.record(limit, "198.51.100.7", start + dt.timedelta(minutes=minute))
+        await rate_limits.consume((limit, "198.51.100.7"), now=start + dt.timedelta(minutes=minute))
     with pytest.raises(RateLimited) as refused:
-        await rate_limits.check(limit, "198.51.100.7", start + dt.timedelta(minutes=3))
+        await rate_limits.consume((limit, "198.51.100.7"), now=start + dt.timedelta(minutes=3))
     # The first attempt (10:00) leaves the window at 10:15: 12 minutes after 10:03.
     assert refused.value.minutes == 12
     await rate_limits.check(limit, "198.51.100.8", start + dt.timedelta(minutes=3))  # other IP
@@ -157,22 +156,33 @@ async def test_revoking_sessions_ends_every_earlier_session(app: Litestar) -> No
     account = await accounts.register(
         accounts.SignUp(email=new_email(), password=PASSWORD, accept_policy=True), SITE, DEVICE
     )
-    old = account.session_version
-    assert (
-        await accounts.session_account(account.id, old, accounts.birth_mark(account))
-    ) is not None
+    old, mark = account.session_version, accounts.birth_mark(account)
+    key = await accounts.open_session(account)
+    assert await accounts.session_account(account.id, old, mark, key) is not None
     new = await accounts.revoke_sessions(account.id)
     assert new == old + 1
-    assert await accounts.session_account(account.id, old, accounts.birth_mark(account)) is None
-    assert (
-        await accounts.session_account(account.id, new, accounts.birth_mark(account))
-    ) is not None
-    assert (
-        await accounts.session_account(str(account.id), new, accounts.birth_mark(account)) is None
-    )  # forged types
-    assert await accounts.session_account(account.id, None, accounts.birth_mark(account)) is None
-    assert await accounts.session_account(account.id, new, None) is None  # no birth mark
-    assert await accounts.session_account(account.id, new, 1) is None  # another account's
+    assert await accounts.session_account(account.id, old, mark, key) is None
+    assert await accounts.session_account(account.id, new, mark, key) is None  # its row is gone
+    fresh = await accounts.open_session(account)
+    assert await accounts.session_account(account.id, new, mark, fresh) is not None
+    assert await accounts.session_account(str(account.id), new, mark, fresh) is None  # forged
+    assert await accounts.session_account(account.id, None, mark, fresh) is None
+    assert await accounts.session_account(account.id, new, None, fresh) is None  # no birth mark
+    assert await accounts.session_account(account.id, new, 1, fresh) is None  # another account's
+    assert await accounts.session_account(account.id, new, mark, None) is None  # no session key
+    assert await accounts.session_account(account.id, new, mark, "x" * 32) is None  # unknown
+    assert await accounts.session_account(10**30, new, mark, fresh) is None  # no overflow
+
+
+async def test_signing_out_ends_that_session_only(app: Litestar) -> None:
+    account = await accounts.register(
+        accounts.SignUp(email=new_email(), password=PASSWORD, accept_policy=True), SITE, DEVICE
+    )
+    version, mark = account.session_version, accounts.birth_mark(account)
+    laptop, phone = await accounts.open_session(account), await accounts.open_session(account)
+    await accounts.close_session(laptop)
+    assert await accounts.session_account(account.id, version, mark, laptop) is None
+    assert await accounts.session_account(account.id, version, mark, phone) is not None
 
 
 async def test_password_change_checks_the_current_one_and_revokes_sessions(app: Litestar) -> None:
@@ -182,19 +192,15 @@ async def test_password_change_checks_the_current_one_and_revokes_sessions(app: 
     with pytest.raises(FormInvalid) as refused:
         await accounts.change_password(account, "not my password", "a new good password", "x")
     assert set(refused.value.errors) == {"current_password", "confirm_password"}
+    key = await accounts.open_session(account)
     version = await accounts.change_password(
         account, PASSWORD, "a new good password", "a new good password"
     )
-    assert (
-        await accounts.session_account(
-            account.id, account.session_version, accounts.birth_mark(account)
-        )
-        is None
-    )
-    assert (
-        await accounts.session_account(account.id, version, accounts.birth_mark(account))
-        is not None
-    )
+    mark = accounts.birth_mark(account)
+    assert await accounts.session_account(account.id, account.session_version, mark, key) is None
+    assert await accounts.session_account(account.id, version, mark, key) is None
+    fresh = await accounts.open_session(account)
+    assert await accounts.session_account(account.id, version, mark, fresh) is not None
     stored = await Account.objects().where(Account.id == account.id).first()
     assert stored.password_hash.startswith("$argon2id$")
     assert await accounts.password_matches(stored.password_hash, "a new good password")

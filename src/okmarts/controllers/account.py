@@ -316,7 +316,7 @@ class AccountController(Controller):
             )
         # Every other session ended; this browser gets a cookie for the new version.
         response = redirect_after_post(request, "/account/security?notice=password-changed")
-        start_session(request, response, account)
+        await start_session(request, response, account)
         return response
 
     @post("/sessions/revoke", name="account_sign_out_everywhere", media_type=MediaType.HTML)
@@ -324,7 +324,7 @@ class AccountController(Controller):
         account = require_account(request)
         account.session_version = await accounts.revoke_sessions(account.id)
         response = redirect_after_post(request, "/account/security?notice=signed-out-elsewhere")
-        start_session(request, response, account)
+        await start_session(request, response, account)
         return response
 
 

@@ -118,7 +118,7 @@ class AccountsController(Controller):
     @post("/logout", name="logout", media_type=MediaType.HTML)
     async def logout(self, request: Request) -> Response[Any]:
         response = redirect_after_post(request, "/")
-        end_session(response)
+        await end_session(request, response)
         return response
 
     # -- Email verification -----------------------------------------------------------------
@@ -278,7 +278,7 @@ async def _signed_in(
     """Record the sign-in (alerting on a new device) and give this browser its session."""
     await accounts.record_sign_in(account, device, site(request))
     response = redirect_after_post(request, target)
-    start_session(request, response, account)
+    await start_session(request, response, account)
     await merge_visitor_cart(request, response, account)
     return response
 

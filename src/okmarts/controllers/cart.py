@@ -16,6 +16,7 @@ from okmarts.services.cart import CartError
 from okmarts.web import (
     Form,
     cart_items,
+    change_cart,
     clean_form,
     current_account,
     redirect_after_post,
@@ -23,7 +24,14 @@ from okmarts.web import (
     store_cart,
 )
 
-BAD_QUANTITY = Message(N_("Enter a quantity from 0 to 999."))
+# Each message states the rule its form applies: adding takes 1 or more, a cart line also 0.
+BAD_ADD_QUANTITY = Message(
+    N_("Enter a quantity from %(min)s to %(max)s."), {"min": 1, "max": cart.MAX_QUANTITY}
+)
+BAD_LINE_QUANTITY = Message(
+    N_("Enter a quantity from %(min)s to %(max)s (%(min)s removes the product)."),
+    {"min": 0, "max": cart.MAX_QUANTITY},
+)
 
 
 def _quantity(raw: str | None, default: int = 1) -> int | None:
@@ -83,12 +91,12 @@ class CartController(Controller):
         next_path = safe_next(data.get("next"), "/cart")
         product_id, quantity = _product_id(data.get("product_id")), _quantity(data.get("quantity"))
         error: Message | None = None
-        items = await cart_items(request)
+        items: list[cart.CartItem] = []
         if product_id is None or not quantity:
-            error = BAD_QUANTITY if product_id else Message(N_("Choose a product to add."))
+            error = BAD_ADD_QUANTITY if product_id else Message(N_("Choose a product to add."))
         else:
             try:
-                items = await cart.change(items, product_id, quantity, add=True)
+                items = await change_cart(request, product_id, quantity, add=True)
             except CartError as problem:
                 error = problem.message
         if request.htmx:
@@ -107,7 +115,7 @@ class CartController(Controller):
                 request, f"/cart?{urlencode({'notice': 'added', 'back': next_path})}"
             )
         if not error:
-            await store_cart(request, response, items)
+            store_cart(request, response, items)
         return response
 
     @post("/cart/lines/{product_id:int}", name="cart_update", media_type=MediaType.HTML)
@@ -116,7 +124,7 @@ class CartController(Controller):
         quantity = _quantity(data.get("quantity"), default=-1)
         if quantity is None:
             return await _cart_page(
-                request, error=BAD_QUANTITY, status_code=HTTP_422_UNPROCESSABLE_ENTITY
+                request, error=BAD_LINE_QUANTITY, status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
         return await self._change(request, product_id, quantity, "updated")
 
@@ -126,15 +134,15 @@ class CartController(Controller):
 
     async def _change(self, request: Request, product_id: int, quantity: int, notice: str) -> Any:
         try:
-            items = await cart.change(await cart_items(request), product_id, quantity, add=False)
+            items = await change_cart(request, product_id, quantity, add=False)
         except CartError as problem:
             return await _cart_page(
                 request, error=problem.message, status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
         if request.htmx:
             page = await _cart_page(request, items=items, notice=notice)
-            await store_cart(request, page, items)
+            store_cart(request, page, items)
             return page
         response = redirect_after_post(request, f"/cart?notice={notice}")
-        await store_cart(request, response, items)
+        store_cart(request, response, items)
         return response

@@ -115,7 +115,7 @@ class ErasureController(Controller):
         if mine:
             # Every session of the account ended with it; this browser forgets its cookie too.
             # (A browser signed in to another account, which opened this link, stays so.)
-            end_session(response)
+            await end_session(request, response)
         return response
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from okmarts.services.content import current_policy_version
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.rate_limits import Limit
 from okmarts.services.tokens import TokenError, make_token, read_token
-from okmarts.tables.accounts import Account, SignIn
+from okmarts.tables.accounts import Account, AccountSession, SignIn
 from okmarts.tables.privacy import PolicyAcceptance
 
 VERIFY_EMAIL_DAYS = 3
@@ -289,8 +290,7 @@ async def register(
     """Create an account (policy accepted, verification mailed); rate-limited per IP."""
     now = now or now_utc()
     email, born, guardian = _validate_sign_up(data, now.date())
-    await rate_limits.check(limit, device.ip, now)
-    await rate_limits.record(limit, device.ip, now)
+    await rate_limits.consume((limit, device.ip), now=now)
     password_hash = await hash_password(data.password)
     engine = Account._meta.db
     async with write_transaction(engine):
@@ -345,8 +345,7 @@ async def _mail_verification(account: Account, site: Site) -> None:
 async def resend_verification(account: Account, site: Site, now: dt.datetime | None = None) -> None:
     """Mail a new verification link (a few per hour at most)."""
     now = now or now_utc()
-    await rate_limits.check(RESEND_PER_ACCOUNT, str(account.id), now)
-    await rate_limits.record(RESEND_PER_ACCOUNT, str(account.id), now)
+    await rate_limits.consume((RESEND_PER_ACCOUNT, str(account.id)), now=now)
     async with write_transaction(Account._meta.db):
         await _mail_verification(account, site)
     notify_mail_queued()
@@ -379,16 +378,18 @@ async def authenticate(
         email = normalize_email(email)
     except ValueError:
         email = (email or "").strip().lower()[:254]
-    await rate_limits.check(SIGN_IN_FAILURES_PER_IP, device.ip, now)
-    await rate_limits.check(SIGN_IN_FAILURES_PER_ACCOUNT, email, now)
+    # Counted as a failure before the password is checked, so that parallel guesses can't all
+    # pass the check while the slow hash runs; a right password takes its count back.
+    counted = await rate_limits.consume(
+        (SIGN_IN_FAILURES_PER_IP, device.ip), (SIGN_IN_FAILURES_PER_ACCOUNT, email), now=now
+    )
     account = await Account.objects().where(Account.email == email).first() if email else None
     matches = await password_matches(
         account.password_hash if account else _UNKNOWN_ACCOUNT_HASH, password[:PASSWORD_MAX_LENGTH]
     )
     if account is None or not matches:
-        await rate_limits.record(SIGN_IN_FAILURES_PER_IP, device.ip, now)
-        await rate_limits.record(SIGN_IN_FAILURES_PER_ACCOUNT, email, now)
         raise InvalidCredentials()
+    await rate_limits.release(counted)
     await rate_limits.forget(SIGN_IN_FAILURES_PER_ACCOUNT, email)
     if _hasher.check_needs_rehash(account.password_hash):
         new_hash = await hash_password(password)
@@ -451,13 +452,44 @@ def birth_mark(account: Account) -> int:
     return int(account.created_at.timestamp() * 1_000_000)
 
 
+async def open_session(account: Account, now: dt.datetime | None = None) -> str:
+    """A new session for one browser: returns the random key its cookie carries."""
+    key = secrets.token_urlsafe(24)
+    await AccountSession.insert(
+        AccountSession(account=account.id, key_hash=_session_hash(key), created_at=now or now_utc())
+    )
+    return key
+
+
+async def close_session(key: Any) -> None:
+    """Sign one browser out: its cookie, and any copy of it, no longer opens the account."""
+    if isinstance(key, str) and key:
+        await AccountSession.delete().where(AccountSession.key_hash == _session_hash(key))
+
+
+def _session_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
 async def session_account(
-    account_id: Any, session_version: Any, birth: Any = None
+    account_id: Any, session_version: Any, birth: Any = None, key: Any = None
 ) -> Account | None:
-    """The account a session cookie names, if that session has not been revoked."""
-    if not isinstance(account_id, int) or not isinstance(session_version, int):
+    """The account a session cookie names, if that session is still open (one query)."""
+    if (
+        not isinstance(account_id, int)
+        or not isinstance(session_version, int)
+        or not isinstance(key, str)
+        or not -(2**63) <= account_id < 2**63
+    ):
         return None
-    account = await Account.objects().where(Account.id == account_id).first()
+    open_sessions = AccountSession.select(AccountSession.account).where(
+        AccountSession.key_hash == _session_hash(key)
+    )
+    account = (
+        await Account.objects()
+        .where((Account.id == account_id) & Account.id.is_in(open_sessions))
+        .first()
+    )
     if account is None or account.session_version != session_version:
         return None
     if birth != birth_mark(account):
@@ -467,11 +499,13 @@ async def session_account(
 
 async def revoke_sessions(account_id: int) -> int:
     """End every session of the account; returns the new session version."""
-    rows = (
-        await Account.update({Account.session_version: Account.session_version + 1})
-        .where(Account.id == account_id)
-        .returning(Account.session_version)
-    )
+    async with write_transaction(Account._meta.db):
+        await AccountSession.delete().where(AccountSession.account == account_id)
+        rows = (
+            await Account.update({Account.session_version: Account.session_version + 1})
+            .where(Account.id == account_id)
+            .returning(Account.session_version)
+        )
     return rows[0]["session_version"]
 
 
@@ -511,10 +545,7 @@ async def request_password_reset(
         email = normalize_email(email)
     except ValueError as error:
         raise FormInvalid({"email": Message(str(error))}) from error
-    await rate_limits.check(RESET_PER_IP, device.ip, now)
-    await rate_limits.check(RESET_PER_ACCOUNT, email, now)
-    await rate_limits.record(RESET_PER_IP, device.ip, now)
-    await rate_limits.record(RESET_PER_ACCOUNT, email, now)
+    await rate_limits.consume((RESET_PER_IP, device.ip), (RESET_PER_ACCOUNT, email), now=now)
     account = await Account.objects().where(Account.email == email).first()
     if account is None:
         return
@@ -637,8 +668,7 @@ async def request_guardian_consent(
                 )
             }
         )
-    await rate_limits.check(RESEND_PER_ACCOUNT, f"guardian:{account.id}", now)
-    await rate_limits.record(RESEND_PER_ACCOUNT, f"guardian:{account.id}", now)
+    await rate_limits.consume((RESEND_PER_ACCOUNT, f"guardian:{account.id}"), now=now)
     async with write_transaction(Account._meta.db):
         await Account.update({Account.guardian_email: guardian}).where(Account.id == account.id)
         account.guardian_email = guardian

@@ -11,7 +11,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from okmarts.i18n import N_
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding them
+# Refuse decompression bombs before decoding them. A JPEG is decoded at 1/2 to 1/8 scale
+# (Image.draft), so a phone camera's 48-megapixel photo stays cheap; other formats decode whole.
+MAX_PIXELS = 16_000_000
+MAX_JPEG_PIXELS = 64_000_000
 AVATAR_SIZE = 256
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
 
@@ -21,7 +24,9 @@ class AvatarInvalid(ValueError):
 
 
 def process_avatar(data: bytes) -> bytes:
-    """A 256×256 JPEG made from the upload: no EXIF, GPS or other metadata survives."""
+    """A 256×256 JPEG made from the upload: no EXIF, GPS or other metadata survives.
+
+    CPU-bound (up to about a second for the largest pictures): call it in a thread."""
     if not data:
         raise AvatarInvalid(N_("Choose a picture file to upload."))
     if len(data) > MAX_UPLOAD_BYTES:
@@ -30,11 +35,14 @@ def process_avatar(data: bytes) -> bytes:
         with Image.open(io.BytesIO(data)) as probe:
             if probe.format not in ACCEPTED_FORMATS:
                 raise AvatarInvalid(N_("Upload a JPEG, PNG, WebP or GIF picture."))
-            if probe.width * probe.height > MAX_PIXELS:
+            cap = MAX_JPEG_PIXELS if probe.format == "JPEG" else MAX_PIXELS
+            if probe.width * probe.height > cap:
                 raise AvatarInvalid(N_("The picture has too many pixels. Choose a smaller one."))
             probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             image.seek(0)
+            # Decode no more pixels than the avatar needs (twice its size, for a clean resize).
+            image.draft("RGB", (AVATAR_SIZE * 2, AVATAR_SIZE * 2))
             image = ImageOps.exif_transpose(image)
             if image.mode in {"RGBA", "LA", "P"}:
                 image = image.convert("RGBA")

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from okmarts.db import write_transaction
+from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
+from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product, ProductImage
 from okmarts.tables.checkout import CartLine
 
@@ -228,35 +229,70 @@ async def product_title(product_id: int) -> str:
     return str(row["title"]) if row else ""
 
 
+async def change_account_cart(
+    account_id: int, product_id: int, quantity: int, *, add: bool
+) -> list[CartItem]:
+    """`change` for a signed-in shopper's cart, as one locked transaction.
+
+    The account's row is locked (PostgreSQL; SQLite's write lock serialises anyway) before the
+    cart is read, so concurrent adds from several tabs or workers queue up and none is lost.
+    """
+    async with write_transaction(CartLine._meta.db):
+        await lock_row(Account, account_id)
+        items = await change(await account_items(account_id), product_id, quantity, add=add)
+        wanted = next((item.quantity for item in items if item.product_id == product_id), 0)
+        where = (CartLine.account == account_id) & (CartLine.product == product_id)
+        if wanted <= 0:
+            await CartLine.delete().where(where)
+        elif not await CartLine.update({CartLine.quantity: wanted}).where(where).returning(
+            CartLine.id
+        ):
+            await CartLine.insert(
+                CartLine(account=account_id, product=product_id, quantity=wanted)
+            )
+    return items
+
+
+async def merge_into_account(account_id: int, visitor_items: list[CartItem]) -> list[CartItem]:
+    """At sign-in: the visitor's lines join the account's (quantities added, up to the stock).
+
+    One locked transaction, like `change_account_cart`: a sign-in racing an add loses neither.
+    """
+    if not visitor_items:
+        return await account_items(account_id)
+    async with write_transaction(CartLine._meta.db):
+        await lock_row(Account, account_id)
+        merged = {item.product_id: item.quantity for item in await account_items(account_id)}
+        for item in visitor_items:
+            merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
+        stock = {
+            row["id"]: row["stock"]
+            for row in await Product.select(Product.id, Product.stock).where(
+                Product.id.is_in(list(merged))
+            )
+        }
+        items = [
+            CartItem(pid, min(qty, stock[pid], MAX_QUANTITY))
+            for pid, qty in merged.items()
+            if stock.get(pid, 0) > 0
+        ][:MAX_LINES]
+        await _replace_lines(account_id, items)
+    return items
+
+
 async def save_account_items(account_id: int, items: list[CartItem]) -> None:
     """Replace the account's cart with these items, at once."""
     async with write_transaction(CartLine._meta.db):
-        await CartLine.delete().where(CartLine.account == account_id)
-        if items:
-            await CartLine.insert(
-                *(
-                    CartLine(account=account_id, product=item.product_id, quantity=item.quantity)
-                    for item in items
-                )
+        await lock_row(Account, account_id)
+        await _replace_lines(account_id, items)
+
+
+async def _replace_lines(account_id: int, items: list[CartItem]) -> None:
+    await CartLine.delete().where(CartLine.account == account_id)
+    if items:
+        await CartLine.insert(
+            *(
+                CartLine(account=account_id, product=item.product_id, quantity=item.quantity)
+                for item in items
             )
-
-
-async def merge_into_account(account_id: int, visitor_items: list[CartItem]) -> None:
-    """At sign-in: the visitor's lines join the account's (quantities added, up to the stock)."""
-    if not visitor_items:
-        return
-    merged = {item.product_id: item.quantity for item in await account_items(account_id)}
-    for item in visitor_items:
-        merged[item.product_id] = merged.get(item.product_id, 0) + item.quantity
-    stock = {
-        row["id"]: row["stock"]
-        for row in await Product.select(Product.id, Product.stock).where(
-            Product.id.is_in(list(merged))
         )
-    }
-    items = [
-        CartItem(pid, min(qty, stock[pid], MAX_QUANTITY))
-        for pid, qty in merged.items()
-        if stock.get(pid, 0) > 0
-    ][:MAX_LINES]
-    await save_account_items(account_id, items)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +110,9 @@ async def save_profile(
     new_avatar = ""
     if avatar_upload:
         try:
-            new_avatar = store_avatar(data_dir, process_avatar(avatar_upload))
+            # Decoding a picture takes milliseconds to seconds: never on the event loop.
+            jpeg = await asyncio.to_thread(process_avatar, avatar_upload)
+            new_avatar = await asyncio.to_thread(store_avatar, data_dir, jpeg)
         except AvatarInvalid as error:
             raise FormInvalid({"avatar": Message(str(error))}) from error
     if new_avatar:

@@ -33,8 +33,7 @@ async def ask(
         )
     now = now or dt.datetime.now(dt.UTC)
     # Posting is rate-limited like signing in: a flood waits, the moderators' queue stays sane.
-    await rate_limits.check(QUESTIONS_PER_ACCOUNT, str(account.id), now)
-    await rate_limits.record(QUESTIONS_PER_ACCOUNT, str(account.id), now)
+    await rate_limits.consume((QUESTIONS_PER_ACCOUNT, str(account.id)), now=now)
     question = Question(product=product_id, account=account.id, body=body, created_at=now)
     await question.save()
     return question

@@ -10,6 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 
+from okmarts.db import is_postgres, write_transaction
 from okmarts.tables.accounts import Attempt
 
 
@@ -39,10 +40,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-async def check(limit: Limit, subject: str, now: dt.datetime | None = None) -> None:
-    """Raise RateLimited when `subject` used up `limit` within its window."""
-    now = now or _now()
-    key = _key(limit, subject)
+async def _count_in_window(limit: Limit, key: str, now: dt.datetime) -> None:
     rows = (
         await Attempt.select(Attempt.created_at)
         .where((Attempt.key == key) & (Attempt.created_at > now - limit.window))
@@ -55,8 +53,37 @@ async def check(limit: Limit, subject: str, now: dt.datetime | None = None) -> N
         raise RateLimited(max(1, math.ceil((free_at - now).total_seconds() / 60)))
 
 
-async def record(limit: Limit, subject: str, now: dt.datetime | None = None) -> None:
-    await Attempt.insert(Attempt(key=_key(limit, subject), created_at=now or _now()))
+async def check(limit: Limit, subject: str, now: dt.datetime | None = None) -> None:
+    """Raise RateLimited when `subject` used up `limit` within its window (counts nothing)."""
+    await _count_in_window(limit, _key(limit, subject), now or _now())
+
+
+async def consume(*counted: tuple[Limit, str], now: dt.datetime | None = None) -> list[int]:
+    """Count one attempt for each (limit, subject), or none if any of them is used up.
+
+    Check and record are one transaction holding a lock per key (an advisory lock on
+    PostgreSQL; SQLite's write lock), so concurrent requests on any worker or host queue up
+    and at most `limit.attempts` get through. Returns the attempts' ids, for `release`.
+    """
+    now = now or _now()
+    keys = sorted({_key(limit, subject): limit for limit, subject in counted}.items())
+    engine = Attempt._meta.db
+    async with write_transaction(engine):
+        if is_postgres(engine):
+            for key, _limit in keys:  # in one order everywhere: no deadlock between two keys
+                await Attempt.raw("SELECT pg_advisory_xact_lock(hashtextextended({}, 0))", key)
+        for key, limit in keys:
+            await _count_in_window(limit, key, now)
+        rows = await Attempt.insert(
+            *(Attempt(key=key, created_at=now) for key, _limit in keys)
+        ).returning(Attempt.id)
+    return [row["id"] for row in rows]
+
+
+async def release(attempt_ids: list[int]) -> None:
+    """Take back attempts counted by `consume` that turned out not to count (a good password)."""
+    if attempt_ids:
+        await Attempt.delete().where(Attempt.id.is_in(attempt_ids))
 
 
 async def forget(limit: Limit, subject: str) -> None:

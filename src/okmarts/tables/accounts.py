@@ -95,6 +95,16 @@ class SignIn(Table, tablename="sign_in"):
     new_device = Boolean(default=False)
 
 
+class AccountSession(Table, tablename="account_session"):
+    """One row per signed-in browser. Signing out deletes it, so a copy of the cookie taken
+    before is worth nothing, on every worker and host (the cookie alone can't be recalled)."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    # A digest of the random key in the cookie: a database dump can't be replayed as cookies.
+    key_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
 class Attempt(Table, tablename="attempt"):
     """One row per rate-limited attempt (sign-in, sign-up, reset), keyed by IP or account."""
 
