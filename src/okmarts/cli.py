@@ -28,7 +28,7 @@ def migrate(_: argparse.Namespace) -> int:
 
 
 def seed(args: argparse.Namespace) -> int:
-    from okmarts.services.seed import catalog_is_empty, seed_catalog
+    from okmarts.demo.catalog import catalog_is_empty, seed_catalog
 
     async def run() -> int:
         if not await catalog_is_empty():

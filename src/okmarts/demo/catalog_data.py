@@ -1,4 +1,4 @@
-"""Static data for the demo catalog of services.seed: brands, the category tree, product kinds.
+"""Static data for the demo catalog of okmarts.demo.catalog: brands, the category tree, product kinds.
 
 Category names, category descriptions and spec KEYS are English source strings marked with N_ so
 Babel extracts them; templates translate them where shown. Titles, spec values, brand names and

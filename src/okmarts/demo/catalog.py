@@ -28,7 +28,7 @@ from piccolo.columns import Column
 
 from okmarts.db import is_postgres
 from okmarts.services.catalog import build_search_text
-from okmarts.services.seed_data import (
+from okmarts.demo.catalog_data import (
     AUTO_DISCOUNTS,
     BRANDS,
     CATALOG,
