@@ -5,24 +5,76 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.apps.user.tables import BaseUser
+from starlette.routing import Mount
 
+from okmarts.admin import build_staff_admin
 from okmarts.tables.accounts import Account
-from okmarts.tables.catalog import Product
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+from okmarts.tables.reviews import ModerationDecision, Question, Review
 from tests.conftest import TestDatabase, okmarts
+from tests.unit.conftest import settings_for
 
 Client = AsyncTestClient[Litestar]
 
 # example.com: email-validator refuses special-use domains such as .test.
 DOMAIN = "example.com"
 CATALOG = {"brand", "category", "product", "product_image"}
-# Moderators' tables beside the catalog (see test_moderation.py).
 MODERATION = {"review", "question", "moderation_decision"}
 PERSONAL = {"account", "address", "sign_in", "outbox_message", "points_entry"}
+# Everything the moderators' admin may serve: each table with the columns it may return. A table
+# or a column that reaches the moderators' app without being listed here fails the tests: their
+# API gets moderation and product titles, nothing else (prices and stock are for admins).
+MODERATOR_COLUMNS = {
+    "product": {"id", "title", "slug"},
+    "review": {
+        "id",
+        "product",
+        "rating",
+        "title",
+        "body",
+        "status",
+        "rejection_reason",
+        "moderated_by",
+        "moderated_at",
+        "helpful_count",
+        "not_helpful_count",
+        "helpful_score",
+        "created_at",
+    },
+    "question": {
+        "id",
+        "product",
+        "body",
+        "status",
+        "rejection_reason",
+        "answer",
+        "answered_by",
+        "answered_at",
+        "moderated_by",
+        "moderated_at",
+        "created_at",
+    },
+    "moderation_decision": {
+        "id",
+        "item_type",
+        "item_id",
+        "decision",
+        "reason",
+        "staff",
+        "created_at",
+    },
+}
+MODERATOR_TABLES = set(MODERATOR_COLUMNS)
+# The only tables a moderator writes to, and only through services.moderation (test_moderation.py).
+MODERATOR_WRITABLE = {"review", "question"}
+# How the admin's API refuses a write: not allowed on this table, forbidden, or no such table.
+REFUSED = {403, 404, 405}
 
 
 def new_email(role: str) -> str:
@@ -155,46 +207,288 @@ async def test_anonymous_visitor_gets_the_login_page(client: Client) -> None:
     assert "style-src 'self';" in shop.headers["content-security-policy"]
 
 
-async def test_moderator_sees_and_corrects_only_the_catalog_and_moderation(
-    client: Client, seeded_database: TestDatabase
-) -> None:
+async def moderator(client: Client, database: TestDatabase) -> str:
+    """Sign a new moderator in through the admin's login; returns the username."""
     email = new_email("moderator")
-    create_staff(seeded_database, email, "moderator", "moderator-password-1")
-    await sign_in(client, email, "moderator-password-1")
+    password = f"moderator-{uuid.uuid4().hex[:12]}"
+    create_staff(database, email, "moderator", password)
+    await sign_in(client, email, password)
+    return email.lower()
 
-    tables = await client.get("/admin/api/tables/")
-    assert set(tables.json()) == CATALOG | MODERATION
-    grouped = (await client.get("/admin/api/tables/grouped/")).json()
-    assert set(grouped["grouped"]) == {"Catalog", "Moderation"} and grouped["ungrouped"] == []
-    for table in [*PERSONAL, "piccolo_user", "sessions", "review_vote"]:
-        response = await client.get(f"/admin/api/tables/{table}/")
-        assert response.status_code == 404, table
-        assert "email" not in response.text
 
-    product = await Product.select(Product.id, Product.stock).first()
+async def switch_to_admin(client: Client, database: TestDatabase) -> None:
+    """Sign out whoever is signed in and sign a new admin (superuser) in."""
+    client.cookies.clear()
+    email = new_email("admin")
+    password = f"admin-{uuid.uuid4().hex[:12]}"
+    create_staff(database, email, "admin", password)
+    await sign_in(client, email, password)
+
+
+async def pending_review() -> Review:
+    """A pending review by a new shopper of the first product."""
+    product = await Product.select(Product.id).first()
     assert product
-    edited = await client.patch(
-        f"/admin/api/tables/product/{product['id']}/",
-        json={"stock": product["stock"] + 5},
+    author = Account(
+        email=new_email("author"), password_hash="not-a-hash", policy_version="test", nickname="Jo"
+    )
+    await author.save()
+    review = Review(
+        product=product["id"],
+        account=author.id,
+        rating=5,
+        title=f"Sturdy {uuid.uuid4().hex[:8]}",
+        body="Holds up after a year of daily use.",
+    )
+    await review.save()
+    return review
+
+
+async def approve_as_moderator(client: Client, username: str) -> Review:
+    """A moderator approves a pending review in its edit form (a PATCH the admin's hook hands to
+    services.moderation): moderation still works, and the audit gets a row."""
+    review = await pending_review()
+    approved = await client.patch(
+        f"/admin/api/tables/review/{review.id}/",
+        json={"status": "approved"},
         headers=csrf(client),
     )
-    assert edited.status_code == 200
-    stock = await Product.select(Product.stock).where(Product.id == product["id"]).first()
-    assert stock == {"stock": product["stock"] + 5}
-    await Product.update({Product.stock: product["stock"]}).where(Product.id == product["id"])
+    assert approved.status_code == 200, approved.text
+    stored = await Review.select(Review.status, Review.moderated_by).where(Review.id == review.id)
+    assert stored == [{"status": "approved", "moderated_by": username}]
+    assert await ModerationDecision.exists().where(
+        (ModerationDecision.item_type == "review")
+        & (ModerationDecision.item_id == review.id)
+        & (ModerationDecision.staff == username)
+    )
+    return review
 
-    # Read-mostly: no new products and no deletions from a moderator.
-    count = await Product.count()
-    deleted = await client.delete(
-        f"/admin/api/tables/product/{product['id']}/", headers=csrf(client)
+
+def routed_paths(app: Any, prefix: str = "") -> set[str]:
+    """Every path an ASGI app's routes answer, through its mounts and their middleware."""
+    paths: set[str] = set()
+    for route in getattr(app, "routes", []):
+        path = prefix + getattr(route, "path", "")
+        if isinstance(route, Mount):
+            inner = route.app
+            while inner is not None and not hasattr(inner, "routes"):
+                inner = getattr(inner, "app", None)
+            paths |= routed_paths(inner, path) if inner is not None else {path}
+        else:
+            paths.add(path)
+    return paths
+
+
+async def product_row(product_id: int) -> dict[str, Any] | None:
+    return (
+        await Product.select(Product.title, Product.price_minor, Product.stock)
+        .where(Product.id == product_id)
+        .first()
     )
-    assert deleted.status_code == 405
-    assert await Product.exists().where(Product.id == product["id"])
-    added = await client.post(
-        "/admin/api/tables/product/", json={"title": "Sneaked in"}, headers=csrf(client)
+
+
+async def test_moderator_app_serves_only_the_allow_listed_tables_and_columns(
+    client: Client, seeded_database: TestDatabase
+) -> None:
+    await switch_to_admin(client, seeded_database)
+    every_table = set((await client.get("/admin/api/tables/")).json())
+    assert every_table >= CATALOG | MODERATION | PERSONAL
+
+    client.cookies.clear()
+    username = await moderator(client, seeded_database)
+    review = await approve_as_moderator(client, username)
+    question = Question(product=review.product, body=f"Does it fit? {uuid.uuid4().hex[:8]}")
+    await question.save()
+
+    # What the moderators' app serves, asked two ways: the table list its API gives, and every
+    # route the app answers (whatever lists it).
+    tables = set((await client.get("/admin/api/tables/")).json())
+    assert tables == MODERATOR_TABLES
+    grouped = (await client.get("/admin/api/tables/grouped/")).json()
+    assert grouped["ungrouped"] == []
+    assert {table for group in grouped["grouped"].values() for table in group} == tables
+    moderators_app = build_staff_admin(settings_for(seeded_database)).moderation
+    routed = {
+        path.split("/")[3]
+        for path in routed_paths(moderators_app)
+        if path.startswith("/api/tables/") and path != "/api/tables/grouped/"
+    }
+    assert routed - {""} == MODERATOR_TABLES
+
+    # Each of them returns only its allowed columns, in the list, a row, the schema, a new row.
+    row_ids = {
+        "product": review.product,
+        "review": review.id,
+        "question": question.id,
+        "moderation_decision": None,
+    }
+    for table, allowed in MODERATOR_COLUMNS.items():
+        api = f"/admin/api/tables/{table}/"
+        schema = (await client.get(f"{api}schema/")).json()
+        assert set(schema["properties"]) <= allowed, table
+        new = (await client.get(f"{api}new/")).json()
+        assert set(new) <= allowed, table
+        listing = await client.get(api, params={"__page_size": "5"})
+        assert listing.status_code == 200, table
+        for row in listing.json()["rows"]:
+            assert set(row) <= allowed, (table, row)
+        row_id = row_ids[table] or next((row["id"] for row in listing.json()["rows"]), None)
+        if row_id is not None:
+            single = await client.get(f"{api}{row_id}/")
+            assert single.status_code == 200 and set(single.json()) <= allowed, table
+
+    # Every other table of the shop (admin-only) is not there at all, for reading or writing.
+    product_id = review.product
+    for table in sorted((every_table | {"piccolo_user", "sessions"}) - MODERATOR_TABLES):
+        api = f"/admin/api/tables/{table}/"
+        for method, url in [
+            ("GET", api),
+            ("GET", f"{api}schema/"),
+            ("GET", f"{api}ids/"),
+            ("GET", f"{api}{product_id}/"),
+            ("POST", api),
+            ("PATCH", f"{api}{product_id}/"),
+            ("PUT", f"{api}{product_id}/"),
+            ("DELETE", f"{api}{product_id}/"),
+        ]:
+            response = await client.request(method, url, json={}, headers=csrf(client))
+            assert response.status_code == 404, (method, url, response.status_code)
+
+
+async def test_only_admins_change_prices_and_stock(
+    client: Client, seeded_database: TestDatabase
+) -> None:
+    await moderator(client, seeded_database)
+    product = await Product.select().first()
+    assert product
+    before = await product_row(product["id"])
+    assert before
+    url = f"/admin/api/tables/product/{product['id']}/"
+    for change in [
+        {"price_minor": 1, "stock": before["stock"] + 500},
+        {"price_minor": 1},
+        {"stock": 0},
+        {"title": "Renamed by a moderator"},
+    ]:
+        patched = await client.patch(url, json=change, headers=csrf(client))
+        assert patched.status_code in REFUSED, (change, patched.status_code, patched.text)
+    whole = {key: value for key, value in product.items() if key not in ("id", "created_at")}
+    replaced = await client.put(url, json={**whole, "price_minor": 1}, headers=csrf(client))
+    assert replaced.status_code in REFUSED, replaced.text
+    assert await product_row(product["id"]) == before
+
+    # Reading it shows the title, never the price or stock, however it is asked for.
+    single = (await client.get(url)).json()
+    assert single == {"id": product["id"], "title": product["title"], "slug": product["slug"]}
+    listing = await client.get("/admin/api/tables/product/", params={"__page_size": "100"})
+    assert listing.status_code == 200 and listing.json()["rows"]
+    for row in listing.json()["rows"]:
+        assert set(row) == {"id", "title", "slug"}
+    for params in [{"__visible_fields": "id,price_minor"}, {"__visible_fields": "stock"}]:
+        asked = await client.get("/admin/api/tables/product/", params=params)
+        assert asked.status_code == 400, (params, asked.status_code)
+    # Nor sorted by price, which would tell it (piccolo_api answers 500 for an unknown column).
+    by_price = await client.get("/admin/api/tables/product/", params={"__order": "price_minor"})
+    assert by_price.status_code != 200 and "rows" not in by_price.text
+    # Nor filtered by it: the view has no such column.
+    filtered = await client.get(
+        "/admin/api/tables/product/", params={"price_minor": str(before["price_minor"])}
     )
-    assert added.status_code == 405
-    assert await Product.count() == count
+    assert filtered.status_code == 400 and "rows" not in filtered.text
+
+    # An admin still changes them.
+    await switch_to_admin(client, seeded_database)
+    try:
+        patched = await client.patch(
+            url,
+            json={"price_minor": before["price_minor"] + 100, "stock": before["stock"] + 5},
+            headers=csrf(client),
+        )
+        assert patched.status_code == 200, patched.text
+        assert await product_row(product["id"]) == {
+            **before,
+            "price_minor": before["price_minor"] + 100,
+            "stock": before["stock"] + 5,
+        }
+    finally:
+        await Product.update(
+            {Product.price_minor: before["price_minor"], Product.stock: before["stock"]}
+        ).where(Product.id == product["id"])
+
+
+async def test_moderator_changes_nothing_outside_the_review_and_question_queues(
+    client: Client, seeded_database: TestDatabase
+) -> None:
+    username = await moderator(client, seeded_database)
+    # Moderation itself still works: the edit form (a PATCH), and the decision form.
+    review = await approve_as_moderator(client, username)
+    second = await pending_review()
+    decided = await client.post(
+        "/admin/api/forms/decide-reviews/",
+        json={"review_ids": str(second.id), "decision": "approved", "reason": ""},
+        headers=csrf(client),
+    )
+    assert decided.status_code == 200, decided.text
+    assert await Review.select(Review.status).where(Review.id == second.id) == [
+        {"status": "approved"}
+    ]
+
+    counts = {table: await table.count() for table in (Product, Category, Brand, ProductImage)}
+    product = await Product.select(Product.id).first()
+    category = await Category.select(Category.id).first()
+    brand = await Brand.select(Brand.id).first()
+    assert product and category and brand
+    catalog_rows = {
+        "product": product["id"],
+        "category": category["id"],
+        "brand": brand["id"],
+        "product_image": product["id"],
+    }
+    # Admin-only catalog tables are not served to moderators at all; product titles are served
+    # read only.
+    for table, row_id in catalog_rows.items():
+        api = f"/admin/api/tables/{table}/"
+        added = await client.post(
+            api, json={"title": "Sneaked in", "name": "Sneaked in"}, headers=csrf(client)
+        )
+        deleted = await client.delete(f"{api}{row_id}/", headers=csrf(client))
+        expected = REFUSED if table == "product" else {404}
+        assert added.status_code in expected, (table, added.status_code)
+        assert deleted.status_code in expected, (table, deleted.status_code)
+    assert {table: await table.count() for table in counts} == counts
+
+    # Whatever the moderators' app serves beyond the two queues refuses every write.
+    audit = await ModerationDecision.select().where(
+        (ModerationDecision.item_type == "review") & (ModerationDecision.item_id == review.id)
+    )
+    row_ids = {"product": product["id"], "moderation_decision": audit[0]["id"]}
+    served = set((await client.get("/admin/api/tables/")).json())
+    assert served - MODERATOR_WRITABLE == set(row_ids)
+    for table in sorted(served - MODERATOR_WRITABLE):
+        api = f"/admin/api/tables/{table}/"
+        row_url = f"{api}{row_ids[table]}/"
+        before = (await client.get(row_url)).json()
+        for method, url, body in [
+            ("POST", api, {}),
+            ("PATCH", row_url, {"title": "Changed"}),
+            ("PATCH", row_url, {"staff": "someone else"}),
+            ("PUT", row_url, before),
+            ("DELETE", row_url, None),
+        ]:
+            response = await client.request(method, url, json=body, headers=csrf(client))
+            assert response.status_code in REFUSED, (method, url, response.status_code)
+        assert (await client.get(row_url)).json() == before
+    assert await ModerationDecision.select().where(ModerationDecision.id == audit[0]["id"]) == [
+        audit[0]
+    ]
+
+    # The queues themselves: decided through the service, never added to or deleted from.
+    for table in sorted(MODERATOR_WRITABLE):
+        added = await client.post(f"/admin/api/tables/{table}/", json={}, headers=csrf(client))
+        assert added.status_code in REFUSED, (table, added.status_code)
+    deleted = await client.delete(f"/admin/api/tables/review/{review.id}/", headers=csrf(client))
+    assert deleted.status_code in REFUSED
+    assert await Review.exists().where(Review.id == review.id)
 
 
 async def test_admin_sees_every_table_but_never_the_password_hash(
@@ -246,7 +540,7 @@ async def test_new_role_or_password_ends_open_sessions(
     email = new_email("promoted")
     create_staff(seeded_database, email, "moderator", "moderator-password-2")
     await sign_in(client, email, "moderator-password-2")
-    assert set((await client.get("/admin/api/tables/")).json()) == CATALOG | MODERATION
+    assert set((await client.get("/admin/api/tables/")).json()) == MODERATOR_TABLES
 
     create_staff(seeded_database, email, "admin", "admin-password-456")
     assert (await client.get("/admin/api/tables/")).status_code == 401

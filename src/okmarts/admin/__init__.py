@@ -1,4 +1,8 @@
-"""Piccolo Admin at /admin/: superusers get every table; moderators the catalog and moderation.
+"""Piccolo Admin at /admin/: superusers get every table; moderators only what moderation needs.
+
+Moderators' app holds the review and question queues, the moderation audit (read only), the
+moderation forms and a read-only list of product titles (no price, stock or any other column);
+every other table is absent from it, so its API answers 404 for them.
 
 Orders are changed through the form "Change order status" (orders.change_status: history,
 stock, points and the customer's email), never by editing their status or amounts directly.
@@ -45,9 +49,16 @@ from okmarts.admin.staff import (
     save_staff,
 )
 from okmarts.admin.statistics import STATISTICS_FORM, statistics_form, statistics_tables
-from okmarts.admin.tables import AdminAccount, catalog_tables, personal_tables
+from okmarts.admin.tables import (
+    AdminAccount,
+    ModeratorProduct,
+    catalog_tables,
+    moderator_product_table,
+    personal_tables,
+)
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Product
 
 __all__ = [
     "ANSWER_QUESTION_FORM",
@@ -148,6 +159,7 @@ async def is_superuser(scope: Scope) -> bool:
 def build_staff_admin(settings: Settings) -> StaffAdmin:
     """Build both admin apps; call after the tables are bound to the database."""
     AdminAccount._meta.db = Account._meta.db
+    ModeratorProduct._meta.db = Product._meta.db
     bind_admin_classes()
     host = urlparse(settings.base_url).hostname or "127.0.0.1"
     options: dict[str, Any] = {
@@ -162,7 +174,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
     }
     full = create_admin(
         [
-            *catalog_tables(moderator=False),
+            *catalog_tables(),
             *order_tables(),
             *pricing_tables(),
             *moderation_tables(settings, moderator=False),
@@ -179,7 +191,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         **{**options, "sidebar_links": {**options["sidebar_links"], **privacy_links()}},
     )
     moderation = create_admin(
-        [*catalog_tables(moderator=True), *moderation_tables(settings, moderator=True)],
+        [moderator_product_table(), *moderation_tables(settings, moderator=True)],
         forms=moderation_forms(settings),
         **options,
     )

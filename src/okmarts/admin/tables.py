@@ -1,4 +1,5 @@
-"""What staff see of the shop's tables: the catalog for everyone, personal tables for admins."""
+"""What staff see of the shop's tables: the catalog and personal tables for admins, product
+titles (read only) for moderators."""
 
 from __future__ import annotations
 
@@ -30,30 +31,53 @@ AdminAccount = create_table_class(
 )
 
 
+# Moderators' view of `product`: which product a review or question is about, and nothing more.
+# The class holds only these columns, so price, stock and the rest can be neither read, filtered
+# nor written through it; the validators refuse every write to what it does hold.
+MODERATOR_PRODUCT_COLUMNS = ("title", "slug")
+ModeratorProduct = create_table_class(
+    "ModeratorProduct",
+    class_kwargs={"tablename": Product._meta.tablename},
+    class_members={
+        name: Product._meta.get_column_by_name(name).copy() for name in MODERATOR_PRODUCT_COLUMNS
+    },
+)
+
+
 def _account_columns(*names: str) -> list[Column]:
     return [AdminAccount._meta.get_column_by_name(name) for name in names]
 
 
+CATALOG_MENU_GROUP = "Catalog"
+READ_ONLY = ("post_single", "put_single", "patch_single", "delete_single", "delete_all")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _refuse_request(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    raise HTTPException(status_code=405, detail="The admin doesn't allow this on this table.")
+
+
+def _refuse_writes(piccolo_crud: PiccoloCRUD, request: Request) -> None:
+    if request.method not in SAFE_METHODS:
+        _refuse_request(piccolo_crud, request)
+
+
 def _refuse(*methods: str) -> Validators:
     """Validators refusing the given PiccoloCRUD endpoints (post_single, patch_single…)."""
-
-    def refuse(piccolo_crud: PiccoloCRUD, request: Request) -> None:
-        raise HTTPException(status_code=405, detail="The admin doesn't allow this on this table.")
-
-    return Validators(**{method: [refuse] for method in methods})
+    return Validators(**{method: [_refuse_request] for method in methods})
 
 
-READ_ONLY = ("post_single", "put_single", "patch_single", "delete_single", "delete_all")
+def read_only_view() -> Validators:
+    """Validators refusing every write: the write endpoints by name, and any request but a read
+    whichever endpoint it reaches (should piccolo_api add one)."""
+    return Validators(**{method: [_refuse_request] for method in READ_ONLY}, every=[_refuse_writes])
 
 
-def catalog_tables(moderator: bool) -> list[TableConfig]:
-    """The catalog: editable by admins; moderators may correct rows but not add or delete."""
-    validators = (
-        _refuse("post_single", "put_single", "delete_single", "delete_all") if moderator else None
-    )
+def catalog_tables() -> list[TableConfig]:
+    """The catalog, for admins only: prices, stock, categories, brands, images, specs."""
 
     def config(table: type[Table], **options: Any) -> TableConfig:
-        return TableConfig(table, menu_group="Catalog", validators=validators, **options)
+        return TableConfig(table, menu_group=CATALOG_MENU_GROUP, **options)
 
     return [
         config(
@@ -102,6 +126,21 @@ def catalog_tables(moderator: bool) -> list[TableConfig]:
             order_by=[OrderBy(ProductImage.product), OrderBy(ProductImage.position)],
         ),
     ]
+
+
+def moderator_product_table() -> TableConfig:
+    """Moderators' product list: id, title and slug, read only (what a review is about)."""
+    title = ModeratorProduct._meta.get_column_by_name("title")
+    slug = ModeratorProduct._meta.get_column_by_name("slug")
+    return TableConfig(
+        ModeratorProduct,
+        menu_group=CATALOG_MENU_GROUP,
+        visible_columns=[title, slug],
+        visible_filters=[title, slug],
+        link_column=title,
+        order_by=[OrderBy(title)],
+        validators=read_only_view(),
+    )
 
 
 def personal_tables() -> list[TableConfig]:
