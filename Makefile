@@ -47,8 +47,10 @@ test-unit: install
 test-e2e: install browser
 	$(BIN)/python -m pytest tests/e2e
 
+# PostgreSQL rows in a scratch database on this server (skipped, and said so, if it is down).
+BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --postgres-url "$(BENCH_POSTGRES_URL)"
 
 # Extract every string from Python and templates, merge into each catalog, compile.
 i18n: $(VENV)/.installed
