@@ -7,8 +7,10 @@ PORT ?= 8000
 
 .PHONY: install run test test-unit test-e2e bench i18n i18n-stats lint browser clean
 
+# Catalogs: checked against the English (placeholders, plural forms, HTML, syntax) and compiled
+# only when good; a broken one fails here, naming file and line, and keeps its last good .mo.
 install: $(VENV)/.installed static/vendor/htmx.min.js
-	@$(BIN)/pybabel compile -d locales -D messages 2>&1 | grep -v '^compiling' || true
+	@$(BIN)/python -m okmarts.catalog_check
 	@$(BIN)/okmarts pseudo-locale >/dev/null
 
 $(VENV)/.installed: pyproject.toml
@@ -52,11 +54,12 @@ BENCH_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 bench: install
 	$(BIN)/python bench/run.py --postgres-url "$(BENCH_POSTGRES_URL)"
 
-# Extract every string from Python and templates, merge into each catalog, compile.
+# Extract every string (and `# TRANSLATORS:` / `{# TRANSLATORS: #}` comments) from Python and
+# templates, merge into each catalog, check and compile.
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
-	$(BIN)/pybabel compile -d locales -D messages
+	$(BIN)/python -m okmarts.catalog_check
 	$(BIN)/okmarts pseudo-locale
 
 # Completion per language, against the source catalog (and whether the privacy policy is translated).

@@ -1,14 +1,24 @@
-"""Languages: Babel catalogs under locales/, the request's locale in a ContextVar, formatting."""
+"""Languages: Babel catalogs under locales/, the request's locale in a ContextVar, formatting.
+
+A translator's mistake never costs a page: a compiled translation that would not format (a
+placeholder the code doesn't pass, a lone %, other HTML tags) is dropped when its catalog loads,
+so the English text shows instead, and formatting falls back to the English text too.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import gettext as gnu_gettext
+import logging
+import struct
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel import Locale, UnknownLocaleError
 from babel.core import get_global
@@ -16,11 +26,35 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from okmarts import pseudo_locale
+from okmarts.catalog_check import check_and_compile
+from okmarts.completion import (
+    DEFAULT_MIN_COMPLETION,
+    DOMAIN,
+    SOURCE_LOCALE,
+    completion_by_language,
+    offered_languages,
+)
+from okmarts.translation_rules import translation_problems
 
-SOURCE_LOCALE = "en"
+if TYPE_CHECKING:
+    from jinja2 import Environment
+    from jinja2.runtime import Context
+
+    from okmarts.settings import Settings
+
+log = logging.getLogger(__name__)
+
 current_locale: ContextVar[str] = ContextVar("okmarts_locale", default=SOURCE_LOCALE)
+# In debug mode, `?preview_language=de` shows one page in any catalog's language, however
+# incomplete: for translators checking their work (OKMARTS_LANGUAGE_PREVIEW lists languages
+# offered whatever their completion, outside debug mode too).
+PREVIEW_PARAMETER = "preview_language"
+# In debug mode, catalogs whose files changed are reloaded; files are looked at this often.
+RELOAD_SECONDS = 1.0
 
 
 def N_(message: str) -> str:
@@ -36,30 +70,182 @@ class Message:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+# -- Loading compiled catalogs --------------------------------------------------------------------
+
+
+def _mo_entries(
+    data: bytes, charset: str
+) -> Iterator[tuple[str | None, tuple[str, ...], tuple[str, ...]]]:
+    """(msgctxt, msgids, msgstrs) of each entry of a compiled catalog (GNU .mo format)."""
+    order = "<" if struct.unpack("<I", data[:4])[0] == 0x950412DE else ">"
+    _, count, ids_at, strs_at = struct.unpack(f"{order}4I", data[4:20])
+    for index in range(count):
+        id_length, id_offset = struct.unpack_from(f"{order}2I", data, ids_at + 8 * index)
+        str_length, str_offset = struct.unpack_from(f"{order}2I", data, strs_at + 8 * index)
+        raw_id = data[id_offset : id_offset + id_length]
+        raw_str = data[str_offset : str_offset + str_length]
+        if not raw_id:
+            continue  # the header
+        context, separator, raw_id = raw_id.rpartition(b"\x04")
+        yield (
+            context.decode(charset) if separator else None,
+            tuple(part.decode(charset) for part in raw_id.split(b"\0")),
+            tuple(part.decode(charset) for part in raw_str.split(b"\0")),
+        )
+
+
+def drop_broken_translations(translations: Translations, mo_path: Path) -> list[str]:
+    """Forget translations that would break a page (a placeholder the code doesn't pass, a lone
+    %, different HTML tags): gettext then answers the English text. Returns what was dropped."""
+    dropped = []
+    catalog: dict[Any, str] = translations._catalog  # type: ignore[attr-defined]
+    charset = translations.charset() or "utf-8"
+    for context, msgids, msgstrs in _mo_entries(mo_path.read_bytes(), charset):
+        problems = [text for text, is_error in translation_problems(msgids, msgstrs) if is_error]
+        if len(msgids) > 1 and not all(msgstrs):
+            problems.append("a plural form is empty")
+        if not problems:
+            continue
+        key = f"{context}\x04{msgids[0]}" if context is not None else msgids[0]
+        if len(msgids) > 1:
+            for form in range(len(msgstrs)):
+                catalog.pop((key, form), None)
+        else:
+            catalog.pop(key, None)
+        dropped.append(msgids[0])
+        log.warning(
+            "%s: translation of %r not used (the English text is shown instead): %s",
+            mo_path,
+            msgids[0],
+            "; ".join(problems),
+        )
+    return dropped
+
+
+def load_translations(where: Path, chain: list[str]) -> NullTranslations:
+    """The compiled catalog of the first language of chain found under where, made safe."""
+    found = gnu_gettext.find(DOMAIN, str(where), chain)
+    if not found:
+        return NullTranslations()
+    try:
+        with open(found, "rb") as handle:
+            translations = Translations(fp=handle, domain=DOMAIN)
+        drop_broken_translations(translations, Path(found))
+    except (OSError, ValueError, SyntaxError, struct.error) as error:
+        # A corrupt file or a plural formula Python can't read: English rather than a 500.
+        log.error("%s cannot be loaded (%s): the English text is shown", found, error)
+        return NullTranslations()
+    return translations
+
+
+# -- Catalogs -------------------------------------------------------------------------------------
+
+
 class Catalogs:
     """The compiled catalogs found under locales/: adding a folder there adds a language.
+
+    A language is offered (in the chooser, to browsers, to the language cookie) when at least
+    min_completion percent of the source strings are translated, or when it is listed in
+    preview (OKMARTS_LANGUAGE_PREVIEW). debug (OKMARTS_DEBUG) reloads catalogs whose files
+    changed, compiling an edited .po first, and lets `?preview_language=` show any catalog.
 
     pseudo_dir: where `okmarts pseudo-locale` wrote the pseudo-locale, to offer it last (only
     when OKMARTS_PSEUDO_LOCALE is on, and only once it has been generated).
     """
 
-    def __init__(self, locales_dir: Path, pseudo_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        locales_dir: Path,
+        pseudo_dir: Path | None = None,
+        *,
+        min_completion: float = DEFAULT_MIN_COMPLETION,
+        preview: Iterable[str] = (),
+        debug: bool = False,
+    ) -> None:
         self.locales_dir = locales_dir
         self.pseudo_dir = pseudo_dir
-        found = sorted(
-            path.parent.parent.name
-            for path in locales_dir.glob("*/LC_MESSAGES/messages.po")
-            if not path.parent.parent.name.startswith("_")
-        )
+        self.min_completion = min_completion
+        self.preview_languages = tuple(code.replace("-", "_") for code in preview)
+        self.debug = debug
+        self.completion = completion_by_language(locales_dir)
+        # Every catalog there is, offered or not (what a debug-mode preview may choose from).
+        self.present: list[str] = [SOURCE_LOCALE, *self.completion]
         self.available: list[str] = [
             SOURCE_LOCALE,
-            *(code for code in found if code != SOURCE_LOCALE),
+            *offered_languages(locales_dir, min_completion, self.preview_languages),
         ]
+        for code in self.preview_languages:
+            if code not in self.completion:
+                log.warning("OKMARTS_LANGUAGE_PREVIEW: no catalog locales/%s/LC_MESSAGES/", code)
         if pseudo_dir is not None and (pseudo_dir / pseudo_locale.COMPILED).exists():
             self.available.append(pseudo_locale.PSEUDO_LOCALE)
+            self.present.append(pseudo_locale.PSEUDO_LOCALE)
         self._translations: dict[str, NullTranslations] = {}
+        self._versions: dict[str, tuple[int | None, ...]] = {}
+        self._looked_at: dict[str, float] = {}
+
+    @classmethod
+    def from_settings(cls, settings: Settings, pseudo_dir: Path | None = None) -> Catalogs:
+        """The catalogs as the settings (OKMARTS_LANGUAGE_*, OKMARTS_DEBUG) ask for them."""
+        return cls(
+            settings.locales_dir,
+            pseudo_dir,
+            min_completion=settings.language_min_completion,
+            preview=settings.language_preview,
+            debug=settings.debug,
+        )
+
+    # -- loading and reloading
+
+    def _files(self, locale: str) -> list[Path]:
+        if locale == pseudo_locale.PSEUDO_LOCALE:
+            return [self.pseudo_dir / pseudo_locale.COMPILED] if self.pseudo_dir else []
+        files = []
+        for code in fallback_chain(locale):
+            folder = self.locales_dir / code / "LC_MESSAGES"
+            files += [folder / f"{DOMAIN}.po", folder / f"{DOMAIN}.mo"]
+        return files
+
+    def _version(self, locale: str) -> tuple[int | None, ...]:
+        versions: list[int | None] = []
+        for path in self._files(locale):
+            try:
+                versions.append(path.stat().st_mtime_ns)
+            except OSError:
+                versions.append(None)
+        return tuple(versions)
+
+    def _reload_if_changed(self, locale: str) -> None:
+        """Debug mode: a catalog edited since it was loaded is loaded again (at most once a
+        RELOAD_SECONDS); an edited .po is checked and compiled first, as `make install` would."""
+        now = time.monotonic()
+        if now - self._looked_at.get(locale, -RELOAD_SECONDS) < RELOAD_SECONDS:
+            return
+        self._looked_at[locale] = now
+        version = self._version(locale)
+        if self._versions.get(locale) == version:
+            return
+        if locale != pseudo_locale.PSEUDO_LOCALE:
+            self._compile_edited(locale)
+            version = self._version(locale)
+        self._versions[locale] = version
+        self._translations.pop(locale, None)
+
+    def _compile_edited(self, locale: str) -> None:
+        for code in fallback_chain(locale):
+            po = self.locales_dir / code / "LC_MESSAGES" / f"{DOMAIN}.po"
+            mo = po.with_suffix(".mo")
+            if not po.exists() or (mo.exists() and mo.stat().st_mtime_ns >= po.stat().st_mtime_ns):
+                continue
+            report = check_and_compile(po, msgfmt=False)
+            for problem in report.problems:
+                log.warning("%s", problem)
+            if report.errors:
+                log.warning("%s has errors: the last good compiled catalog stays in use", po)
 
     def translations(self, locale: str) -> NullTranslations:
+        if self.debug:
+            self._reload_if_changed(locale)
         cached = self._translations.get(locale)
         if cached is None:
             # Babel does not fall back from zh_Hans_CN to zh_Hans: pass the chain.
@@ -67,9 +253,11 @@ class Catalogs:
             where = self.locales_dir
             if locale == pseudo_locale.PSEUDO_LOCALE and self.pseudo_dir is not None:
                 where = self.pseudo_dir
-            cached = Translations.load(str(where), chain, domain="messages")
+            cached = load_translations(where, chain)
             self._translations[locale] = cached
         return cached
+
+    # -- translating
 
     def gettext(self, message: str) -> str:
         return self.translations(current_locale.get()).gettext(message)
@@ -77,12 +265,35 @@ class Catalogs:
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return self.translations(current_locale.get()).ngettext(singular, plural, count)
 
+    def pgettext(self, context: str, message: str) -> str:
+        return self.translations(current_locale.get()).pgettext(context, message)
+
+    def npgettext(self, context: str, singular: str, plural: str, count: int) -> str:
+        return self.translations(current_locale.get()).npgettext(context, singular, plural, count)
+
     def message(self, message: Message | str) -> str:
         """A Message (or a plain msgid) translated into the current language."""
         if isinstance(message, str):
             return self.gettext(message)
         text = self.gettext(message.msgid)
-        return text % message.params if message.params else text
+        if not message.params:
+            return text
+        return format_or_source(text, message.msgid, message.params)
+
+    def install_gettext(self, env: Environment) -> None:
+        """Install _, gettext, ngettext, pgettext and npgettext on a Jinja environment, newstyle
+        (`_("%(num)s left", num=n)`), falling back to the English text when a translation
+        cannot be formatted with the values given: never a 500 for a translator's typo."""
+        env.install_gettext_callables(  # type: ignore[attr-defined]
+            self.gettext,
+            self.ngettext,
+            newstyle=True,
+            pgettext=self.pgettext,
+            npgettext=self.npgettext,
+        )
+        env.globals.update(safe_newstyle_callables(self))
+
+    # -- choosing
 
     def negotiate(self, accept_language: str | None) -> str:
         """Best available locale for an Accept-Language header, or the source language."""
@@ -107,26 +318,103 @@ class Catalogs:
         return SOURCE_LOCALE
 
     def match(self, tag: str) -> str | None:
-        """Map a browser or user tag (zh-CN, zh_Hans, en-GB…) onto an available locale."""
-        code = tag.replace("-", "_")
-        if code == pseudo_locale.PSEUDO_LOCALE:
-            # Chosen by its exact code only: its language, en, is the source language's.
-            return code if code in self.available else None
-        try:
-            wanted = Locale.parse(tag.replace("-", "_"))
-        except (ValueError, UnknownLocaleError):
+        """Map a browser or user tag (zh-CN, zh_Hans, en-GB…) onto an offered locale."""
+        return _match(tag, self.available)
+
+    def preview(self, tag: str | None) -> str | None:
+        """Debug mode only: the catalog `?preview_language=<tag>` asks for, offered or not."""
+        if not self.debug or not tag:
             return None
-        for code in self.available:
-            if code == pseudo_locale.PSEUDO_LOCALE:
-                continue
-            have = babel_locale(code)
-            if have.language != wanted.language:
-                continue
-            # Chinese: the script decides (zh-CN and zh mean Hans, zh-TW means Hant).
-            if have.script and have.script != _script_of(wanted):
-                continue
-            return code
+        return _match(tag, self.present)
+
+
+def _match(tag: str, codes: list[str]) -> str | None:
+    code = tag.replace("-", "_")
+    if code == pseudo_locale.PSEUDO_LOCALE:
+        # Chosen by its exact code only: its language, en, is the source language's.
+        return code if code in codes else None
+    try:
+        wanted = Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
         return None
+    for code in codes:
+        if code == pseudo_locale.PSEUDO_LOCALE:
+            continue
+        have = babel_locale(code)
+        if have.language != wanted.language:
+            continue
+        # Chinese: the script decides (zh-CN and zh mean Hans, zh-TW means Hant).
+        if have.script and have.script != _script_of(wanted):
+            continue
+        return code
+    return None
+
+
+# -- Formatting that never fails ------------------------------------------------------------------
+
+_warned: set[tuple[str, str]] = set()
+
+
+def format_or_source(translated: str, source: str, values: Any) -> str:
+    """translated % values; if the translation can't take the values, the English text."""
+    try:
+        return translated % values
+    except (KeyError, ValueError, TypeError, IndexError) as error:
+        key = (source, type(error).__name__)
+        if key not in _warned:
+            _warned.add(key)
+            log.warning(
+                "translation %r of %r cannot be formatted (%s: %s): the English text is shown",
+                translated,
+                source,
+                type(error).__name__,
+                error,
+            )
+        return source % values
+
+
+def safe_newstyle_callables(catalogs: Catalogs) -> dict[str, Callable[..., str]]:
+    """Jinja's newstyle gettext callables, with format_or_source where Jinja uses a bare %."""
+
+    def finish(context: Context, translated: str, source: str, variables: dict[str, Any]) -> str:
+        if context.eval_ctx.autoescape:
+            translated, source = Markup(translated), Markup(source)
+        # Jinja formats every string, with or without values (so %% is a percent sign).
+        return format_or_source(translated, source, variables)
+
+    @pass_context
+    def gettext(__context: Context, __string: str, **variables: Any) -> str:
+        return finish(__context, catalogs.gettext(__string), __string, variables)
+
+    @pass_context
+    def ngettext(
+        __context: Context, __singular: str, __plural: str, __num: int, **variables: Any
+    ) -> str:
+        variables.setdefault("num", __num)
+        source = __singular if __num == 1 else __plural
+        return finish(__context, catalogs.ngettext(__singular, __plural, __num), source, variables)
+
+    @pass_context
+    def pgettext(__context: Context, __string_ctx: str, __string: str, **variables: Any) -> str:
+        variables.setdefault("context", __string_ctx)
+        return finish(__context, catalogs.pgettext(__string_ctx, __string), __string, variables)
+
+    @pass_context
+    def npgettext(
+        __context: Context,
+        __string_ctx: str,
+        __singular: str,
+        __plural: str,
+        __num: int,
+        **variables: Any,
+    ) -> str:
+        variables.setdefault("context", __string_ctx)
+        variables.setdefault("num", __num)
+        source = __singular if __num == 1 else __plural
+        translated = catalogs.npgettext(__string_ctx, __singular, __plural, __num)
+        return finish(__context, translated, source, variables)
+
+    return {"gettext": gettext, "ngettext": ngettext, "pgettext": pgettext, "npgettext": npgettext}
 
 
 def _script_of(locale: Locale) -> str | None:

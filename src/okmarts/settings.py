@@ -62,6 +62,10 @@ class Settings:
     # The pseudo-locale (okmarts.pseudo_locale) in the language chooser: for developers and the
     # browser test that finds untranslated text and layouts that break with longer strings.
     pseudo_locale: bool = False
+    # Languages (okmarts.completion): one is offered from this percent of its strings translated;
+    # the listed codes are offered whatever their completion (a translator's preview).
+    language_min_completion: float = 80.0
+    language_preview: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -97,6 +101,12 @@ class Settings:
             retention_order_days=_days(env, "ORDER", 3650),
             retention_privacy_request_days=_days(env, "PRIVACY_REQUEST", 1095),
             pseudo_locale=_flag(env.get("OKMARTS_PSEUDO_LOCALE")),
+            language_min_completion=float(env.get("OKMARTS_LANGUAGE_MIN_COMPLETION") or 80),
+            language_preview=tuple(
+                code.strip()
+                for code in (env.get("OKMARTS_LANGUAGE_PREVIEW") or "").split(",")
+                if code.strip()
+            ),
         )
 
 

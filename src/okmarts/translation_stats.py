@@ -8,13 +8,18 @@ last column says whether the current version has a translation beside the Englis
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from unicodedata import east_asian_width
 
-from babel.messages.pofile import read_po
-
+from okmarts.completion import (
+    DEFAULT_MIN_COMPLETION,
+    catalog_completion,
+    catalog_languages,
+    source_keys,
+)
 from okmarts.i18n import SOURCE_LOCALE, display_name
 from okmarts.services.content import POLICY_DIR, current_policy_version
 from okmarts.settings import PROJECT_DIR
@@ -35,36 +40,20 @@ class LanguageStats:
         return 100.0 * self.translated / self.total if self.total else 100.0
 
 
-def _msgid(message) -> str:  # type: ignore[no-untyped-def]
-    return message.id if isinstance(message.id, str) else message.id[0]
-
-
-def _is_translated(message) -> bool:  # type: ignore[no-untyped-def]
-    if isinstance(message.string, (tuple, list)):
-        return all(message.string)
-    return bool(message.string)
-
-
 def language_stats(locales_dir: Path) -> list[LanguageStats]:
-    with open(locales_dir / "messages.pot", "rb") as handle:
-        source = {_msgid(message) for message in read_po(handle) if message.id}
+    source = source_keys(locales_dir)
     version = current_policy_version()
     found = []
-    for po_path in sorted(locales_dir.glob("*/LC_MESSAGES/messages.po")):
-        code = po_path.parent.parent.name
-        with open(po_path, "rb") as handle:
-            catalog = {_msgid(m): m for m in read_po(handle, locale=code) if m.id}
-        present = [catalog[msgid] for msgid in source if msgid in catalog]
-        fuzzy = sum(1 for m in present if m.fuzzy)
-        translated = sum(1 for m in present if _is_translated(m) and not m.fuzzy)
+    for code in catalog_languages(locales_dir):
+        completion = catalog_completion(locales_dir / code / "LC_MESSAGES" / "messages.po", source)
         found.append(
             LanguageStats(
                 code=code,
-                total=len(source),
-                translated=translated,
-                fuzzy=fuzzy,
-                untranslated=len(present) - translated - fuzzy,
-                missing=len(source) - len(present),
+                total=completion.total,
+                translated=completion.translated,
+                fuzzy=completion.fuzzy,
+                untranslated=completion.untranslated,
+                missing=completion.missing,
                 policy_translated=(POLICY_DIR / f"{version}.{code}.txt").exists(),
             )
         )
@@ -76,8 +65,17 @@ def _width(text: str) -> int:
     return sum(2 if east_asian_width(char) in "WF" else 1 for char in text)
 
 
-def report(stats: list[LanguageStats]) -> str:
-    header = ("Language", "Code", "Translated", "Fuzzy", "Untranslated", "Missing", "Policy")
+def report(stats: list[LanguageStats], min_completion: float = DEFAULT_MIN_COMPLETION) -> str:
+    header = (
+        "Language",
+        "Code",
+        "Translated",
+        "Fuzzy",
+        "Untranslated",
+        "Missing",
+        "Offered",
+        "Policy",
+    )
     rows = [header]
     for item in stats:
         rows.append(
@@ -88,6 +86,7 @@ def report(stats: list[LanguageStats]) -> str:
                 str(item.fuzzy),
                 str(item.untranslated),
                 str(item.missing),
+                "yes" if item.percent >= min_completion else "preview only",
                 "translated" if item.policy_translated else "English only",
             )
         )
@@ -105,12 +104,18 @@ def report(stats: list[LanguageStats]) -> str:
         "Missing strings appear in a catalog after `make i18n`; "
         "fuzzy ones are guesses to check, and are not shown until checked."
     )
+    lines.append(
+        f"Shoppers are offered a language from {min_completion:g}% translated on "
+        "(OKMARTS_LANGUAGE_MIN_COMPLETION); below that, OKMARTS_LANGUAGE_PREVIEW=<code> or, "
+        "with OKMARTS_DEBUG, ?preview_language=<code> shows it (see TRANSLATING.md)."
+    )
     return "\n".join(lines)
 
 
 def main() -> int:
     locales_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else PROJECT_DIR / "locales"
-    print(report(language_stats(locales_dir)))
+    threshold = os.environ.get("OKMARTS_LANGUAGE_MIN_COMPLETION")
+    print(report(language_stats(locales_dir), float(threshold or DEFAULT_MIN_COMPLETION)))
     return 0
 
 
