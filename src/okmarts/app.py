@@ -56,6 +56,7 @@ from okmarts.web import (
     load_session,
     policy_acceptance_url,
     redirect_after_post,
+    refuse_control_characters,
     sign_in_url,
 )
 
@@ -283,6 +284,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(
             backend="gzip", minimum_size=1024, gzip_compress_level=6
         ),
+        # No control character in a URL reaches a handler (query: stripped; path: 404).
+        middleware=[refuse_control_characters],
         before_request=prepare_request,
         # Visit statistics, for visitors who accepted analytics: marked, then recorded once sent.
         after_request=mark_page_view,

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from contextvars import ContextVar
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from litestar import Request, Response
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from okmarts.i18n import Catalogs, current_locale
+from okmarts.inputs import clean_text, has_control_characters
 from okmarts.services import accounts, cart
 from okmarts.tables.accounts import Account
 
@@ -43,14 +46,6 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if "\\" in target or any(ord(char) < 32 for char in target):
         return default
     return target
-
-
-def positive_int(value: str | None, default: int = 1, maximum: int = 10_000) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        return default
-    return min(max(number, 1), maximum)
 
 
 # -- Sessions ----------------------------------------------------------------------------------
@@ -197,15 +192,55 @@ def form_page(
     return Template(template_name=template, context=context, status_code=status_code)
 
 
-_CONTROL_CHARACTERS = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
-
-
 def clean_form(data: dict[str, Any]) -> dict[str, Any]:
     """Form values without control characters (NUL is refused by PostgreSQL, useless anywhere)."""
-    return {
-        key: value.translate(_CONTROL_CHARACTERS) if isinstance(value, str) else value
-        for key, value in data.items()
-    }
+    return {key: _cleaned(value) for key, value in data.items()}
+
+
+def _cleaned(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):  # a field sent more than once
+        return [clean_text(item) if isinstance(item, str) else item for item in value]
+    return value
+
+
+# Control characters in a query string: raw (but tab, line feed and carriage return), or
+# percent-encoded as a byte below 0x20, 0x7F, or C2 80-9F (U+0080-U+009F in UTF-8). An encoded
+# tab or line break matches too: that query is rebuilt, with them kept.
+_ENCODED_CONTROL = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|%(?:[01][0-9a-f]|7f|c2%[89][0-9a-f])", re.IGNORECASE
+)
+
+
+def clean_query_string(raw: bytes) -> bytes:
+    """The query string with control characters taken out of every name and value."""
+    if not _ENCODED_CONTROL.search(raw):
+        return raw  # the usual case: left exactly as sent
+    # Bytes beyond ASCII (sent unencoded) are escaped first, so they decode as the UTF-8 they are.
+    escaped = re.sub(rb"[\x80-\xff]", lambda byte: b"%%%02X" % byte[0][0], raw).decode("ascii")
+    pairs = parse_qsl(escaped, keep_blank_values=True, errors="replace")
+    return urlencode([(clean_text(name), clean_text(value)) for name, value in pairs]).encode()
+
+
+def refuse_control_characters(app: ASGIApp) -> ASGIApp:
+    """Middleware: no handler sees a control character in the URL (forms: `clean_form`).
+
+    Query parameters lose theirs (a search for "pl\\x00c" is a search for "plc"); a path whose
+    parameters hold one names no page here: 404. Runs after routing, before every handler, so
+    routes added later are covered too.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            if scope.get("query_string"):
+                scope["query_string"] = clean_query_string(scope["query_string"])
+            for value in (scope.get("path_params") or {}).values():
+                if isinstance(value, str) and has_control_characters(value):
+                    raise NotFoundException()
+        await app(scope, receive, send)
+
+    return middleware
 
 
 # -- The cart -----------------------------------------------------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from litestar.exceptions import NotFoundException
 
-from okmarts.controllers.catalog import LinkBuilder, parse_price
+from okmarts.controllers.catalog import LinkBuilder, page_number, parse_price
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.i18n import Catalogs, current_locale, money
 from okmarts.settings import PROJECT_DIR, load_or_create_secret
-from okmarts.web import positive_int, safe_next
+from okmarts.web import safe_next
 
 
 def test_prices_parse_to_exact_cents() -> None:
@@ -18,7 +19,7 @@ def test_prices_parse_to_exact_cents() -> None:
     assert parse_price("0.1") == (10, None)
     assert parse_price("7,25") == (725, None)
     assert parse_price("") == (None, None)
-    for bad in ["abc", "-1", "NaN", "Infinity", "1e30"]:
+    for bad in ["abc", "-1", "NaN", "Infinity", "1e30", "12.345", "1_000", "²", "٣"]:
         value, error = parse_price(bad)
         assert value is None and error
 
@@ -36,11 +37,12 @@ def test_redirects_stay_on_site() -> None:
         assert safe_next(bad) == "/"
 
 
-def test_page_numbers_are_clamped() -> None:
-    assert positive_int("3") == 3
-    assert positive_int("-2") == 1
-    assert positive_int("x") == 1
-    assert positive_int("999999999") == 10_000
+def test_page_numbers_are_whole_numbers_in_range() -> None:
+    assert page_number(None) == 1
+    assert page_number("3") == 3
+    for bad in ["-2", "0", "x", "²", "999999999"]:
+        with pytest.raises(NotFoundException):
+            page_number(bad)
 
 
 @pytest.mark.filterwarnings("ignore:.*Unable to fetch server version")

@@ -21,6 +21,7 @@ from okmarts.admin.moderation import (
     rules_text,
     staff_username,
 )
+from okmarts.inputs import parse_int
 from okmarts.services import moderation
 from okmarts.settings import Settings
 from okmarts.tables.reviews import Question, Review
@@ -33,10 +34,11 @@ def parse_ids(text: str) -> list[int]:
     parts = [part for part in re.split(r"[\s,;]+", text.strip()) if part]
     if not parts:
         raise ValueError("Give at least one id.")
-    bad = [part for part in parts if not part.isdigit()]
+    numbers = [parse_int(part, minimum=1) for part in parts]
+    bad = [part for part, number in zip(parts, numbers, strict=True) if number is None]
     if bad:
         raise ValueError(f"Not an id: {bad[0]}. Separate ids with commas or spaces.")
-    ids = list(dict.fromkeys(int(part) for part in parts))
+    ids = list(dict.fromkeys(number for number in numbers if number is not None))
     if len(ids) > MAX_IDS:
         raise ValueError(f"At most {MAX_IDS} ids at once.")
     return ids

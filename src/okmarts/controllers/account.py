@@ -13,6 +13,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
 
 from okmarts.i18n import current_locale
+from okmarts.inputs import parse_int
 from okmarts.services import accounts, addresses, points, profile
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.avatars import MAX_UPLOAD_BYTES
@@ -224,15 +225,16 @@ class AccountController(Controller):
             )
         return redirect_after_post(request, "/account/addresses?notice=address-saved")
 
-    @get("/addresses/{address_id:int}", name="account_address", media_type=MediaType.HTML)
-    async def edit_address(self, request: Request, address_id: FromPath[int]) -> Template:
+    # Ids in paths are text, parsed by _own_address: Litestar's `int` takes any size.
+    @get("/addresses/{address_id:str}", name="account_address", media_type=MediaType.HTML)
+    async def edit_address(self, request: Request, address_id: FromPath[str]) -> Template:
         account = require_account(request)
         address = await _own_address(account, address_id)
         form = {name: getattr(address, name) for name in addresses.AddressForm.__dataclass_fields__}
         return _address_edit_page(address, form)
 
-    @post("/addresses/{address_id:int}", name="account_address_update", media_type=MediaType.HTML)
-    async def update_address(self, request: Request, address_id: FromPath[int], data: Form) -> Any:
+    @post("/addresses/{address_id:str}", name="account_address_update", media_type=MediaType.HTML)
+    async def update_address(self, request: Request, address_id: FromPath[str], data: Form) -> Any:
         data = clean_form(data)
         account = require_account(request)
         address = await _own_address(account, address_id)
@@ -245,25 +247,25 @@ class AccountController(Controller):
         return redirect_after_post(request, "/account/addresses?notice=address-saved")
 
     @post(
-        "/addresses/{address_id:int}/delete",
+        "/addresses/{address_id:str}/delete",
         name="account_address_delete",
         media_type=MediaType.HTML,
     )
-    async def delete_address(self, request: Request, address_id: FromPath[int]) -> Any:
+    async def delete_address(self, request: Request, address_id: FromPath[str]) -> Any:
         account = require_account(request)
-        await _own_address(account, address_id)
-        await addresses.delete_address(account.id, address_id)
+        address = await _own_address(account, address_id)
+        await addresses.delete_address(account.id, address.id)
         return await self._address_book_answer(request, account, "address-deleted")
 
     @post(
-        "/addresses/{address_id:int}/default",
+        "/addresses/{address_id:str}/default",
         name="account_address_default",
         media_type=MediaType.HTML,
     )
-    async def default_address(self, request: Request, address_id: FromPath[int]) -> Any:
+    async def default_address(self, request: Request, address_id: FromPath[str]) -> Any:
         account = require_account(request)
-        await _own_address(account, address_id)
-        await addresses.make_default(account.id, address_id)
+        address = await _own_address(account, address_id)
+        await addresses.make_default(account.id, address.id)
         return await self._address_book_answer(request, account, "address-default")
 
     async def _address_book_answer(self, request: Request, account: Account, notice: str) -> Any:
@@ -347,8 +349,11 @@ def _address_edit_page(
     )
 
 
-async def _own_address(account: Account, address_id: int) -> Address:
+async def _own_address(account: Account, raw_id: str) -> Address:
     """The address if it is this account's; 404 otherwise (never say that it exists)."""
+    address_id = parse_int(raw_id, minimum=1)
+    if address_id is None:
+        raise NotFoundException()
     try:
         return await addresses.get_address(account.id, address_id)
     except addresses.AddressNotFound as error:

@@ -6,11 +6,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import N_, Message
+from okmarts.inputs import parse_int
 from okmarts.services import cart, checkout
 from okmarts.services.cart import CartError
 from okmarts.web import (
@@ -35,19 +37,19 @@ BAD_LINE_QUANTITY = Message(
 
 
 def _quantity(raw: str | None, default: int = 1) -> int | None:
-    try:
-        value = int((raw or str(default)).strip())
-    except ValueError:
-        return None
-    return value if 0 <= value <= cart.MAX_QUANTITY else None
+    return parse_int(raw or str(default), maximum=cart.MAX_QUANTITY)
 
 
 def _product_id(raw: str | None) -> int | None:
-    try:
-        value = int((raw or "").strip())
-    except ValueError:
-        return None
-    return value if value > 0 else None
+    return parse_int(raw, minimum=1)
+
+
+def _path_product_id(raw: str) -> int:
+    """A cart line's product id from its URL; 404 for anything that can't be one."""
+    product_id = _product_id(raw)
+    if product_id is None:
+        raise NotFoundException()
+    return product_id
 
 
 async def _cart_page(
@@ -118,19 +120,22 @@ class CartController(Controller):
             store_cart(request, response, items)
         return response
 
-    @post("/cart/lines/{product_id:int}", name="cart_update", media_type=MediaType.HTML)
-    async def update(self, request: Request, product_id: FromPath[int], data: Form) -> Any:
+    # Ids in paths are read as text and parsed here: Litestar's `int` takes any size ("9" * 30),
+    # which no database column holds.
+    @post("/cart/lines/{product_id:str}", name="cart_update", media_type=MediaType.HTML)
+    async def update(self, request: Request, product_id: FromPath[str], data: Form) -> Any:
+        line_product = _path_product_id(product_id)
         data = clean_form(data)
         quantity = _quantity(data.get("quantity"), default=-1)
         if quantity is None:
             return await _cart_page(
                 request, error=BAD_LINE_QUANTITY, status_code=HTTP_422_UNPROCESSABLE_ENTITY
             )
-        return await self._change(request, product_id, quantity, "updated")
+        return await self._change(request, line_product, quantity, "updated")
 
-    @post("/cart/lines/{product_id:int}/delete", name="cart_remove", media_type=MediaType.HTML)
-    async def remove(self, request: Request, product_id: FromPath[int]) -> Any:
-        return await self._change(request, product_id, 0, "removed")
+    @post("/cart/lines/{product_id:str}/delete", name="cart_remove", media_type=MediaType.HTML)
+    async def remove(self, request: Request, product_id: FromPath[str]) -> Any:
+        return await self._change(request, _path_product_id(product_id), 0, "removed")
 
     async def _change(self, request: Request, product_id: int, quantity: int, notice: str) -> Any:
         try:

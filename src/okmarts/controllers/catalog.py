@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -14,9 +13,10 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from okmarts.i18n import N_
+from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
 from okmarts.services import catalog, questions, reviews
-from okmarts.web import current_account, positive_int
+from okmarts.web import current_account
 
 SORT_LABELS = {
     "relevance": N_("Relevance"),
@@ -26,7 +26,10 @@ SORT_LABELS = {
 }
 LIVE_RESULTS_TARGET = "live-search-results"
 LISTING_RESULTS_TARGET = "listing-results"
-MAX_PRICE_MINOR = 10**12
+# Prices are int4 cents on PostgreSQL: a filter above the dearest storable price can't match.
+MAX_PRICE_MINOR = MAX_INT
+MAX_PAGE = 10_000
+BAD_PRICE = N_("Enter a price as a number, like 12.50.")
 
 
 @dataclass
@@ -48,16 +51,29 @@ class LinkBuilder:
 
 
 def parse_price(raw: str | None) -> tuple[int | None, str | None]:
-    """A price filter in major units ("12.50") as integer cents, or a message for the shopper."""
+    """A price filter in major units ("12.50", "7,25", "12") as integer cents, or a message for
+    the shopper. Digits 0-9 only, at most two after the point."""
     if raw is None or not raw.strip():
         return None, None
-    try:
-        value = Decimal(raw.strip().replace(",", "."))
-    except InvalidOperation:
-        return None, N_("Enter a price as a number, like 12.50.")
-    if not value.is_finite() or value < 0 or value * 100 > MAX_PRICE_MINOR:
-        return None, N_("Enter a price as a number, like 12.50.")
-    return int((value * 100).to_integral_value()), None
+    text = raw.strip().replace(",", ".")
+    whole, _, fraction = text.partition(".")
+    if (whole or fraction) and len(fraction) <= 2 and not any(c.isspace() for c in text):
+        units, hundredths = parse_int(whole or "0"), parse_int(fraction.ljust(2, "0"))
+        if units is not None and hundredths is not None:
+            cents = units * 100 + hundredths
+            if cents <= MAX_PRICE_MINOR:
+                return cents, None
+    return None, BAD_PRICE
+
+
+def page_number(raw: str | None) -> int:
+    """The page of results asked for; 404 for anything but 1 to MAX_PAGE (no link says else)."""
+    if raw is None:
+        return 1
+    page = parse_int(raw, minimum=1, maximum=MAX_PAGE)
+    if page is None:
+        raise NotFoundException()
+    return page
 
 
 def parse_sort(raw: str | None) -> str:
@@ -85,7 +101,7 @@ def listing_query(
         max_price_minor=max_price,
         in_stock=params.get("in_stock") == "1",
         sort=parse_sort(params.get("sort")),
-        page=positive_int(params.get("page")),
+        page=page_number(params.get("page")),
     )
     return query, errors
 
@@ -154,7 +170,7 @@ class CatalogController(Controller):
             reviews_page = await reviews.product_reviews(
                 product.id,
                 sort=params.get("sort") or "helpful",
-                page=positive_int(params.get("rpage")),
+                page=page_number(params.get("rpage")),
                 viewer=current_account.get(),
             )
             return Page(
@@ -187,7 +203,7 @@ class CatalogController(Controller):
         in_stock = params.get("in_stock") == "1"
         results = await catalog.search_products(
             text,
-            page=positive_int(params.get("page")),
+            page=page_number(params.get("page")),
             per_page=6 if live else 24,
             sort=sort,
             in_stock=in_stock,

@@ -10,7 +10,7 @@ from okmarts.i18n import Catalogs, current_locale
 from okmarts.services import moderation
 from okmarts.services.content import current_policy_version, privacy_policy
 from okmarts.tables.accounts import Account
-from okmarts.web import LANGUAGE_COOKIE, Form, current_account, safe_next
+from okmarts.web import LANGUAGE_COOKIE, Form, clean_form, current_account, safe_next
 
 ONE_YEAR = 365 * 24 * 3600
 PRIVACY_CONTACT = {"email": "privacy@okmarts.com", "phone": "+86-028-84166335", "response_days": 15}
@@ -45,6 +45,7 @@ class InfoController(Controller):
         request: Request,
         data: Form,
     ) -> Redirect:
+        data = clean_form(data)
         catalogs: Catalogs = request.app.state.catalogs
         redirect = Redirect(path=safe_next(data.get("next")), status_code=HTTP_303_SEE_OTHER)
         locale = catalogs.match(data.get("lang") or "")

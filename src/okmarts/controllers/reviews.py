@@ -12,6 +12,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import N_, Message
+from okmarts.inputs import parse_int
 from okmarts.services import accounts, moderation, questions, reviews
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.rate_limits import RateLimited
@@ -39,8 +40,12 @@ def _lock_message(account: Account) -> Message | None:
 
 
 class ReviewsController(Controller):
-    @post("/reviews/{review_id:int}/votes", name="review_vote", media_type=MediaType.HTML)
-    async def vote(self, request: Request, review_id: FromPath[int], data: Form) -> Any:
+    # The id is text in the path, parsed here: Litestar's `int` takes any size ("9" * 30).
+    @post("/reviews/{review_id:str}/votes", name="review_vote", media_type=MediaType.HTML)
+    async def vote(self, request: Request, review_id: FromPath[str], data: Form) -> Any:
+        voted_id = parse_int(review_id, minimum=1)
+        if voted_id is None:
+            raise NotFoundException()
         data = clean_form(data)
         next_path = safe_next(data.get("next"), "/")
         account = current_account.get()
@@ -52,7 +57,7 @@ class ReviewsController(Controller):
         result = None
         if error is None:
             try:
-                result = await reviews.vote(account, review_id, data.get("choice", ""))
+                result = await reviews.vote(account, voted_id, data.get("choice", ""))
             except reviews.ReviewError as refused:
                 error, status = refused.message, refused.status_code
         else:
@@ -68,7 +73,7 @@ class ReviewsController(Controller):
             return redirect_after_post(request, next_path)
         row = (
             await Review.select(Review.id, Review.helpful_count, Review.not_helpful_count)
-            .where(Review.id == review_id)
+            .where(Review.id == voted_id)
             .first()
         )
         if row is None:
@@ -148,15 +153,16 @@ class MyReviewsController(Controller):
         )
 
     @get("/new", name="account_review_new", media_type=MediaType.HTML)
-    async def new(self, request: Request, line: FromQuery[int] = 0) -> Template:
+    async def new(self, request: Request, line: FromQuery[str] = "") -> Template:
         account = require_account(request)
+        line_id = parse_int(line, minimum=1)
         reviewable = {row["id"]: row for row in await reviews.reviewable_lines(account.id)}
-        if line not in reviewable:
+        if line_id not in reviewable:
             raise NotFoundException()
         return Template(
             template_name="pages/account/review_form.html",
             context={
-                "line": reviewable[line],
+                "line": reviewable[line_id],
                 "form": {},
                 "errors": {},
                 "lock_reason": _lock_message(account),
@@ -167,7 +173,7 @@ class MyReviewsController(Controller):
     async def submit(self, request: Request, data: Form) -> Any:
         data = clean_form(data)
         account = require_account(request)
-        line_id = int(data["line"]) if data.get("line", "").isdigit() else 0
+        line_id = parse_int(data.get("line"), minimum=1)
         reviewable = {row["id"]: row for row in await reviews.reviewable_lines(account.id)}
         lock = _lock_message(account)
         errors: dict[str, Message] = {}

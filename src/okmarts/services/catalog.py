@@ -12,6 +12,7 @@ from typing import Any
 from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres
+from okmarts.inputs import clean_text
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -390,7 +391,8 @@ MAX_QUERY_LENGTH = 200
 
 
 def normalise_query(text: str) -> str:
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+    # No control character reaches the FTS5 or tsquery parser (SQLite's stops at a NUL).
+    return " ".join(clean_text(text).split())[:MAX_QUERY_LENGTH]
 
 
 async def search_products(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from okmarts.i18n import N_, Message, current_locale
+from okmarts.inputs import parse_int
 from okmarts.services import addresses, coupons, points, pricing, shipping
 from okmarts.services.accounts import normalize_email
 from okmarts.services.cart import CartView
@@ -127,20 +128,26 @@ class CheckoutForm:
     card_expiry: str = ""
     card_cvc: str = ""
     card_holder: str = ""
+    # What can't be read from the form as sent (a product to redeem that is no number, say).
+    problems: dict[str, Message] = field(default_factory=dict)
 
     @classmethod
     def from_form(cls, data: dict[str, Any], redeem: list[str]) -> CheckoutForm:
         values = {
             name: str(data.get(name) or "").strip()
             for name in cls.__dataclass_fields__
-            if name not in {"save_address", "for_company", "redeem"}
+            if name not in {"save_address", "for_company", "redeem", "problems"}
         }
-        return cls(
+        product_ids = [parse_int(value, minimum=1) for value in redeem]
+        form = cls(
             **values,
             save_address=data.get("save_address") == "yes",
             for_company=data.get("for_company") == "yes",
-            redeem=frozenset(int(value) for value in redeem if value.isdigit()),
+            redeem=frozenset(product_id for product_id in product_ids if product_id is not None),
         )
+        if None in product_ids:
+            form.problems["redeem"] = Message(N_("Choose the products to redeem from the list."))
+        return form
 
     def card(self) -> CardDetails:
         return CardDetails(
@@ -155,6 +162,7 @@ class CheckoutForm:
         values = dict(self.__dict__)
         values.pop("card_number")
         values.pop("card_cvc")
+        values.pop("problems")
         values["redeem"] = set(self.redeem)
         return values
 
@@ -171,12 +179,20 @@ class Checkout:
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
-    """Fill the address fields from the saved address the shopper picked."""
-    if not form.address_id.isdigit():
+    """Fill the address fields from the saved address the shopper picked (none: nothing)."""
+    if form.address_id in ("", "new"):
         return
-    try:
-        saved = await addresses.get_address(account.id, int(form.address_id))
-    except addresses.AddressNotFound:
+    address_id = parse_int(form.address_id, minimum=1)
+    saved: Address | None = None
+    if address_id is not None:
+        try:
+            saved = await addresses.get_address(account.id, address_id)
+        except addresses.AddressNotFound:
+            saved = None
+    if saved is None:
+        form.problems["address_id"] = Message(
+            N_("Choose one of your saved addresses, or a new address.")
+        )
         return
     for name in ("recipient", "phone", "country", "region", "city", "line", "zip_code"):
         setattr(form, name, getattr(saved, name))
@@ -212,10 +228,11 @@ def _address_errors(form: CheckoutForm) -> dict[str, Message]:
 def _points_requested(form: CheckoutForm, errors: dict[str, Message]) -> int:
     if not form.points:
         return 0
-    if not form.points.isdigit() or len(form.points) > 9:
+    requested = parse_int(form.points)
+    if requested is None:
         errors["points"] = Message(N_("Enter a whole number of points."))
         return 0
-    return int(form.points)
+    return requested
 
 
 async def price_checkout(
@@ -229,7 +246,7 @@ async def price_checkout(
 ) -> Checkout:
     """Price the form as it stands; when placing, also check everything an order needs."""
     now = now or dt.datetime.now(dt.UTC)
-    errors: dict[str, Message] = {}
+    errors: dict[str, Message] = dict(form.problems)
     if not form.country:
         form.country = await default_country(account)
     form.country = form.country.upper()

@@ -133,8 +133,11 @@ class Gateway(Protocol):
 
 
 def card_digits(number: str) -> str:
-    """The number without the spaces and dashes people type (may still hold other characters)."""
-    return re.sub(r"[\s-]", "", number or "")
+    """The number without the spaces and dashes people type (may still hold other characters,
+    but no digit beyond 0-9: "²" or "٣" become "?", which no check below takes for a digit;
+    str.isdigit() would, and int("²") then fails)."""
+    digits = re.sub(r"[\s-]", "", number or "")
+    return digits if digits.isascii() else re.sub(r"[^\x00-\x7f]", "?", digits)
 
 
 def luhn_valid(digits: str) -> bool:

@@ -16,6 +16,7 @@ from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
+from okmarts.inputs import parse_int
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import OrderLine
@@ -90,11 +91,8 @@ async def reviewable_lines(account_id: int) -> list[dict[str, Any]]:
 
 def _clean(rating: str, title: str, body: str) -> tuple[int, str, str]:
     errors: dict[str, Message] = {}
-    try:
-        stars = int(rating)
-    except (TypeError, ValueError):
-        stars = 0
-    if not 1 <= stars <= 5:
+    stars = parse_int(rating, minimum=1, maximum=5) or 0
+    if not stars:
         errors["rating"] = Message(N_("Choose a rating from 1 to 5 stars."))
     title = " ".join((title or "").split())
     if not title:
