@@ -43,7 +43,8 @@ from okmarts.page_cache import PageCache
 from okmarts.piccolo_conf import APP_REGISTRY
 from okmarts.services import accounts, catalog, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
-from okmarts.services.payments import TestCardGateway
+from okmarts.services.payment_attempts import PaymentSweeper
+from okmarts.services.payments import configured_gateway
 from okmarts.settings import PACKAGE_DIR, Settings
 from okmarts.static_files import StaticFiles, static_files_handler
 from okmarts.web import (
@@ -162,6 +163,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     messaging.configure_email_rendering(settings.locales_dir)
     # Every worker runs a sender; claims keep them from sending one message twice.
     mail_sender = messaging.MailSender(settings) if settings.mail_sender_enabled else None
+    payment_gateway = configured_gateway()
+    # Every worker also settles card payments left unfinished (a crash between authorising and
+    # writing the order): at start-up, then every interval; claims keep them from doing it twice.
+    payment_sweeper = (
+        PaymentSweeper(payment_gateway, settings) if settings.payment_sweep_seconds > 0 else None
+    )
 
     async def prepare_request(request: Request) -> Response[Any] | None:
         # async on purpose: a sync hook runs in a worker thread and the ContextVars would be lost.
@@ -235,6 +242,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if mail_sender is not None:
             await mail_sender.stop()
 
+    async def start_payment_sweeper() -> None:
+        if payment_sweeper is not None:
+            await payment_sweeper.start()
+
+    async def stop_payment_sweeper() -> None:
+        if payment_sweeper is not None:
+            await payment_sweeper.stop()
+
     secure = settings.base_url.startswith("https://")
     avatars_dir(settings.data_dir).mkdir(parents=True, exist_ok=True)
     # Avatars are public (shown beside reviews) and never change: a new one gets a new name.
@@ -298,8 +313,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: error_page,
         },
         # The sender starts after the pool opens and stops before it closes.
-        on_startup=[open_database, start_mail_sender],
-        on_shutdown=[stop_mail_sender, close_database],
+        on_startup=[open_database, start_mail_sender, start_payment_sweeper],
+        on_shutdown=[stop_payment_sweeper, stop_mail_sender, close_database],
         debug=settings.debug,
         openapi_config=None,
     )
@@ -307,5 +322,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.state.catalogs = catalogs
     app.state.page_cache = PageCache(settings.page_cache_seconds)
     app.state.wind_down = closing
-    app.state.payment_gateway = TestCardGateway()
+    app.state.payment_gateway = payment_gateway
     return app

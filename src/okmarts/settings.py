@@ -59,6 +59,16 @@ class Settings:
     retention_inactive_notice_days: int = 30
     retention_order_days: int = 3650
     retention_privacy_request_days: int = 1095
+    retention_payment_attempt_days: int = 90
+    # Card payments: an attempt (services.payment_attempts) still unfinished after this many
+    # minutes had its order crash or never written: its hold is voided. `okmarts serve` looks
+    # for them at start-up and every payment_sweep_seconds (0: only `okmarts retention run`).
+    payment_void_after_minutes: int = 10
+    payment_sweep_seconds: float = 60.0
+    # Orders awaiting payment (bank transfer) are cancelled after this many days, with a
+    # reminder a day before; an account may have at most this many open at once (0: no cap).
+    unpaid_order_days: int = 7
+    unpaid_order_limit: int = 3
     # The pseudo-locale (okmarts.pseudo_locale) in the language chooser: for developers and the
     # browser test that finds untranslated text and layouts that break with longer strings.
     pseudo_locale: bool = False
@@ -100,6 +110,13 @@ class Settings:
             retention_inactive_notice_days=_days(env, "INACTIVE_NOTICE", 30),
             retention_order_days=_days(env, "ORDER", 3650),
             retention_privacy_request_days=_days(env, "PRIVACY_REQUEST", 1095),
+            retention_payment_attempt_days=_days(env, "PAYMENT_ATTEMPT", 90),
+            payment_void_after_minutes=max(
+                1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
+            ),
+            payment_sweep_seconds=float(env.get("OKMARTS_PAYMENT_SWEEP_SECONDS") or 60),
+            unpaid_order_days=max(1, int(env.get("OKMARTS_UNPAID_ORDER_DAYS") or 7)),
+            unpaid_order_limit=max(0, int(env.get("OKMARTS_UNPAID_ORDER_LIMIT") or 3)),
             pseudo_locale=_flag(env.get("OKMARTS_PSEUDO_LOCALE")),
             language_min_completion=float(env.get("OKMARTS_LANGUAGE_MIN_COMPLETION") or 80),
             language_preview=tuple(

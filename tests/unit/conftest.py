@@ -25,6 +25,7 @@ def settings_for(database: TestDatabase) -> Settings:
         # Many accounts come from the one test client; rate limits are tested on their own.
         sign_up_limit_per_hour=100_000,
         mail_sender_enabled=False,  # tests send with send_due_mail, when they choose
+        payment_sweep_seconds=0,  # and sweep unfinished payments (payment_attempts.sweep) too
     )
 
 

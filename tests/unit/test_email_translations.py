@@ -49,8 +49,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
         ],
         "status_label": STATUSES["awaiting_payment"],
         "link": LINK,
+        "payment_due": WHEN,
     },
     "order_status": {"order": ORDER, "status_label": STATUSES["shipped"], "link": LINK},
+    "order_payment_reminder": {
+        "order": ORDER,
+        "lines": [],
+        "status_label": STATUSES["awaiting_payment"],
+        "link": LINK,
+        "payment_due": WHEN,
+    },
+    "order_expired": {
+        "order": ORDER,
+        "lines": [],
+        "status_label": STATUSES["cancelled"],
+        "link": LINK,
+        "contact_link": LINK,
+    },
     "question_answered": {
         "product_title": "Relay RX-12",
         "question": "Does it switch 230 V?",

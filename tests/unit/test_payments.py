@@ -1,13 +1,20 @@
-"""Card checks, the test card gateway and bank transfer (services.payments): no database."""
+"""Card checks, the test card gateway and bank transfer (services.payments).
+
+The checks are pure; the test gateway keeps its book in the database (the `app` fixture binds
+the tables to the test database), so every idempotency key here is unique to its test."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
+import uuid
 
 import pytest
+from litestar import Litestar
 
 from okmarts.services.payments import (
+    TEST_CARDS,
     BankTransfer,
     CardDetails,
     Gateway,
@@ -17,6 +24,7 @@ from okmarts.services.payments import (
     luhn_valid,
     validate_card,
 )
+from okmarts.tables.checkout import SandboxTransaction
 
 TODAY = dt.date(2026, 11, 26)
 VISA = "4242 4242 4242 4242"
@@ -30,6 +38,11 @@ def card(
 
 def gateway() -> TestCardGateway:
     return TestCardGateway(today=lambda: TODAY)
+
+
+def key(name: str) -> str:
+    """An idempotency key no other test (or earlier run on this database) has used."""
+    return f"{name}-{uuid.uuid4().hex[:12]}"
 
 
 def test_luhn() -> None:
@@ -110,8 +123,10 @@ def test_holder_is_required() -> None:
         ("4242 4242 4242 4241", "declined", "invalid_card", "Visa"),  # fails Luhn
     ],
 )
-async def test_each_test_card_outcome(number: str, status: str, code: str, brand: str) -> None:
-    result = await gateway().authorize(12_345, "USD", card(number), "key-1")
+async def test_each_test_card_outcome(
+    app: Litestar, number: str, status: str, code: str, brand: str
+) -> None:
+    result = await gateway().authorize(12_345, "USD", card(number), key("key-1"))
     assert (result.status, result.code, result.card_brand) == (status, code, brand)
     assert result.card_last4 == number[-4:]
     assert re.fullmatch(r"test_[0-9a-f]{24}", result.transaction_id)
@@ -124,23 +139,40 @@ async def test_each_test_card_outcome(number: str, status: str, code: str, brand
         )
 
 
-async def test_the_same_idempotency_key_gives_the_same_answer() -> None:
+async def test_the_same_idempotency_key_gives_the_same_answer(app: Litestar) -> None:
     payments = gateway()
-    first = await payments.authorize(5_000, "USD", card(), "order-42")
-    again = await payments.authorize(5_000, "USD", card(), "order-42")
-    other = await payments.authorize(5_000, "USD", card(), "order-43")
+    k42, k43, k44, k45 = key("order-42"), key("order-43"), key("order-44"), key("order-45")
+    first = await payments.authorize(5_000, "USD", card(), k42)
+    again = await payments.authorize(5_000, "USD", card(), k42)
+    other = await payments.authorize(5_000, "USD", card(), k43)
     assert again == first
     assert other.transaction_id != first.transaction_id
-    declined = await payments.authorize(5_000, "USD", card("4000000000000002"), "order-44")
-    assert await payments.authorize(5_000, "USD", card("4000000000000002"), "order-44") == declined
+    declined = await payments.authorize(5_000, "USD", card("4000000000000002"), k44)
+    assert await payments.authorize(5_000, "USD", card("4000000000000002"), k44) == declined
+    # A declined card's message keeps its values (the security code's length, here).
+    bad_cvc = await payments.authorize(5_000, "USD", card(cvc="1"), k45)
+    assert bad_cvc.message is not None and bad_cvc.message.params == {"digits": 3}
+    assert await payments.authorize(5_000, "USD", card(cvc="1"), k45) == bad_cvc
+    # Another gateway object (another worker, a restarted server) gives the same answers.
+    assert await gateway().authorize(5_000, "USD", card(), k42) == first
+    assert await gateway().find(k44) == declined and await gateway().find(key("never")) is None
     with pytest.raises(ValueError) as error:
-        await payments.authorize(9_999, "USD", card(), "order-42")
+        await payments.authorize(9_999, "USD", card(), k42)
     assert "4242424242424242" not in str(error.value)
 
 
-async def test_capture_void_and_refund() -> None:
+async def test_concurrent_authorisations_of_one_key_give_one_answer(app: Litestar) -> None:
+    shared = key("race")
+    answers = await asyncio.gather(
+        *(gateway().authorize(5_000, "USD", card(), shared) for _ in range(5))
+    )
+    assert len({answer.transaction_id for answer in answers}) == 1
+    assert await SandboxTransaction.count().where(SandboxTransaction.idempotency_key == shared) == 1
+
+
+async def test_capture_void_and_refund(app: Litestar) -> None:
     payments = gateway()
-    authorized = await payments.authorize(5_000, "USD", card(), "a")
+    authorized = await payments.authorize(5_000, "USD", card(), key("a"))
     assert (await payments.capture(authorized.transaction_id)).approved
     assert not (await payments.capture(authorized.transaction_id)).approved  # only once
     assert not (await payments.void(authorized.transaction_id)).approved  # captured already
@@ -148,18 +180,38 @@ async def test_capture_void_and_refund() -> None:
     assert not (await payments.refund(authorized.transaction_id, 3_001)).approved
     assert (await payments.refund(authorized.transaction_id, 3_000)).approved
 
-    other = await payments.authorize(5_000, "USD", card(), "b")
+    other = await payments.authorize(5_000, "USD", card(), key("b"))
     assert (await payments.void(other.transaction_id)).approved
     assert not (await payments.capture(other.transaction_id)).approved
     assert not (await payments.refund(other.transaction_id, 5_000)).approved
     # Refunding all of an uncaptured payment releases it; part of it can't be refunded.
-    uncaptured = await payments.authorize(5_000, "USD", card(), "d")
+    uncaptured = await payments.authorize(5_000, "USD", card(), key("d"))
     assert not (await payments.refund(uncaptured.transaction_id, 1_000)).approved
     assert (await payments.refund(uncaptured.transaction_id, 5_000)).approved
     assert not (await payments.capture(uncaptured.transaction_id)).approved
     assert not (await payments.refund("test_unknown", 100)).approved
-    declined = await payments.authorize(5_000, "USD", card("4000000000000002"), "c")
+    declined = await payments.authorize(5_000, "USD", card("4000000000000002"), key("c"))
     assert not (await payments.capture(declined.transaction_id)).approved
+    book = await SandboxTransaction.select(
+        SandboxTransaction.status, SandboxTransaction.refunded_minor
+    ).where(SandboxTransaction.transaction_id == authorized.transaction_id)
+    assert book == [{"status": "refunded", "refunded_minor": 5_000}]
+    assert not (await payments.refund(authorized.transaction_id, 1)).approved  # nothing left
+
+
+async def test_a_new_gateway_object_settles_what_another_authorised(app: Litestar) -> None:
+    """State lives in the database: a worker (or a restarted server) captures, voids and refunds
+    what another gateway object authorised, and two of them can't take one step twice."""
+    held = await gateway().authorize(7_000, "USD", card(TEST_CARDS.success), key("restart"))
+    captures = await asyncio.gather(*(gateway().capture(held.transaction_id) for _ in range(4)))
+    assert sum(answer.approved for answer in captures) == 1
+    refunds = await asyncio.gather(
+        *(gateway().refund(held.transaction_id, 3_000) for _ in range(4))
+    )
+    assert sum(answer.approved for answer in refunds) == 2  # 6,000 of 7,000: no more fits
+    other = await gateway().authorize(7_000, "USD", card(), key("restart-void"))
+    voids = await asyncio.gather(*(gateway().void(other.transaction_id) for _ in range(4)))
+    assert sum(answer.approved for answer in voids) == 1
 
 
 def test_the_test_gateway_is_a_gateway() -> None:
@@ -167,15 +219,28 @@ def test_the_test_gateway_is_a_gateway() -> None:
     assert payments is not None
 
 
-async def test_no_full_number_or_cvc_in_reprs_results_or_errors() -> None:
+async def test_no_full_number_or_cvc_in_reprs_results_or_errors(app: Litestar) -> None:
     numbers = ["4242424242424242", "4000000000000002", "4000000000000119", "4242424242424241"]
     payments = gateway()
     for index, number in enumerate(numbers):
         details = card(" ".join(re.findall("....", number)), cvc="987")
-        result = await payments.authorize(100, "USD", details, f"key-{index}")
+        asked = key(f"key-{index}")
+        result = await payments.authorize(100, "USD", details, asked)
         errors = validate_card(details, TODAY)
         texts = [repr(details), str(details), repr(result), str(result), repr(errors)]
-        texts += [repr(payments._by_key), repr(payments._transactions)]
+        # The gateway's book, as stored (less keys, ids and times: random digits could hold
+        # "987" by chance).
+        texts += [
+            repr(row)
+            for row in await SandboxTransaction.select(
+                *(
+                    column
+                    for column in SandboxTransaction._meta.columns
+                    if column._meta.name
+                    not in {"id", "idempotency_key", "transaction_id", "created_at", "updated_at"}
+                )
+            ).where(SandboxTransaction.idempotency_key == asked)
+        ]
         for text in texts:
             # Transaction ids are random hex: they could hold "987" by chance.
             text = re.sub(r"test_[0-9a-f]{24}", "", text)

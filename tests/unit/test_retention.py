@@ -21,7 +21,13 @@ from okmarts.services import retention
 from okmarts.services.service_state import WIND_DOWN, set_state
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Attempt, SignIn
-from okmarts.tables.checkout import Order, OrderEvent, Payment
+from okmarts.tables.checkout import (
+    Order,
+    OrderEvent,
+    Payment,
+    PaymentAttempt,
+    SandboxTransaction,
+)
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest, ServiceState
 from okmarts.tables.reviews import Question, Review
@@ -68,6 +74,8 @@ EMPTIED: list[type[Table]] = [
     CookieConsent,
     PrivacyRequest,
     ServiceState,
+    PaymentAttempt,
+    SandboxTransaction,
 ]
 
 
@@ -184,7 +192,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 10
+    assert len(defaults) == 11
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -261,6 +269,12 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "inactive_accounts_erased": 0,
         "orders_anonymised": 1,
         "privacy_requests": 1,
+        "payment_attempts": 0,
+        # The old order still awaiting payment expires (services.unpaid_orders).
+        "unpaid_orders_expired": 1,
+        "unpaid_orders_reminded": 0,
+        "unfinished_payments_voided": 0,
+        "unfinished_payments_captured": 0,
     }
 
     before = await table_sizes()
@@ -292,6 +306,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
     orders = {row["id"]: row for row in await Order.select()}
     assert orders[recent_order]["recipient"] == "Ada Lovelace"
     assert orders[old_open_order]["recipient"] == "Ada Lovelace"
+    assert orders[old_open_order]["status"] == "cancelled"  # never paid: expired this run
     anonymised = orders[old_order]
     for field in (*retention.ORDER_PERSONAL_FIELDS, Order.account):
         assert anonymised[field._meta.name] in ("", None), field._meta.name
@@ -306,6 +321,50 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
     # Idempotent: nothing left to do, even a moment later.
     again = await retention.run(settings, now=NOW + SECOND)
     assert again == dict.fromkeys(expected, 0)
+
+
+async def test_payment_attempts_go_after_their_period_unfinished_ones_are_settled_first(
+    settings: Settings,
+) -> None:
+    edge = NOW - days(settings.retention_payment_attempt_days)
+    shopper = await account(NOW - days(400))
+
+    async def attempt(status: str, updated_at: dt.datetime, transaction_id: str = "") -> int:
+        row = PaymentAttempt(
+            checkout_key=uuid.uuid4().hex,
+            account=shopper,
+            amount_minor=1000,
+            status=status,
+            transaction_id=transaction_id,
+            created_at=updated_at,
+            updated_at=updated_at,
+        )
+        await row.save()
+        return row.id
+
+    recent = await attempt("captured", edge + SECOND)
+    for status in ("captured", "voided", "failed"):
+        await attempt(status, edge - SECOND)
+    # Authorised long ago and never made an order: its hold is voided, the row kept for now.
+    await SandboxTransaction.insert(
+        SandboxTransaction(
+            transaction_id="test_held",
+            idempotency_key=uuid.uuid4().hex,
+            amount_minor=1000,
+            currency="USD",
+            status="authorised",
+        )
+    )
+    held = await attempt("authorised", edge - days(10), "test_held")
+    dry = await retention.run(settings, now=NOW, dry_run=True)
+    assert (dry["payment_attempts"], dry["unfinished_payments_voided"]) == (3, 1)
+    counts = await retention.run(settings, now=NOW)
+    assert (counts["payment_attempts"], counts["unfinished_payments_voided"]) == (3, 1)
+    left = {row["id"]: row["status"] for row in await PaymentAttempt.select()}
+    assert left == {recent: "captured", held: "voided"}
+    assert await SandboxTransaction.select(SandboxTransaction.status) == [{"status": "voided"}]
+    again = await retention.run(settings, now=NOW + SECOND)
+    assert (again["payment_attempts"], again["unfinished_payments_voided"]) == (0, 0)
 
 
 async def test_the_last_sign_in_outlives_the_history_row(settings: Settings) -> None:

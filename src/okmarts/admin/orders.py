@@ -26,6 +26,7 @@ from okmarts.tables.checkout import (
     OrderEvent,
     OrderLine,
     Payment,
+    PaymentAttempt,
     ShippingMethod,
     ShippingRate,
     ShippingZone,
@@ -233,6 +234,24 @@ def order_tables() -> list[TableConfig]:
             ],
             visible_filters=[Payment.order, Payment.method, Payment.status, Payment.transaction_id],
             order_by=[OrderBy(Payment.created_at, ascending=False)],
+            validators=_refuse(*READ_ONLY),
+        ),
+        # Card payments as checkout asked for them (services.payment_attempts): one that stays
+        # `voiding`, or `authorised` with an order, is one the gateway refused to settle.
+        TableConfig(
+            PaymentAttempt,
+            menu_group="Orders",
+            visible_columns=[
+                PaymentAttempt.id,
+                PaymentAttempt.status,
+                PaymentAttempt.amount_minor,
+                PaymentAttempt.currency,
+                PaymentAttempt.transaction_id,
+                PaymentAttempt.created_at,
+                PaymentAttempt.updated_at,
+            ],
+            visible_filters=[PaymentAttempt.status, PaymentAttempt.transaction_id],
+            order_by=[OrderBy(PaymentAttempt.updated_at, ascending=False)],
             validators=_refuse(*READ_ONLY),
         ),
         TableConfig(

@@ -21,6 +21,7 @@ from okmarts.services.checkout import (
     price_checkout,
 )
 from okmarts.services.payments import TEST_CARDS
+from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
 from okmarts.web import cart_items, clean_form, redirect_after_post, require_account
 
@@ -80,6 +81,7 @@ class CheckoutController(Controller):
             "payment_methods": PAYMENT_METHODS,
             "test_cards": TEST_CARDS,
             "refused": refused,
+            "unpaid_order_days": request.app.state.settings.unpaid_order_days,
         }
         # Changing the country, shipping, coupon or points re-prices the summary box alone.
         template = (
@@ -157,20 +159,25 @@ async def _order_page(
     notice: str = "",
     error: Message | None = None,
     status_code: int = 200,
+    settings: Settings | None = None,
 ) -> Template:
     """One of the account's orders; 404 for any other number (never say that it exists)."""
     detail = await orders.get_order(account.id, number[:20])
     if detail is None:
         raise NotFoundException()
+    order = detail.order
     return Template(
         template_name="pages/account/order.html",
         context={
             "account": account,
             "detail": detail,
-            "order": detail.order,
+            "order": order,
             "statuses": orders.STATUSES,
             "notice": notice if notice in ORDER_NOTICES else "",
             "error": error,
+            "payment_due": orders.payment_due(order.status, order.created_at, settings)
+            if settings is not None
+            else None,
         },
         status_code=status_code,
     )
@@ -196,7 +203,9 @@ class OrdersController(Controller):
         self, request: Request, number: FromPath[str], notice: FromQuery[str] = ""
     ) -> Template:
         account = require_account(request)
-        return await _order_page(account, number, notice=notice)
+        return await _order_page(
+            account, number, notice=notice, settings=request.app.state.settings
+        )
 
     @post("/{number:str}/cancel", name="account_order_cancel", media_type=MediaType.HTML)
     async def cancel(self, request: Request, number: FromPath[str]) -> Any:
@@ -210,6 +219,10 @@ class OrdersController(Controller):
             )
         except orders.StatusChangeRefused as refused:
             return await _order_page(
-                account, number, error=refused.message, status_code=HTTP_422_UNPROCESSABLE_ENTITY
+                account,
+                number,
+                error=refused.message,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                settings=request.app.state.settings,
             )
         return redirect_after_post(request, f"/account/orders/{number[:20]}?notice=cancelled")

@@ -49,7 +49,14 @@ from okmarts.services.rate_limits import Limit
 from okmarts.services.tokens import TokenError, make_token, read_token
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
-from okmarts.tables.checkout import CartLine, CouponUse, Order, OrderEvent, Payment
+from okmarts.tables.checkout import (
+    CartLine,
+    CouponUse,
+    Order,
+    OrderEvent,
+    Payment,
+    PaymentAttempt,
+)
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -168,6 +175,15 @@ REGISTRY: tuple[Rule, ...] = (
         "orders",
         "The payer's name and address; method, amount, status, card brand and last four "
         "digits and the transaction id stay for reconciliation with the payment provider.",
+    ),
+    Rule(
+        PaymentAttempt,
+        ("account",),
+        Action.ANONYMISE,
+        "own",
+        "Card payment attempts: amount, status and transaction id stay, linked to no one, so "
+        "that a hold left by an unfinished attempt is still voided and payments reconcile with "
+        "the provider; retention deletes them after 90 days.",
     ),
     Rule(
         CouponUse,

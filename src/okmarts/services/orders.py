@@ -8,18 +8,22 @@ exact (integer minor units from services.pricing).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from okmarts.db import write_transaction
+from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import cart, checkout, coupons, points, pricing
+from okmarts.services import cart, checkout, coupons, payment_attempts, points, pricing
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, PaymentResult
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Address
 from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, OrderLine, Payment
+
+log = logging.getLogger("okmarts.orders")
 
 STATUSES = {
     "awaiting_payment": N_("Awaiting payment"),
@@ -42,6 +46,7 @@ TRANSITIONS = {
 }
 CUSTOMER_CANCELLABLE = {"awaiting_payment", "paid"}
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
+OUT_OF_DATE = Message(N_("This checkout form is out of date: please try again."))
 
 
 class OrderRefused(Exception):
@@ -94,37 +99,51 @@ async def place_order(
     existing = await find_by_key(form.checkout_key)
     if existing is not None:
         if existing.account != account.id:
-            raise OrderRefused(Message(N_("This checkout form is out of date: please try again.")))
+            raise OrderRefused(OUT_OF_DATE)
         return Placed(existing, created=False)
 
     payment_result = None
+    attempt_id: int | None = None
     if form.payment_method == "card" and totals.total_minor > 0:
+        # Written before the gateway is asked: should this process die before the order is
+        # written, the attempt is left behind and the sweep voids its hold.
+        try:
+            attempt = await payment_attempts.start(
+                account.id, form.checkout_key, totals.total_minor, totals.currency, now
+            )
+        except payment_attempts.AttemptMismatch as mismatch:
+            raise OrderRefused(OUT_OF_DATE) from mismatch
+        if attempt["status"] not in ("started", "authorised"):
+            # This form's payment was declined or voided already (the back button, say): the
+            # page comes back with a new form, whose payment is a new attempt.
+            raise OrderRefused(OUT_OF_DATE)
+        attempt_id = attempt["id"]
         payment_result = await gateway.authorize(
             totals.total_minor, totals.currency, form.card(), form.checkout_key
         )
+        await payment_attempts.record_answer(attempt_id, payment_result, now)
         if payment_result.status != "approved":
             raise OrderRefused(
                 payment_result.message or Message(N_("Your card was declined.")), "card_number"
             )
     try:
         order = await _write_order(
-            account, priced, cart_view, payment_result, now, settings.base_url
+            account, priced, cart_view, payment_result, attempt_id, now, settings
         )
-    except OrderRefused:
-        if payment_result is not None:
-            await gateway.void(payment_result.transaction_id)
-        raise
     except Exception:
         # A second submit of the same form may have won the race: answer with its order.
         existing = await find_by_key(form.checkout_key)
         if existing is not None and existing.account == account.id:
             return Placed(existing, created=False)
-        if payment_result is not None:
-            await gateway.void(payment_result.transaction_id)
+        if attempt_id is not None:
+            try:
+                await payment_attempts.void(attempt_id, gateway)
+            except Exception:  # the sweep voids it later; the shopper hears why it failed
+                log.exception("Could not void payment attempt %s at once", attempt_id)
         raise
-    if payment_result is not None:
-        # The order exists: take the money that the authorisation held.
-        await gateway.capture(payment_result.transaction_id)
+    if attempt_id is not None:
+        # The order exists: take the money that the authorisation held (or the sweep will).
+        await payment_attempts.capture(attempt_id, gateway)
     notify_mail_queued()
     return Placed(order, created=True)
 
@@ -134,14 +153,20 @@ async def _write_order(
     priced: checkout.Checkout,
     cart_view: cart.CartView,
     payment_result: PaymentResult | None,
+    attempt_id: int | None,
     now: dt.datetime,
-    base_url: str,
+    settings: Settings,
 ) -> Order:
     form, totals, quote = priced.form, priced.summary.totals, priced.summary.shipping
     lines = checkout.priced_lines(cart_view, form.redeem)
     async with write_transaction(Order._meta.db):
         if await find_by_key(form.checkout_key) is not None:
             raise RuntimeError("placed meanwhile")  # handled by the caller: same order back
+        if attempt_id is not None and not await payment_attempts.hold_for_order(attempt_id):
+            # The sweep released this authorisation (the checkout took minutes): nothing is held.
+            raise OrderRefused(
+                Message(N_("Your payment took too long and was cancelled. Please try again."))
+            )
         for line in lines:
             taken = (
                 await Product.update({Product.stock: Product.stock - line.quantity})
@@ -158,6 +183,8 @@ async def _write_order(
         paid = payment_result is not None or (
             totals.total_minor == 0 and form.payment_method != "bank_transfer"
         )
+        if not paid:
+            await _check_unpaid_limit(account.id, settings.unpaid_order_limit)
         order = Order(
             number=new_order_number(now),
             account=account.id,
@@ -211,6 +238,7 @@ async def _write_order(
             await Payment.insert(
                 Payment(
                     order=order.id,
+                    card_attempt=attempt_id,
                     method="card",
                     status="captured",
                     amount_minor=totals.total_minor,
@@ -277,8 +305,47 @@ async def _write_order(
                 )
             )
         await CartLine.delete().where(CartLine.account == account.id)
-        await _mail_order(order, "order_confirmation", account, base_url)
+        await _mail_order(
+            order,
+            "order_confirmation",
+            account,
+            settings.base_url,
+            {"payment_due": payment_due(order.status, order.created_at, settings)},
+        )
     return order
+
+
+def payment_due(status: str, created_at: dt.datetime, settings: Settings) -> dt.datetime | None:
+    """When an order awaiting payment is cancelled if the money has not arrived (else None)."""
+    if status != "awaiting_payment":
+        return None
+    return created_at + dt.timedelta(days=settings.unpaid_order_days)
+
+
+async def _check_unpaid_limit(account_id: int, limit: int) -> None:
+    """Inside the order transaction: refuse one more order awaiting payment beyond the cap, so
+    that one account can't hold the stock with orders it never pays (0: no cap)."""
+    if not limit:
+        return
+    if is_postgres(Account._meta.db):
+        # Orders of one account are counted one checkout at a time (products were locked
+        # first, as by every stock change: the same order of locks everywhere).
+        await Account.select(Account.id).where(Account.id == account_id).lock_rows()
+    open_unpaid = await Order.count().where(
+        (Order.account == account_id) & (Order.status == "awaiting_payment")
+    )
+    if open_unpaid >= limit:
+        raise OrderRefused(
+            Message(
+                N_(
+                    "You have reached the limit of orders waiting for payment (%(count)s). "
+                    "Pay for one of them or cancel it in My orders, or pay for this order by "
+                    "card."
+                ),
+                {"count": open_unpaid},
+            ),
+            "payment_method",
+        )
 
 
 async def _record_event(
@@ -291,7 +358,13 @@ async def _record_event(
     )
 
 
-async def _mail_order(order: Order, kind: str, account: Account | None, base_url: str) -> None:
+async def _mail_order(
+    order: Order,
+    kind: str,
+    account: Account | None,
+    base_url: str,
+    extra: dict[str, Any] | None = None,
+) -> None:
     if account is None:
         account = await Account.objects().where(Account.id == order.account).first()
     lines = await OrderLine.select().where(OrderLine.order == order.id).order_by(OrderLine.id)
@@ -305,6 +378,7 @@ async def _mail_order(order: Order, kind: str, account: Account | None, base_url
             "lines": lines,
             "status_label": STATUSES[order.status],
             "link": f"{base_url}/account/orders/{order.number}",
+            **(extra or {}),
         },
     )
 
@@ -380,13 +454,22 @@ async def change_status(
     note: str = "",
     gateway: Gateway | None = None,
     now: dt.datetime | None = None,
+    from_status: str | None = None,
+    mail: str = "order_status",
+    mail_context: dict[str, Any] | None = None,
 ) -> Order:
-    """Move an order on (staff, or the customer cancelling): history, stock, points and email."""
+    """Move an order on (staff, the customer cancelling, the system expiring it): history,
+    stock, points and email (`mail`: the kind of email, with `mail_context` added to its own).
+
+    `from_status`: only from that status (a job that picked the order as it was refuses to
+    act on an order that moved on meanwhile, say one that staff just marked paid)."""
     now = now or _now()
     async with write_transaction(Order._meta.db):
         order = await Order.objects().where(Order.id == order_id).first()
         if order is None:
             raise StatusChangeRefused(Message(N_("There is no such order.")))
+        if from_status is not None and order.status != from_status:
+            raise StatusChangeRefused(Message(N_("The order changed meanwhile: look again.")))
         if new_status not in TRANSITIONS.get(order.status, set()):
             raise StatusChangeRefused(
                 Message(
@@ -440,7 +523,7 @@ async def change_status(
                 if entry is not None:
                     await Order.update({Order.points_earned: earned}).where(Order.id == order.id)
                     order.points_earned = earned
-        await _mail_order(order, "order_status", None, settings.base_url)
+        await _mail_order(order, mail, None, settings.base_url, mail_context)
     notify_mail_queued()
     if gateway is not None and new_status in {"cancelled", "refunded"}:
         # The money goes back through the gateway that took it.

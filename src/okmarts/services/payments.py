@@ -1,8 +1,12 @@
 """Payments: card checks, the gateway interface, a test card gateway and bank transfer.
 
-No database here: the orders service stores what a gateway answers (table Payment), and only
+The orders service stores what a gateway answers (tables PaymentAttempt and Payment), and only
 ever the card's brand and last four digits. A full card number or CVC is never kept: not in
 results, not in logs, not in exception messages (CardDetails leaves both out of its repr).
+
+The test card gateway keeps its own book in the database (table SandboxTransaction), as a
+provider keeps it on its side: every worker, and a restarted server, captures, voids and refunds
+what another one authorised, and each change is a conditional UPDATE, so it happens once.
 
 Test cards (TestCardGateway, the built-in gateway; any holder name, a CVC of the right length,
 any expiry date not in the past):
@@ -27,13 +31,17 @@ payment reference; the order waits for payment until staff mark it paid.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from piccolo.columns.combination import WhereRaw
+
 from okmarts.i18n import N_, Message
+from okmarts.tables.checkout import SandboxTransaction
 
 PaymentStatus = Literal["approved", "declined", "failed"]
 
@@ -127,6 +135,12 @@ class Gateway(Protocol):
     async def void(self, transaction_id: str) -> PaymentResult: ...
 
     async def refund(self, transaction_id: str, amount_minor: int) -> PaymentResult: ...
+
+    async def find(self, idempotency_key: str) -> PaymentResult | None:
+        """What the gateway answered to an authorisation with this key; None if it never got
+        one (providers answer this from a search by merchant reference). The attempts sweep
+        uses it for attempts whose answer was never recorded."""
+        ...
 
 
 # -- Card checks (pure) ---------------------------------------------------------------------------
@@ -233,45 +247,82 @@ def new_transaction_id() -> str:
     return "test_" + secrets.token_hex(12)
 
 
-@dataclass
-class _Transaction:
-    amount_minor: int
-    currency: str
-    state: str  # authorized | captured | voided | declined | failed
-    card_brand: str
-    card_last4: str
-    refunded_minor: int = 0
+# What an authorisation's answer became in the gateway's book: the answer itself stays approved.
+_APPROVED_STATES = ("authorised", "captured", "voided", "refunded")
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class TestCardGateway:
     """A sandbox gateway: the outcome depends on the test card number (module docstring).
 
-    State lives in this object (one per process): authorisations, captures, refunds and the
-    answers by idempotency key, so a retried checkout gets the same answer and transaction.
+    Its state is in the database (table SandboxTransaction), not in this object: every
+    authorisation, capture, void and refund, and the answer given to each idempotency key, so a
+    retried checkout gets the same answer and transaction, and any worker or a restarted server
+    can settle what another one authorised. Every change is a conditional UPDATE.
     """
 
     __test__ = False  # not a pytest test class, despite the name
 
     def __init__(self, today: Callable[[], dt.date] | None = None) -> None:
         self._today = today or dt.date.today
-        self._transactions: dict[str, _Transaction] = {}
-        # idempotency key -> ((amount, currency, last4) asked, the answer given)
-        self._by_key: dict[str, tuple[tuple[int, str, str], PaymentResult]] = {}
 
     async def authorize(
         self, amount_minor: int, currency: str, card: CardDetails, idempotency_key: str
     ) -> PaymentResult:
         """Approve, decline or fail as the test card says; the same key, the same answer."""
         request = (amount_minor, currency, last4(card.number))
-        known = self._by_key.get(idempotency_key)
-        if known is not None:
-            if known[0] != request:
-                # A programming error, never shown to the shopper: no card data in it.
-                raise ValueError("idempotency key reused for a different payment")
-            return known[1]
-        result = self._decide(amount_minor, currency, card)
-        self._by_key[idempotency_key] = (request, result)
-        return result
+        known = (
+            await SandboxTransaction.select()
+            .where(SandboxTransaction.idempotency_key == idempotency_key)
+            .first()
+        )
+        if known is None:
+            result = self._decide(amount_minor, currency, card)
+            now = _now()
+            inserted = await (
+                SandboxTransaction.insert(
+                    SandboxTransaction(
+                        transaction_id=result.transaction_id,
+                        idempotency_key=idempotency_key,
+                        amount_minor=amount_minor,
+                        currency=currency,
+                        card_brand=result.card_brand,
+                        card_last4=result.card_last4,
+                        status="authorised" if result.approved else result.status,
+                        code=result.code,
+                        message=result.message.msgid if result.message else "",
+                        message_params=json.dumps(result.message.params if result.message else {}),
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                .on_conflict(target=SandboxTransaction.idempotency_key, action="DO NOTHING")
+                .returning(SandboxTransaction.id)
+            )
+            if inserted:
+                return result
+            # Another worker answered this key first: its answer is the answer.
+            known = (
+                await SandboxTransaction.select()
+                .where(SandboxTransaction.idempotency_key == idempotency_key)
+                .first()
+            )
+        if (known["amount_minor"], known["currency"], known["card_last4"]) != request:
+            # A programming error, never shown to the shopper: no card data in it.
+            raise ValueError("idempotency key reused for a different payment")
+        return _original_answer(known)
+
+    async def find(self, idempotency_key: str) -> PaymentResult | None:
+        """The answer given to this key, or None if no authorisation was asked with it."""
+        known = (
+            await SandboxTransaction.select()
+            .where(SandboxTransaction.idempotency_key == idempotency_key)
+            .first()
+        )
+        return None if known is None else _original_answer(known)
 
     def _decide(self, amount_minor: int, currency: str, card: CardDetails) -> PaymentResult:
         digits = card_digits(card.number)
@@ -291,23 +342,18 @@ class TestCardGateway:
             message = Message(text)
         else:
             status = "approved"
-        transaction_id = new_transaction_id()
-        state = "authorized" if status == "approved" else status
-        self._transactions[transaction_id] = _Transaction(
-            amount_minor, currency, state, brand, ending
-        )
-        return PaymentResult(status, transaction_id, brand, ending, message, code)
+        return PaymentResult(status, new_transaction_id(), brand, ending, message, code)
 
     async def capture(self, transaction_id: str) -> PaymentResult:
         """Take the authorised amount."""
-        return self._move(
-            transaction_id, "authorized", "captured", N_("This payment can't be captured.")
+        return await self._move(
+            transaction_id, "authorised", "captured", N_("This payment can't be captured.")
         )
 
     async def void(self, transaction_id: str) -> PaymentResult:
         """Release an authorisation that was not captured."""
-        return self._move(
-            transaction_id, "authorized", "voided", N_("This payment can't be cancelled.")
+        return await self._move(
+            transaction_id, "authorised", "voided", N_("This payment can't be cancelled.")
         )
 
     async def refund(self, transaction_id: str, amount_minor: int) -> PaymentResult:
@@ -316,36 +362,110 @@ class TestCardGateway:
         Refunding all of one that was authorised but never captured releases the authorisation
         (as card sandboxes do): nothing was taken, so nothing is left to give back.
         """
-        found = self._transactions.get(transaction_id)
-        if found is not None and found.state == "authorized" and amount_minor == found.amount_minor:
-            found.state = "voided"
-            return _answer(transaction_id, found)
-        refundable = 0
-        if found is not None and found.state == "captured":
-            refundable = found.amount_minor - found.refunded_minor
-        if found is None or not 0 < amount_minor <= refundable:
-            return _answer(transaction_id, found, N_("This amount can't be refunded."))
-        found.refunded_minor += amount_minor
-        return _answer(transaction_id, found)
+        refusal = N_("This amount can't be refunded.")
+        released = await self._move(transaction_id, "authorised", "voided", refusal, amount_minor)
+        if released.approved or amount_minor <= 0:
+            return released
+        now = _now()
+        # Conditional on what is left to refund: two refunds at once can't give back too much.
+        taken = await (
+            SandboxTransaction.update(
+                {
+                    SandboxTransaction.refunded_minor: SandboxTransaction.refunded_minor
+                    + amount_minor,
+                    SandboxTransaction.updated_at: now,
+                }
+            )
+            .where(
+                (SandboxTransaction.transaction_id == transaction_id)
+                & (SandboxTransaction.status == "captured")
+                & WhereRaw("refunded_minor + {} <= amount_minor", amount_minor)
+            )
+            .returning(SandboxTransaction.card_brand, SandboxTransaction.card_last4)
+        )
+        if not taken:
+            return await _answer(transaction_id, refusal)
+        # All of it given back: the transaction is refunded.
+        await SandboxTransaction.update({SandboxTransaction.status: "refunded"}).where(
+            (SandboxTransaction.transaction_id == transaction_id)
+            & (SandboxTransaction.status == "captured")
+            & WhereRaw("refunded_minor = amount_minor")
+        )
+        return _approved(transaction_id, taken[0])
 
-    def _move(self, transaction_id: str, before: str, after: str, refusal: str) -> PaymentResult:
-        found = self._transactions.get(transaction_id)
-        if found is None or found.state != before:
-            return _answer(transaction_id, found, refusal)
-        found.state = after
-        return _answer(transaction_id, found)
+    async def _move(
+        self,
+        transaction_id: str,
+        before: str,
+        after: str,
+        refusal: str,
+        amount_minor: int | None = None,
+    ) -> PaymentResult:
+        condition = (SandboxTransaction.transaction_id == transaction_id) & (
+            SandboxTransaction.status == before
+        )
+        if amount_minor is not None:
+            condition &= SandboxTransaction.amount_minor == amount_minor
+        moved = await (
+            SandboxTransaction.update(
+                {SandboxTransaction.status: after, SandboxTransaction.updated_at: _now()}
+            )
+            .where(condition)
+            .returning(SandboxTransaction.card_brand, SandboxTransaction.card_last4)
+        )
+        if not moved:
+            return await _answer(transaction_id, refusal)
+        return _approved(transaction_id, moved[0])
 
 
-def _answer(transaction_id: str, found: _Transaction | None, refusal: str = "") -> PaymentResult:
-    """Approved, or failed with the refusal (capture, void and refund answers)."""
+def _original_answer(row: dict[str, Any]) -> PaymentResult:
+    """The answer an authorisation got, rebuilt from the gateway's book."""
+    params = row["message_params"]
+    if isinstance(params, str):
+        params = json.loads(params or "{}")
+    approved = row["status"] in _APPROVED_STATES
     return PaymentResult(
-        status="failed" if refusal else "approved",
-        transaction_id=transaction_id,
-        card_brand=found.card_brand if found else "",
-        card_last4=found.card_last4 if found else "",
-        message=Message(refusal) if refusal else None,
-        code="invalid_state" if refusal else "",
+        status="approved" if approved else row["status"],
+        transaction_id=row["transaction_id"],
+        card_brand=row["card_brand"],
+        card_last4=row["card_last4"],
+        message=Message(row["message"], params) if row["message"] else None,
+        code=row["code"],
     )
+
+
+def _approved(transaction_id: str, row: dict[str, Any]) -> PaymentResult:
+    return PaymentResult(
+        status="approved",
+        transaction_id=transaction_id,
+        card_brand=row["card_brand"],
+        card_last4=row["card_last4"],
+    )
+
+
+async def _answer(transaction_id: str, refusal: str) -> PaymentResult:
+    """A capture, void or refund refused: failed, with the transaction's card (if it exists)."""
+    found = (
+        await SandboxTransaction.select(
+            SandboxTransaction.card_brand, SandboxTransaction.card_last4
+        )
+        .where(SandboxTransaction.transaction_id == transaction_id)
+        .first()
+    )
+    return PaymentResult(
+        status="failed",
+        transaction_id=transaction_id,
+        card_brand=found["card_brand"] if found else "",
+        card_last4=found["card_last4"] if found else "",
+        message=Message(refusal),
+        code="invalid_state",
+    )
+
+
+def configured_gateway() -> Gateway:
+    """The payment gateway of this installation (the app's and the command line's): the test
+    card gateway until a real provider is wired in here."""
+    return TestCardGateway()
 
 
 # -- Bank transfer --------------------------------------------------------------------------------

@@ -30,7 +30,15 @@ from okmarts.services.privacy import (
     _insert_request,
 )
 from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
-from okmarts.tables.checkout import CartLine, CouponUse, Order, OrderEvent, OrderLine, Payment
+from okmarts.tables.checkout import (
+    CartLine,
+    CouponUse,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    PaymentAttempt,
+)
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -57,6 +65,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     OrderEvent: "orders.json",
     Payment: "orders.json",
     CouponUse: "orders.json",
+    PaymentAttempt: "payment_attempts.json",
     CartLine: "cart.json",
     Review: "reviews.json",
     ReviewVote: "votes.json",
@@ -74,6 +83,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
 NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
     Account: frozenset({"password_hash", "session_version"}),
     Order: frozenset({"checkout_key", "account"}),
+    PaymentAttempt: frozenset({"checkout_key", "account"}),
     Review: frozenset({"moderated_by", "account"}),
     Question: frozenset({"moderated_by", "answered_by", "account"}),
     OutboxMessage: frozenset(
@@ -174,6 +184,7 @@ EXPORT_FILES: list[ExportFile] = [
             "tracking_number": N_("Tracking number."),
             "created_at": _WHEN,
             "updated_at": N_("When it last changed."),
+            "payment_reminded_at": N_("When we reminded you that the order awaited payment."),
             "lines": N_("What you bought (see order_lines.csv for the fields)."),
             "payments": N_("Payments (see payments.csv for the fields)."),
             "history": N_("Every status change: status, note, actor (you, the system or staff)."),
@@ -213,6 +224,28 @@ EXPORT_FILES: list[ExportFile] = [
             "card_last4": N_("Last four digits of the card."),
             "transaction_id": N_("Transaction number."),
             "created_at": _WHEN,
+            "card_attempt": N_("The card payment attempt it came from (payment_attempts.json)."),
+        },
+        csv=True,
+    ),
+    ExportFile(
+        "payment_attempts.json",
+        N_(
+            "Every card payment you started at checkout, whether or not it became an order, "
+            "and what became of it (we delete them after 90 days)."
+        ),
+        {
+            "id": _ID,
+            "amount_minor": _MONEY,
+            "currency": N_("Currency (ISO 4217)."),
+            "method": N_("Payment method (card)."),
+            "status": N_(
+                "started, authorised (the amount held on the card), captured (paid), voided "
+                "(the hold released) or failed (declined)."
+            ),
+            "transaction_id": N_("Transaction number."),
+            "created_at": _WHEN,
+            "updated_at": N_("When it last changed."),
         },
         csv=True,
     ),
@@ -567,6 +600,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "orders.csv": orders["orders"],
         "order_lines.csv": orders["lines"],
         "payments.csv": orders["payments"],
+        "payment_attempts.json": await _own(PaymentAttempt, account_id),
         "cart.json": cart,
         "reviews.json": await _own(
             Review, account_id, Review.product.title.as_alias("product_title")

@@ -19,6 +19,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | … notice before deleting them | `INACTIVE_NOTICE` | 30 | the notice | (d) |
 | Finished orders (`orders_anonymised`) | `ORDER` | 3650 | last status change | (e) |
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
+| Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -64,6 +65,19 @@ Why these periods:
 (f) Not stored yet: the support domain (chat, disputes) adds its class here when it lands.
 (g) The last email to an erased account: services.erasure forgets its copy once delivered;
     the job catches those the background sender delivered later.
+(i) Attempts captured, voided or failed (services.payment_attempts): who tried to pay what,
+    when, and the gateway's answer. 90 days answer a shopper asking about a hold on their card
+    (banks release an uncaptured hold within days, and statements arrive monthly) and cover
+    card-testing checks; the order's Payment row keeps what the books need. Unfinished ones are
+    never deleted: the sweep settles them first.
+
+The same run also settles what must not wait (not retention classes, reported beside them):
+- `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
+  OKMARTS_UNPAID_ORDER_DAYS (7) are cancelled, stock and points back, and a day before that
+  the customer is reminded (services.unpaid_orders);
+- `unfinished_payments_voided`, `unfinished_payments_captured`: card payments left unfinished
+  for OKMARTS_PAYMENT_VOID_AFTER_MINUTES (10) by a crash between authorising and writing the
+  order (services.payment_attempts.sweep, which `okmarts serve` also runs every minute).
 """
 
 from __future__ import annotations
@@ -77,16 +91,20 @@ from piccolo.query.functions.aggregate import Max
 from piccolo.table import Table
 
 from okmarts.db import write_transaction
+from okmarts.services import payment_attempts, unpaid_orders
 from okmarts.services.erasure import FAREWELL_KIND, erase_account, forget_delivered_farewells
 from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_queued
+from okmarts.services.payments import Gateway, configured_gateway
 from okmarts.services.service_state import wind_down
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Attempt, SignIn
-from okmarts.tables.checkout import Order, OrderEvent, Payment
+from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 
 log = logging.getLogger("okmarts.retention")
+
+FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
 
 INACTIVE_NOTICE_KIND = "account_inactive"
 FINISHED_ORDER_STATUSES = ("delivered", "completed", "cancelled", "refunded")
@@ -132,9 +150,15 @@ def as_datetime(value: Any) -> dt.datetime | None:
 
 
 async def run(
-    settings: Settings, *, now: dt.datetime | None = None, dry_run: bool = False
+    settings: Settings,
+    *,
+    now: dt.datetime | None = None,
+    dry_run: bool = False,
+    gateway: Gateway | None = None,
 ) -> dict[str, int]:
-    """Delete or anonymise what outlived its retention period; a count per class."""
+    """Delete or anonymise what outlived its retention period; a count per class. Also expire
+    unpaid orders and settle unfinished card payments (through `gateway`, the configured one
+    by default)."""
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
 
     def before(days: int) -> dt.datetime:
@@ -167,6 +191,20 @@ async def run(
         & (PrivacyRequest.closed_at < before(settings.retention_privacy_request_days)),
         dry_run,
     )
+    counts["payment_attempts"] = await _delete(
+        PaymentAttempt,
+        PaymentAttempt.status.is_in(list(FINISHED_ATTEMPT_STATUSES))
+        & (PaymentAttempt.updated_at < before(settings.retention_payment_attempt_days)),
+        dry_run,
+    )
+    unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)
+    counts["unpaid_orders_expired"] = unpaid.expired
+    counts["unpaid_orders_reminded"] = unpaid.reminded
+    swept = await payment_attempts.sweep(
+        gateway or configured_gateway(), settings, now=now, dry_run=dry_run
+    )
+    counts["unfinished_payments_voided"] = swept.voided
+    counts["unfinished_payments_captured"] = swept.captured
     return counts
 
 

@@ -130,6 +130,9 @@ class Order(Table, tablename="shop_order"):
     tracking_number = Varchar(length=60, default="")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())
+    # When the "still waiting for your payment" email was queued (services.unpaid_orders): set
+    # by a conditional update in the same transaction, so it goes out once.
+    payment_reminded_at = Timestamptz(null=True, default=None)
 
     @classmethod
     def get_readable(cls) -> Readable:
@@ -159,10 +162,61 @@ class OrderEvent(Table, tablename="order_event"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
+class PaymentAttempt(Table, tablename="payment_attempt"):
+    """A card payment asked of the gateway for one checkout form, written before authorising.
+
+    started (the gateway is being asked) → authorised (money held) → captured (the order took
+    it); or failed (declined), or voiding → voided (the hold released). A crash between the
+    authorisation and the order leaves the row, and services.payment_attempts.sweep voids the
+    hold. Every change is a conditional UPDATE on the status, so two workers never capture or
+    void one attempt twice.
+    """
+
+    # The checkout form's key, also the gateway's idempotency key: one attempt per form.
+    checkout_key = Varchar(length=64, unique=True)
+    # Cut when the account is erased: an unfinished hold must still be voided.
+    account = ForeignKey(references=Account, on_delete=OnDelete.set_null, null=True, index=True)
+    amount_minor = Integer()
+    currency = Varchar(length=3, default="USD")
+    method = Varchar(length=20, default="card")
+    status = Varchar(length=20, default="started", index=True)
+    transaction_id = Varchar(length=64, default="")  # the gateway's, once it answered
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class SandboxTransaction(Table, tablename="sandbox_transaction"):
+    """The test card gateway's own book (services.payments.TestCardGateway), standing in for a
+    payment provider's: every answer it gave, by idempotency key, and what became of each
+    authorisation. In the database so that every worker, and a restarted server, can capture,
+    void and refund what another one authorised. No account, no card number: brand, last four.
+    """
+
+    transaction_id = Varchar(length=64, unique=True)
+    idempotency_key = Varchar(length=128, unique=True)
+    amount_minor = Integer()
+    currency = Varchar(length=3)
+    card_brand = Varchar(length=20, default="")
+    card_last4 = Varchar(length=4, default="")
+    # authorised | captured | voided | refunded (all of it) | declined | failed
+    status = Varchar(length=20)
+    refunded_minor = Integer(default=0)
+    # The answer to a declined or failed authorisation, as given (the same key, the same answer).
+    code = Varchar(length=40, default="")
+    message = Varchar(length=300, default="")  # a msgid
+    message_params = JSON(default="{}")
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
 class Payment(Table, tablename="payment"):
     """What the gateway said. Never a full card number or a CVC: brand and last four only."""
 
     order = ForeignKey(references=Order, on_delete=OnDelete.cascade, index=True)
+    # The card payment's attempt (null for bank transfers, and once retention removed it).
+    card_attempt = ForeignKey(
+        references=PaymentAttempt, on_delete=OnDelete.set_null, null=True, index=True
+    )
     method = Varchar(length=20)  # card | bank_transfer | points
     status = Varchar(length=20)  # authorized | captured | pending | paid | voided | refunded
     amount_minor = Integer()
