@@ -40,6 +40,7 @@ from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.page_cache import PageCache
+from okmarts.page_cache import template_globals as page_cache_globals
 from okmarts.piccolo_conf import APP_REGISTRY
 from okmarts.services import accounts, catalog, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
@@ -134,6 +135,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         message=catalogs.message,
         languages=[(code, i18n.display_name(code)) for code in catalogs.available],
         **consent_globals(),
+        **page_cache_globals(),
     )
     return env
 

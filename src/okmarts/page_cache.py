@@ -1,18 +1,26 @@
-"""Rendered catalog pages, kept for a few seconds per worker.
+"""Rendered catalog pages, kept per worker and shared by every shopper, signed in or not.
 
-Catalog pages are the same for every anonymous shopper who asks for the same URL in the same
-language, and rendering them (queries + templates) costs far more than serving them. Each
-worker keeps the rendered HTML for `ttl` seconds, so a staff edit shows within that time; the
-per-visitor CSRF token and cart count (with its "item"/"items") are put into the cached HTML on
-the way out, and the cookie banner (always rendered, between markers) is cut out for visitors
-who have chosen. Signed-in shoppers get pages rendered for them (the header shows their
-account); other pages that depend on who is asking must not use this.
+Catalog pages are the same for everyone who asks for the same URL in the same language, but for
+a few personal parts: the CSRF token of each form, the header's cart count (with its
+"item"/"items") and the signed-in shopper's name, their own votes on the reviews shown, and the
+cookie banner for visitors who have not chosen yet. A page is therefore rendered once with
+*holes* where those parts go — never with anyone's data: while it renders, nobody is signed in
+(`current_account` is None) and `viewer()` is a stand-in that has nothing personal to give — and
+each answer fills the holes with the asking shopper's own values. A signed-in shopper's page
+costs their session look-up and the cache hit, like a visitor's. The only variant is whether
+someone is signed in at all (the header's links, the question form): two copies, neither
+personal.
+
+Each worker keeps a page for `ttl` seconds, renders an expired page once however many requests
+wait for it, and other pages that depend on who is asking must not use this.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import re
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,15 +28,57 @@ from cachetools import TTLCache
 from litestar import MediaType, Response
 from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
+from markupsafe import escape
 
-from okmarts.controllers.consent import cookie_banner_wanted, strip_cookie_banner
+from okmarts.controllers.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
+from okmarts.services import reviews
+from okmarts.tables.accounts import Account
 from okmarts.web import cart_items_word, current_account, current_cart_count
 
-CSRF_PLACEHOLDER = "okmarts-csrf-placeholder-7f3a"
-CART_COUNT_PLACEHOLDER = "okmarts-cart-count-placeholder-7f3a"
-CART_ITEMS_PLACEHOLDER = "okmarts-cart-items-placeholder-7f3a"
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
+# Holes are marked with a random word of this process, between unit separators: page content
+# (a review, a product title) can't know it, so it can't open a hole of its own.
+_MARK = secrets.token_hex(6)
+_HOLE = re.compile(f"\x1f{_MARK}:([a-z0-9_-]+)\x1f")
+
+
+def hole(name: str) -> str:
+    """Where a personal part goes in a shared page; filled for each answer (`Rendered.fill`)."""
+    return f"\x1f{_MARK}:{name}\x1f"
+
+
+CSRF = hole("csrf")
+CART_COUNT = hole("cart-count")
+CART_ITEMS = hole("cart-items")
+ACCOUNT_NAME = hole("account-name")
+BANNER_START, BANNER_END = hole("banner-start"), hole("banner-end")
+_VOTE = re.compile(r"vote-(\d+)-(helpful|not_helpful)-(choice|pressed)")
+
+
+class _SomeShopper:
+    """`viewer()` in a shared page: "someone is signed in", and nothing about who."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"a shared page can't show the shopper's {name}")
+
+
+SOME_SHOPPER = _SomeShopper()
+
+
+def account_name(account: Account | None) -> str:
+    """The name the header shows a signed-in shopper: nickname, real name, or email."""
+    if account is None:
+        return ""
+    return str(account.nickname or account.real_name or account.email)
+
+
+def template_globals() -> dict[str, Any]:
+    """Jinja globals for pages rendered for one shopper (shared pages get holes instead)."""
+    return {"viewer_name": lambda: account_name(current_account.get())}
 
 
 @dataclass
@@ -38,10 +88,44 @@ class Page:
     status_code: int = 200
 
 
-@dataclass
+@dataclass(frozen=True)
 class Rendered:
-    html: str
-    status_code: int
+    """A rendered page cut at its holes: literal, hole name, literal, …, literal."""
+
+    parts: tuple[str, ...]
+    status_code: int = 200
+    # Reviews whose vote buttons show the asking shopper's own vote.
+    voted_reviews: tuple[int, ...] = ()
+
+    @classmethod
+    def from_html(cls, html: str, status_code: int = 200) -> Rendered:
+        parts = tuple(_HOLE.split(html))
+        voted = {int(match[1]) for name in parts[1::2] if (match := _VOTE.fullmatch(name))}
+        return cls(parts, status_code, tuple(sorted(voted)))
+
+    @property
+    def holes(self) -> tuple[str, ...]:
+        return self.parts[1::2]
+
+    def fill(self, values: Mapping[str, str], banner: bool) -> str:
+        """The page for one shopper: every hole filled from `values` (HTML-safe already), and
+        the cookie banner left out unless `banner`."""
+        out: list[str] = []
+        skipping = False
+        parts = self.parts
+        for index in range(0, len(parts) - 1, 2):
+            if not skipping:
+                out.append(parts[index])
+            name = parts[index + 1]
+            if name == "banner-start":
+                skipping = not banner
+            elif name == "banner-end":
+                skipping = False
+            elif not skipping:
+                out.append(values.get(name, ""))
+        if not skipping:
+            out.append(parts[-1])
+        return "".join(out)
 
 
 class PageCache:
@@ -77,44 +161,72 @@ class PageCache:
     async def respond(
         self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]
     ) -> Response[str]:
-        """The page for this URL and language: from the cache, or built, rendered and kept."""
+        """The page for this URL and language, from the cache or built, rendered and kept,
+        with this shopper's own parts filled in."""
+        account = current_account.get()
+        signed_in = account is not None
+        htmx = request.htmx
         key = (
             request.url.path,
             tuple(sorted(request.query_params.multi_items())),
             current_locale.get(),
-            request.htmx.target if request.htmx else None,
+            (htmx.target, htmx.trigger) if htmx else None,
+            signed_in,
         )
-        if current_account.get() is not None:
-            # The header names the signed-in shopper: their pages are rendered for them alone.
-            rendered = await _render(request, build)
-        else:
-            rendered = await self.rendered(key, lambda: _render(request, build))
-        token = ScopeState.from_scope(request.scope).csrf_token
-        html = (
-            rendered.html.replace(CSRF_PLACEHOLDER, token if isinstance(token, str) else "")
-            .replace(CART_COUNT_PLACEHOLDER, str(current_cart_count.get()))
-            .replace(CART_ITEMS_PLACEHOLDER, cart_items_word(request.app.state.catalogs))
-        )
-        if not cookie_banner_wanted():
-            html = strip_cookie_banner(html)
+        rendered = await self.rendered(key, lambda: _render(request, build, signed_in))
+        values = await personal_values(request, rendered, account)
         return Response(
-            content=html,
+            content=rendered.fill(values, banner=cookie_banner_wanted()),
             media_type=MediaType.HTML,
             status_code=rendered.status_code,
-            headers={"Vary": VARY, "Cache-Control": "private, max-age=0"},
+            headers={"Vary": VARY},
         )
 
 
-async def _render(request: HTMXRequest, build: Callable[[], Awaitable[Page]]) -> Rendered:
-    page = await build()
-    template = request.app.template_engine.get_template(page.template)
-    html = template.render(
-        **page.context,
-        request=request,
-        csrf_token=lambda: CSRF_PLACEHOLDER,
-        cart_count=lambda: CART_COUNT_PLACEHOLDER,
-        cart_items_word=lambda: CART_ITEMS_PLACEHOLDER,
-        # Every cached copy holds the banner: respond() removes it for those who chose.
-        cookie_banner_wanted=lambda: True,
-    )
-    return Rendered(html=html, status_code=page.status_code)
+async def personal_values(
+    request: HTMXRequest, rendered: Rendered, account: Account | None
+) -> dict[str, str]:
+    """What this shopper's holes hold: their token, cart count, name and votes."""
+    token = ScopeState.from_scope(request.scope).csrf_token
+    values = {
+        "csrf": token if isinstance(token, str) else "",
+        "cart-count": str(current_cart_count.get()),
+        "cart-items": str(escape(cart_items_word(request.app.state.catalogs))),
+        "account-name": str(escape(account_name(account))),
+    }
+    if rendered.voted_reviews:
+        mine = {}
+        if account is not None:
+            mine = await reviews.my_votes(account, rendered.voted_reviews)
+        for review_id in rendered.voted_reviews:
+            vote = mine.get(review_id)
+            for choice, chosen in (("helpful", vote == 1), ("not_helpful", vote == 0)):
+                values[f"vote-{review_id}-{choice}-choice"] = "withdraw" if chosen else choice
+                values[f"vote-{review_id}-{choice}-pressed"] = "true" if chosen else "false"
+    return values
+
+
+async def _render(
+    request: HTMXRequest, build: Callable[[], Awaitable[Page]], signed_in: bool
+) -> Rendered:
+    """The shared page: built and rendered as nobody in particular, with holes for the rest."""
+    token = current_account.set(None)  # nothing personal can reach the queries or templates
+    try:
+        page = await build()
+        template = request.app.template_engine.get_template(page.template)
+        html = template.render(
+            **page.context,
+            request=request,
+            viewer=lambda: SOME_SHOPPER if signed_in else None,
+            viewer_name=lambda: ACCOUNT_NAME,
+            csrf_token=lambda: CSRF,
+            cart_count=lambda: CART_COUNT,
+            cart_items_word=lambda: CART_ITEMS,
+            vote_state=lambda review_id, choice, part: hole(f"vote-{review_id}-{choice}-{part}"),
+            # Every copy holds the banner: fill() leaves it out for those who chose.
+            cookie_banner_wanted=lambda: True,
+            cookie_banner_marks=(BANNER_START, BANNER_END),
+        )
+    finally:
+        current_account.reset(token)
+    return Rendered.from_html(html, page.status_code)

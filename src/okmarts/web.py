@@ -79,9 +79,15 @@ async def load_session(request: Request, secret: str) -> Account | None:
         return None
     if not isinstance(payload, dict):
         return None
-    return await accounts.session_account(
+    found = await accounts.signed_in(
         payload.get("a"), payload.get("v"), payload.get("c"), payload.get("s")
     )
+    if found is None:
+        return None
+    account, cart_items = found
+    # Asked in the same query: count_cart needn't ask again for this request.
+    request.state.okmarts_cart_items = (account.id, cart_items)
+    return account
 
 
 def _secure(request: Request) -> bool:
@@ -259,6 +265,9 @@ def cart_items_word(catalogs: Catalogs) -> str:
 async def count_cart(request: Request, account: Account | None) -> int:
     """How many items the header's cart shows (a cookie read for visitors, a query otherwise)."""
     if account is not None:
+        known = getattr(request.state, "okmarts_cart_items", None)
+        if known is not None and known[0] == account.id:
+            return int(known[1])
         return await cart.account_count(account.id)
     items = cart.decode_cookie_cart(
         request.app.state.settings.secret_key, request.cookies.get(CART_COOKIE)

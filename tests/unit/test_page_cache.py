@@ -1,4 +1,4 @@
-"""The per-worker page cache never mixes visitors' CSRF tokens or languages."""
+"""The per-worker page cache never mixes visitors' CSRF tokens, languages, names or carts."""
 
 from __future__ import annotations
 
@@ -9,10 +9,14 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from okmarts.app import create_app
-from okmarts.page_cache import PageCache, Rendered
-from okmarts.tables.catalog import Product
+from okmarts.page_cache import PageCache, Rendered, hole
+from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Category, Product
+from okmarts.tables.reviews import Review
 from tests.conftest import TestDatabase
-from tests.unit.account_steps import post_form
+from tests.states.accounts import post_form, verified_account
+from tests.states.catalog import new_product
+from tests.states.reviews import approved_review
 from tests.unit.conftest import settings_for
 
 
@@ -67,11 +71,12 @@ async def test_an_expired_page_is_rendered_once_for_a_crowd() -> None:
         nonlocal renders
         renders += 1
         await asyncio.sleep(0.05)
-        return Rendered(html="<p>page</p>", status_code=200)
+        return Rendered.from_html("<p>page</p>")
 
     pages = await asyncio.gather(*(cache.rendered(("/p", "en"), render) for _ in range(8)))
-    assert renders == 1 and {page.html for page in pages} == {"<p>page</p>"}
-    assert (await cache.rendered(("/p", "en"), render)).html == "<p>page</p>" and renders == 1
+    assert renders == 1 and {page.parts for page in pages} == {("<p>page</p>",)}
+    assert (await cache.rendered(("/p", "en"), render)).parts == ("<p>page</p>",)
+    assert renders == 1
     await cache.rendered(("/p", "zh_Hans"), render)
     assert renders == 2
 
@@ -83,7 +88,7 @@ async def test_without_a_ttl_every_request_renders() -> None:
     async def render() -> Rendered:
         nonlocal renders
         renders += 1
-        return Rendered(html="x", status_code=200)
+        return Rendered.from_html("x")
 
     await cache.rendered(("/p",), render)
     await cache.rendered(("/p",), render)
@@ -111,3 +116,119 @@ async def test_cached_pages_name_each_visitors_cart_in_their_words(
         assert badge.findall((await two.get(path)).text) == [("2", "items")]
         chinese = await two.get(path, headers={"Accept-Language": "zh-CN"})
         assert badge.findall(chinese.text) == [("2", "件商品")]
+
+
+BADGE = re.compile(r'id="cart-count" class="cart-count">(\d+)<span')
+NAME = re.compile(r'<span class="account-name" translate="no">([^<]*)</span>')
+
+
+async def signed_in_shopper(
+    app: Litestar, client: AsyncTestClient[Litestar], nickname: str
+) -> Account:
+    account = await verified_account(client)
+    await Account.update({Account.nickname: nickname}).where(Account.id == account.id)
+    return account
+
+
+async def test_signed_in_shoppers_share_cached_pages_each_with_their_own_header(
+    seeded_database: TestDatabase,
+) -> None:
+    """Two shoppers and a visitor read the same cached pages; each sees their own name, cart
+    count and token, never another's, and no cached copy holds anything of theirs."""
+    app = cached_app(seeded_database)
+    product = (
+        await Product.select(Product.id, Product.slug, Product.title)
+        .where(Product.stock > 5)
+        .first()
+    )
+    category = await Category.select(Category.slug).where(Category.parent.is_null()).first()
+    assert product and category
+    paths = [
+        f"/products/{product['slug']}",
+        f"/categories/{category['slug']}",
+        "/search?q=sensor",
+        "/",
+    ]
+    async with (
+        AsyncTestClient(app=app) as ann,
+        AsyncTestClient(app=app) as bob,
+        AsyncTestClient(app=app) as visitor,
+    ):
+        shoppers = [
+            (ann, await signed_in_shopper(app, ann, "Ann <b>A.</b>"), "1"),
+            (bob, await signed_in_shopper(app, bob, "Bob"), "3"),
+        ]
+        for client, _, quantity in shoppers:
+            await post_form(
+                client, "/cart/lines", {"product_id": str(product["id"]), "quantity": quantity}
+            )
+        for path in paths:
+            pages = {"ann": await ann.get(path), "visitor": await visitor.get(path)}
+            # Served from the cache from here on: a rename does not show until it expires...
+            await Product.update({Product.title: "Renamed while cached"}).where(
+                Product.id == product["id"]
+            )
+            try:
+                pages["bob"] = await bob.get(path)
+            finally:
+                await Product.update({Product.title: product["title"]}).where(
+                    Product.id == product["id"]
+                )
+            for page in pages.values():
+                assert page.status_code == 200, path
+                assert "Renamed while cached" not in page.text, path
+            # ...yet each header is the asker's own, the name escaped as text.
+            assert NAME.findall(pages["ann"].text) == ["Ann &lt;b&gt;A.&lt;/b&gt;"], path
+            assert BADGE.findall(pages["ann"].text) == ["1"], path
+            assert NAME.findall(pages["bob"].text) == ["Bob"], path
+            assert BADGE.findall(pages["bob"].text) == ["3"], path
+            assert NAME.findall(pages["visitor"].text) == [], path
+            assert BADGE.findall(pages["visitor"].text) == ["0"], path
+            assert "Sign out" in pages["bob"].text and "Sign out" not in pages["visitor"].text
+            assert "Ann" not in pages["bob"].text and "Bob" not in pages["ann"].text
+            assert form_token(pages["ann"].text) != form_token(pages["bob"].text)
+        # Nothing personal in any shared copy: no name, email, token or count of anyone's.
+        cache: PageCache = app.state.page_cache
+        kept = list(cache._pages.values()) if cache._pages is not None else []
+        assert len(kept) == 2 * len(paths)  # one copy for visitors, one for signed-in shoppers
+        tokens = [form_token(pages[who].text) for who in ("ann", "bob", "visitor")]
+        for rendered in kept:
+            text = "".join(rendered.parts)
+            for _, account, _ in shoppers:
+                assert account.email not in text
+            for secret in ("Ann", "Bob", *tokens):
+                assert secret not in text
+            assert {"csrf", "cart-count"} <= set(rendered.holes)
+
+
+async def test_each_shopper_sees_their_own_votes_on_a_shared_product_page(
+    seeded_database: TestDatabase,
+) -> None:
+    app = cached_app(seeded_database)
+    product = await new_product(5)
+    review = await approved_review(product)
+    path = f"/products/{product['slug']}"
+    pressed = re.compile(rf'id="vote-{review.id}-(\w+)"[^>]*aria-pressed="(\w+)"')
+    try:
+        async with AsyncTestClient(app=app) as voter, AsyncTestClient(app=app) as other:
+            await signed_in_shopper(app, voter, "Voter")
+            await signed_in_shopper(app, other, "Other")
+            await post_form(voter, f"/reviews/{review.id}/votes", {"choice": "helpful"})
+            mine = (await voter.get(path)).text
+            theirs = (await other.get(path)).text
+    finally:
+        # Other tests look for the most reviewed product: this one has no pictures.
+        await Review.delete().where(Review.id == review.id)
+    assert dict(pressed.findall(mine)) == {"helpful": "true", "not_helpful": "false"}
+    assert dict(pressed.findall(theirs)) == {"helpful": "false", "not_helpful": "false"}
+    # Pressing again withdraws the vote: the voter's form says so, the other's does not.
+    assert 'value="withdraw"' in mine and 'value="withdraw"' not in theirs
+
+
+def test_page_content_cannot_open_a_hole() -> None:
+    """Holes carry a random word of this process: text in a page can't fake one."""
+    forged = "\x1fokmarts:account-name\x1f <- a review body"
+    real = hole("account-name")
+    rendered = Rendered.from_html(f"<p>{forged}</p><p>{real}</p>")
+    page = rendered.fill({"account-name": "Ann"}, banner=True)
+    assert page == f"<p>{forged}</p><p>Ann</p>"

@@ -3,6 +3,7 @@ the database; merged at sign-in. Quantities are checked against stock as they ch
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -123,18 +124,22 @@ def decode_cookie_cart(secret: str, raw: str | None) -> list[CartItem]:
 # -- Reading ------------------------------------------------------------------------------------
 
 
+# The queries of a signed-in shopper's every page and every add are written once as SQL: the
+# ORM rebuilding them each time cost more than running them.
+
+
 async def account_items(account_id: int) -> list[CartItem]:
-    rows = (
-        await CartLine.select(CartLine.product, CartLine.quantity)
-        .where(CartLine.account == account_id)
-        .order_by(CartLine.id)
+    rows = await CartLine.raw(
+        "SELECT product, quantity FROM cart_line WHERE account = {} ORDER BY id", account_id
     )
     return [CartItem(row["product"], row["quantity"]) for row in rows]
 
 
 async def account_count(account_id: int) -> int:
-    rows = await CartLine.select(CartLine.quantity).where(CartLine.account == account_id)
-    return sum(row["quantity"] for row in rows)
+    rows = await CartLine.raw(
+        "SELECT COALESCE(SUM(quantity), 0) AS n FROM cart_line WHERE account = {}", account_id
+    )
+    return int(rows[0]["n"])
 
 
 async def view(items: list[CartItem]) -> CartView:
@@ -197,11 +202,19 @@ async def change(
     if wanted <= 0:
         current.pop(product_id, None)
         return [CartItem(pid, qty) for pid, qty in current.items()]
-    product = (
-        await Product.select(Product.stock, Product.currency, Product.title)
-        .where(Product.id == product_id)
-        .first()
-    )
+    # The product, and the currencies of the cart's other products, in one query.
+    others = [pid for pid in current if pid != product_id]
+    ids = [product_id, *others]
+    found = {
+        row["id"]: row
+        for row in await Product.raw(
+            "SELECT id, stock, currency FROM product WHERE id IN ("
+            + ", ".join("{}" for _ in ids)
+            + ")",
+            *ids,
+        )
+    }
+    product = found.get(product_id)
     if product is None:
         raise CartError(Message(N_("This product is no longer available.")))
     if wanted > MAX_QUANTITY:
@@ -216,8 +229,7 @@ async def change(
         )
     if product_id not in current and len(current) >= MAX_LINES:
         raise CartError(Message(N_("Your cart is full: check out or remove a product first.")))
-    others = await view([CartItem(pid, 1) for pid in current if pid != product_id])
-    if others.lines and others.currency != product["currency"]:
+    if any(found[pid]["currency"] != product["currency"] for pid in others if pid in found):
         raise CartError(Message(N_("This product is priced in another currency than your cart.")))
     current[product_id] = wanted
     return [CartItem(pid, qty) for pid, qty in current.items()]
@@ -225,8 +237,8 @@ async def change(
 
 async def product_title(product_id: int) -> str:
     """The product's name, for the message that says what was just added."""
-    row = await Product.select(Product.title).where(Product.id == product_id).first()
-    return str(row["title"]) if row else ""
+    rows = await Product.raw("SELECT title FROM product WHERE id = {}", product_id)
+    return str(rows[0]["title"]) if rows else ""
 
 
 async def change_account_cart(
@@ -236,19 +248,30 @@ async def change_account_cart(
 
     The account's row is locked (PostgreSQL; SQLite's write lock serialises anyway) before the
     cart is read, so concurrent adds from several tabs or workers queue up and none is lost.
+    Not waiting for the disk to commit (`durable=False`): a power cut can undo the last moment's
+    cart changes, never half of one, and the shopper would just add again.
     """
-    async with write_transaction(CartLine._meta.db):
+    async with write_transaction(CartLine._meta.db, durable=False):
         await lock_row(Account, account_id)
         items = await change(await account_items(account_id), product_id, quantity, add=add)
         wanted = next((item.quantity for item in items if item.product_id == product_id), 0)
-        where = (CartLine.account == account_id) & (CartLine.product == product_id)
         if wanted <= 0:
-            await CartLine.delete().where(where)
-        elif not await CartLine.update({CartLine.quantity: wanted}).where(where).returning(
-            CartLine.id
+            await CartLine.raw(
+                "DELETE FROM cart_line WHERE account = {} AND product = {}", account_id, product_id
+            )
+        elif not await CartLine.raw(
+            "UPDATE cart_line SET quantity = {} WHERE account = {} AND product = {} RETURNING id",
+            wanted,
+            account_id,
+            product_id,
         ):
-            await CartLine.insert(
-                CartLine(account=account_id, product=product_id, quantity=wanted)
+            await CartLine.raw(
+                "INSERT INTO cart_line (account, product, quantity, added_at) "
+                "VALUES ({}, {}, {}, {})",
+                account_id,
+                product_id,
+                wanted,
+                dt.datetime.now(dt.UTC),
             )
     return items
 
