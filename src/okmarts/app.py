@@ -6,16 +6,14 @@ import logging
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
-from litestar import Litestar, MediaType, Request, Response, get
+from litestar import Litestar, MediaType, get
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, ResponseHeader
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
 from litestar.static_files import create_static_files_router
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.template.config import TemplateConfig
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -23,26 +21,23 @@ from piccolo.engine.postgres import PostgresEngine
 from okmarts import i18n, pseudo_locale
 from okmarts.admin import staff_admin_handler
 from okmarts.controllers.account import AccountController
-from okmarts.controllers.accounts import AccountsController
 from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
-from okmarts.controllers.consent import (
-    ConsentController,
-    mark_page_view,
-    prepare_consent,
-    record_page_view,
-)
-from okmarts.controllers.consent import template_globals as consent_globals
+from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
+from okmarts.controllers.sign_in import SignInController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
+from okmarts.hooks.consent import record_page_view
+from okmarts.hooks.consent import template_globals as consent_globals
+from okmarts.hooks.request import CSRF_COOKIE, RequestHooks, no_sniff
 from okmarts.page_cache import PageCache
 from okmarts.page_cache import template_globals as page_cache_globals
 from okmarts.piccolo_conf import APP_REGISTRY
-from okmarts.services import accounts, catalog, messaging, wind_down
+from okmarts.services import catalog, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payment_attempts import PaymentSweeper
 from okmarts.services.payments import configured_gateway
@@ -50,16 +45,10 @@ from okmarts.settings import PACKAGE_DIR, Settings
 from okmarts.static_files import StaticFiles, static_files_handler
 from okmarts.web import (
     SignInRequired,
-    activate_locale,
     cart_items_word,
-    count_cart,
     current_account,
     current_cart_count,
-    load_session,
-    policy_acceptance_url,
-    redirect_after_post,
     refuse_control_characters,
-    sign_in_url,
 )
 
 log = logging.getLogger("okmarts")
@@ -70,6 +59,10 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
     "frame-ancestors 'none'; object-src 'none'"
 )
+# Served over https: browsers keep to https for a year (sub-domains included).
+HSTS = [
+    ResponseHeader(name="Strict-Transport-Security", value="max-age=31536000; includeSubDomains")
+]
 SECURITY_HEADERS = [
     ResponseHeader(name="Content-Security-Policy", value=CONTENT_SECURITY_POLICY),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -79,23 +72,22 @@ SECURITY_HEADERS = [
 ]
 
 
-# What a signed-in shopper may still reach before accepting a new privacy-policy version: the
-# policy itself, leaving, and the privacy center (to export or delete instead of accepting).
-POLICY_PENDING_ALLOWED = (
-    "/policy",
-    "/privacy",
-    "/logout",
-    "/cookies",
-    "/contact",
-    "/comment-rules",
-    "/language",
-    "/account/privacy",
-    "/account/delete",
-    "/static",
-    "/media",
-    "/healthz",
-    "/admin",
-)
+class OkmartsApp(Litestar):
+    """Litestar, answering HEAD wherever GET is answered (headers only, as HTTP asks)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "HEAD":
+            scope = {**scope, "method": "GET"}
+
+            async def send_headers_only(message: Any) -> None:
+                if message["type"] == "http.response.body":
+                    message = {**message, "body": b""}
+                await send(message)
+
+            await super().__call__(scope, receive, send_headers_only)
+            return
+        await super().__call__(scope, receive, send)
+
 
 _engines: dict[str, Engine] = {}
 
@@ -121,7 +113,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(catalogs.gettext, catalogs.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    catalogs.install_gettext(env)
     env.globals.update(
         static_url=static.url,
         money=i18n.money,
@@ -144,12 +136,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = bind_tables(settings.database_url)
     catalog.forget_category_tree()
-    catalogs = i18n.Catalogs(
-        settings.locales_dir,
-        pseudo_locale.catalog_dir(settings.data_dir) if settings.pseudo_locale else None,
+    catalogs = i18n.Catalogs.from_settings(
+        settings, pseudo_locale.catalog_dir(settings.data_dir) if settings.pseudo_locale else None
     )
     if settings.pseudo_locale and pseudo_locale.PSEUDO_LOCALE not in catalogs.available:
         log.warning("OKMARTS_PSEUDO_LOCALE is on but not generated: run `okmarts pseudo-locale`.")
+    secure = settings.base_url.startswith("https://")
+    security_headers = [*SECURITY_HEADERS, *(HSTS if secure else [])]
     static = StaticFiles(settings.static_dir)
     jinja = build_jinja(settings, catalogs, static)
     # Every page shows the wind-down notice: the state is read once per worker and interval,
@@ -172,49 +165,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PaymentSweeper(payment_gateway, settings) if settings.payment_sweep_seconds > 0 else None
     )
 
-    async def prepare_request(request: Request) -> Response[Any] | None:
-        # async on purpose: a sync hook runs in a worker thread and the ContextVars would be lost.
-        if request.url.path.startswith(("/static/", "/media/")):
-            return None  # files: no session, cart or consent to look up
-        activate_locale(request, catalogs)
-        account = await load_session(request, settings.secret_key)
-        current_account.set(account)
-        current_cart_count.set(await count_cart(request, account))
-        prepare_consent(request)
-        if await closing.refresh():
-            request.app.state.page_cache = PageCache(settings.page_cache_seconds)
-        if (
-            account is not None
-            and accounts.needs_policy_acceptance(account)
-            and not request.url.path.startswith(POLICY_PENDING_ALLOWED)
-        ):
-            # A new privacy policy: accept it (or leave, export, delete) before going on.
-            return redirect_after_post(request, policy_acceptance_url(request))
-        return None
-
-    def sign_in_first(request: Request, exc: SignInRequired) -> Response[Any]:
-        # Back to this page after signing in; after a form post, back to the page it was on.
-        return redirect_after_post(
-            request, sign_in_url(request) if request.method == "GET" else "/login"
-        )
-
-    def error_page(request: Request, exc: Exception) -> Response[Any]:
-        activate_locale(request, catalogs)
-        if isinstance(exc, HTTPException):
-            status = exc.status_code
-        else:
-            log.exception(
-                "Unhandled error on %s %s", request.method, request.url.path, exc_info=exc
-            )
-            status = HTTP_500_INTERNAL_SERVER_ERROR
-        template = "pages/errors/404.html" if status == 404 else "pages/errors/error.html"
-        # Errors raised before routing skip the app's response headers: add them here too.
-        return Template(
-            template_name=template,
-            context={"status": status},
-            status_code=status,
-            headers={header.name: header.value or "" for header in SECURITY_HEADERS},
-        )
+    hooks = RequestHooks(settings, catalogs, closing, security_headers)
 
     @get("/healthz", media_type=MediaType.TEXT, include_in_schema=False, sync_to_thread=False)
     def healthz() -> str:
@@ -252,7 +203,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if payment_sweeper is not None:
             await payment_sweeper.stop()
 
-    secure = settings.base_url.startswith("https://")
     avatars_dir(settings.data_dir).mkdir(parents=True, exist_ok=True)
     # Avatars are public (shown beside reviews) and never change: a new one gets a new name.
     avatar_router = create_static_files_router(
@@ -261,13 +211,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cache_control=CacheControlHeader(max_age=31_536_000, public=True, immutable=True),
         include_in_schema=False,
         name="avatars",
+        # Uploaded media are never sniffed into HTML or script, whatever their bytes say.
+        after_request=no_sniff,
     )
-    app = Litestar(
+    app = OkmartsApp(
         route_handlers=[
             CatalogController,
             InfoController,
             ConsentController,
-            AccountsController,
+            SignInController,
             AccountController,
             CartController,
             CheckoutController,
@@ -291,7 +243,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             # Own names: Piccolo Admin sets a `csrftoken` cookie of its own on /.
-            cookie_name="okmarts_csrf",
+            cookie_name=CSRF_COOKIE,
             header_name="x-okmarts-csrf",
             cookie_httponly=True,
             cookie_secure=secure,
@@ -303,16 +255,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         # No control character in a URL reaches a handler (query: stripped; path: 404).
         middleware=[refuse_control_characters],
-        before_request=prepare_request,
-        # Visit statistics, for visitors who accepted analytics: marked, then recorded once sent.
-        after_request=mark_page_view,
+        before_request=hooks.before,
+        after_request=hooks.after,
+        # Visit statistics, for visitors who accepted analytics: recorded once the page is sent.
         after_response=record_page_view,
-        response_headers=SECURITY_HEADERS,
+        response_headers=security_headers,
         exception_handlers={
-            SignInRequired: sign_in_first,
-            NotFoundException: error_page,
-            HTTPException: error_page,
-            Exception: error_page,
+            SignInRequired: hooks.sign_in_first,
+            NotFoundException: hooks.error_page,
+            HTTPException: hooks.error_page,
+            Exception: hooks.error_page,
         },
         # The sender starts after the pool opens and stops before it closes.
         on_startup=[open_database, start_mail_sender, start_payment_sweeper],

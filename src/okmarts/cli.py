@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         "--role",
         choices=["moderator", "admin"],
         required=True,
-        help="moderator: catalog tables only; admin: every table",
+        help="moderator: review and question moderation only; admin: every table",
     )
     staff_parser.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"

@@ -30,7 +30,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
 from markupsafe import escape
 
-from okmarts.controllers.consent import cookie_banner_wanted
+from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import reviews
 from okmarts.tables.accounts import Account

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
+from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -13,10 +15,11 @@ from litestar import Request, Response
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException, NotFoundException
 from litestar.params import Body
+from litestar.plugins.htmx import ClientRedirect, HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-from okmarts.i18n import Catalogs, current_locale
+from okmarts.i18n import PREVIEW_PARAMETER, Catalogs, current_locale
 from okmarts.inputs import clean_text, has_control_characters
 from okmarts.services import accounts, cart
 from okmarts.tables.accounts import Account
@@ -29,8 +32,11 @@ Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED
 def activate_locale(request: Request, catalogs: Catalogs) -> str:
     """Pick the shopper's language (their choice, then the browser's) for this request."""
     chosen = request.cookies.get(LANGUAGE_COOKIE)
-    locale = (catalogs.match(chosen) if chosen else None) or catalogs.negotiate(
-        request.headers.get("accept-language")
+    locale = (
+        # Debug mode: a translator looks at a language still below the completion threshold.
+        catalogs.preview(request.query_params.get(PREVIEW_PARAMETER))
+        or (catalogs.match(chosen) if chosen else None)
+        or catalogs.negotiate(request.headers.get("accept-language"))
     )
     current_locale.set(locale)
     return locale
@@ -168,6 +174,15 @@ def require_account(request: Request) -> Account:
     return account
 
 
+async def signed_in_account() -> Account:
+    """A controller's `account` dependency: the signed-in shopper; visitors are sent to sign in
+    (SignInRequired), then brought back."""
+    account = current_account.get()
+    if account is None:
+        raise SignInRequired()
+    return account
+
+
 def policy_acceptance_url(request: Request) -> str:
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     target = here if request.method == "GET" else "/account"
@@ -179,23 +194,60 @@ def sign_in_url(request: Request) -> str:
     return f"/login?{urlencode({'next': here})}"
 
 
-def redirect_after_post(request: Request, path: str) -> Response[Any]:
-    """Post/redirect/get: a 303 for a plain form, an HX-Redirect for htmx."""
-    if getattr(request, "htmx", None):
-        return Response(content="", status_code=200, headers={"HX-Redirect": path})
+def redirect_after_post(request: HTMXRequest, path: str) -> Response[Any]:
+    """Post/redirect/get: a 303 for a plain form; for htmx, HX-Redirect (a full page load)."""
+    if request.htmx:
+        response = ClientRedirect(redirect_to=path)
+        response.status_code = 200  # htmx follows HX-Redirect on a 2xx only (POST means 201)
+        return response
     return Redirect(path=path, status_code=303)
 
 
-def form_page(
-    request: Request,
-    page: str,
-    partial: str,
-    context: dict[str, Any],
-    status_code: int = 200,
-) -> Template:
-    """The whole page, or for htmx just the fragment (the page includes the same partial)."""
-    template = partial if getattr(request, "htmx", None) else page
-    return Template(template_name=template, context=context, status_code=status_code)
+# -- One URL, two renderings ---------------------------------------------------------------------
+
+VIEWS: list[View] = []
+
+
+@dataclass(frozen=True, eq=False)
+class View:
+    """A page, and the fragments of it that htmx asks for: the one rule for page or fragment.
+
+    `fragments` maps an htmx target (the id in the element's `hx-target`) to the partial that
+    answers it; `fragment` answers any other htmx request (a form swapping itself). The page
+    includes each of those partials, so the markup exists once (tests/unit/test_views.py checks
+    every View). A plain request, or an htmx request for a target not named, gets the page.
+    """
+
+    page: str
+    fragments: Mapping[str, str] = field(default_factory=dict)
+    fragment: str | None = None
+
+    def __post_init__(self) -> None:
+        VIEWS.append(self)
+
+    def template_for(self, request: HTMXRequest) -> str:
+        if request.htmx:
+            target = request.htmx.target
+            if target and target in self.fragments:
+                return self.fragments[target]
+            if self.fragment is not None:
+                return self.fragment
+        return self.page
+
+    def render(
+        self,
+        request: HTMXRequest,
+        context: Mapping[str, Any],
+        status_code: int = 200,
+        **kwargs: Any,
+    ) -> Template:
+        """The page, or for htmx the fragment that changed, from the same context."""
+        return Template(
+            template_name=self.template_for(request),
+            context=dict(context),
+            status_code=status_code,
+            **kwargs,
+        )
 
 
 def clean_form(data: dict[str, Any]) -> dict[str, Any]:

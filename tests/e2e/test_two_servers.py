@@ -21,8 +21,8 @@ import pytest
 from tests.conftest import TestDatabase
 from tests.e2e.conftest import execute, free_port, wait_until_serving
 from tests.smtp import SmtpSink
-from tests.unit.account_steps import PASSWORD, new_email
-from tests.unit.test_orders import checkout_fields
+from tests.states.accounts import PASSWORD, new_email
+from tests.states.orders import checkout_fields
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +88,10 @@ def test_a_shopper_moves_between_two_instances(
     # Cookies don't depend on the port: one jar is one browser for both instances.
     with httpx.Client(follow_redirects=False, timeout=20) as browser:
         browser.get(f"{a}/")
-        assert form(browser, f"{a}/register", {"email": email, "password": PASSWORD,
-                                                "accept_policy": "yes"}).status_code == 303
+        signed_up = form(
+            browser, f"{a}/register", {"email": email, "password": PASSWORD, "accept_policy": "yes"}
+        )
+        assert signed_up.status_code == 303
 
         # The outbox sends each email once, though both instances run a sender; its link
         # points at the instance that served the sign-up (no OKMARTS_BASE_URL was set).
@@ -125,7 +127,6 @@ def test_a_shopper_moves_between_two_instances(
         attacker.get(f"{a}/")
         for attempt in range(8):
             server = (a, b)[attempt % 2]
-            answers.append(
-                form(attacker, f"{server}/login", {"email": email, "password": "not it"}).status_code
-            )
+            wrong = form(attacker, f"{server}/login", {"email": email, "password": "not it"})
+            answers.append(wrong.status_code)
     assert answers == [422] * 5 + [429] * 3

@@ -16,7 +16,7 @@ from okmarts.services.avatars import AVATAR_SIZE, AvatarInvalid, process_avatar
 from okmarts.services.rate_limits import Limit, RateLimited
 from okmarts.services.tokens import TokenError, TokenExpired, make_token, read_token
 from okmarts.tables.accounts import Account, PointsEntry
-from tests.unit.account_steps import PASSWORD, new_email
+from tests.states.accounts import PASSWORD, new_email
 
 SECRET = "test-secret-key-not-for-production"
 SITE = Site(secret=SECRET, base_url="http://shop.test")

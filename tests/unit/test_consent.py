@@ -566,7 +566,7 @@ async def test_moderators_see_no_visit_statistics(client: Client) -> None:
 async def test_a_shopper_who_restricted_processing_is_never_counted(app: Litestar) -> None:
     from okmarts.tables.accounts import Account
     from okmarts.tables.privacy import PageView
-    from tests.unit.account_steps import post_form, sign_up
+    from tests.states.accounts import post_form, sign_up
 
     async with AsyncTestClient(app=app) as client:
         account = await sign_up(client)

@@ -40,7 +40,7 @@ from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyReques
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from tests.conftest import TestDatabase
 from tests.smtp import SmtpSink, text_of
-from tests.unit.account_steps import (
+from tests.states.accounts import (
     PASSWORD,
     errors_in,
     links_mailed_to,
@@ -49,9 +49,10 @@ from tests.unit.account_steps import (
     sign_up,
     verified_account,
 )
+from tests.states.catalog import new_product
+from tests.states.orders import bought, checkout_key
+from tests.states.reviews import approved_review
 from tests.unit.conftest import settings_for
-from tests.unit.test_orders import checkout_key, new_product
-from tests.unit.test_reviews import _approved_review, _bought
 
 Client = AsyncTestClient[Litestar]
 AT = chr(64)
@@ -307,12 +308,12 @@ async def build_rich_account(client: Client, settings: Settings, person: Person)
     assert await Payment.count().where(Payment.order.is_in([private.id, company.id])) == 2
 
     # A review (approved), a vote on someone else's review, a question.
-    line = await _bought(account, product)
+    line = await bought(account, product)
     own = await reviews.submit_review(
         account, line, "4", "Solid relay", "Switches cleanly at 24 V, easy to mount."
     )
     await moderation.decide_reviews([own.id], "approved", staff="mod")
-    other = await _approved_review(product)
+    other = await approved_review(product)
     await reviews.vote(account, other.id, "helpful")
     await Question(
         product=product["id"], account=account.id, body="Is it rated for 230 V AC?"
@@ -542,7 +543,7 @@ async def test_tampered_links_are_refused_and_a_get_never_deletes(client: Client
 async def test_orders_on_their_way_hold_the_deletion_back(app: Litestar, client: Client) -> None:
     account = await verified_account(client)
     link = await request_link(client, account.email)
-    await _bought(account, await new_product(5), status="shipped")
+    await bought(account, await new_product(5), status="shipped")
     number = (await Order.select(Order.number).where(Order.account == account.id).first())["number"]
     page = await client.get(local(link))
     assert number in page.text and "Delete my account for good" not in page.text
@@ -567,13 +568,13 @@ async def _reviewer_with_a_vote(
 ) -> tuple[Account, dict, Review, Review, Question]:
     account = await verified_account(client)
     product = await new_product(5)
-    line = await _bought(account, product)
+    line = await bought(account, product)
     own = await reviews.submit_review(
         account, line, "5", "Great coil", "Pulled in at 18 V every single time."
     )
     await moderation.decide_reviews([own.id], "approved", staff="mod")
     await Account.update({Account.nickname: "coil_fan_42"}).where(Account.id == account.id)
-    other = await _approved_review(product)
+    other = await approved_review(product)
     await reviews.vote(account, other.id, "not_helpful")
     question = Question(product=product["id"], account=account.id, body="Fits DIN rails?")
     await question.save()
@@ -600,7 +601,7 @@ async def test_kept_reviews_show_a_former_customer(app: Litestar, client: Client
 async def test_deleted_reviews_and_questions_are_gone(app: Litestar, client: Client) -> None:
     account, product, own, other, question = await _reviewer_with_a_vote(client)
     # Someone else found the review helpful: that vote goes with the review.
-    voter = await _approved_review(product)
+    voter = await approved_review(product)
     voter_account = await Account.objects().where(Account.id == voter.account).first()
     await reviews.vote(voter_account, own.id, "helpful")
     link = await request_link(client, account.email, "delete")

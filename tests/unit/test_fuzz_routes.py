@@ -47,9 +47,9 @@ from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import OrderLine
 from okmarts.tables.reviews import Review
 from tests.conftest import TestDatabase
-from tests.unit.account_steps import PASSWORD, links_mailed_to, local, new_email
+from tests.states.accounts import PASSWORD, links_mailed_to, local, new_email
+from tests.states.orders import bought
 from tests.unit.conftest import settings_for
-from tests.unit.test_reviews import _bought
 
 # What is not fuzzed here, and why (everything else `app.routes` holds is):
 SKIPPED_MOUNTS = {
@@ -378,7 +378,7 @@ async def _account_baseline(account: Account) -> dict[str, str]:
             zip_code="SW1A 2AA",
         ),
     )
-    line_id = await _bought(account, product)
+    line_id = await bought(account, product)
     order = (
         await OrderLine.select(OrderLine.order.number.as_alias("number"))
         .where(OrderLine.id == line_id)

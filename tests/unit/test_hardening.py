@@ -26,8 +26,8 @@ from okmarts.tables.accounts import Account, AccountSession, Attempt
 from okmarts.tables.checkout import CartLine
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.reviews import Question
-from tests.unit.account_steps import PASSWORD, csrf, new_email, post_form, sign_up, verified_account
-from tests.unit.test_orders import new_product
+from tests.states.accounts import PASSWORD, csrf, new_email, post_form, sign_up, verified_account
+from tests.states.catalog import new_product
 
 Client = AsyncTestClient[Litestar]
 SITE = Site(secret="test-secret-key-not-for-production", base_url="http://shop.test")

@@ -15,9 +15,9 @@ from litestar.testing import AsyncTestClient
 from okmarts.inputs import MAX_INT, clean_text, parse_int
 from okmarts.services import addresses, points
 from okmarts.web import clean_query_string
-from tests.unit.account_steps import errors_in, post_form, verified_account
-from tests.unit.test_orders import accounts_write, checkout_fields, checkout_key, new_product
-from tests.unit.test_reviews import _bought
+from tests.states.accounts import accounts_write, errors_in, post_form, verified_account
+from tests.states.catalog import new_product
+from tests.states.orders import bought, checkout_fields, checkout_key
 
 Client = AsyncTestClient[Litestar]
 HUGE = "9" * 30
@@ -194,7 +194,7 @@ async def test_an_address_id_that_cannot_be_is_404(client: Client) -> None:
 async def test_a_rating_in_other_digits_gets_a_message_and_the_form_back(client: Client) -> None:
     account = await verified_account(client)
     product = await new_product(5)
-    line = await _bought(account, product)
+    line = await bought(account, product)
     review = {"line": str(line), "title": "Clicks into place", "body": "Mounted in a minute."}
     for rating in [*NOT_ASCII_DIGITS, HUGE, "0", "6"]:
         response = await post_form(client, "/account/reviews", {**review, "rating": rating})

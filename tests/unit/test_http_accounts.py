@@ -13,7 +13,7 @@ from PIL import Image
 
 from okmarts.tables.accounts import Account, Address, PointsEntry, SignIn
 from okmarts.tables.messaging import OutboxMessage
-from tests.unit.account_steps import (
+from tests.states.accounts import (
     PASSWORD,
     errors_in,
     links_mailed_to,

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import re
 import uuid
-from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -15,67 +13,21 @@ from litestar.testing import AsyncTestClient
 from okmarts.services import accounts, cart, checkout, orders, points
 from okmarts.services.payments import TEST_CARDS
 from okmarts.tables.accounts import Account
-from okmarts.tables.catalog import Brand, Category, Product
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
 from okmarts.tables.messaging import OutboxMessage
-from tests.unit.account_steps import PASSWORD, errors_in, new_email, post_form, verified_account
+from tests.states.accounts import (
+    PASSWORD,
+    accounts_write,
+    errors_in,
+    new_email,
+    post_form,
+    verified_account,
+)
+from tests.states.catalog import new_product, stock_of
+from tests.states.orders import buyer_with_cart, checkout_fields, checkout_key
 
 Client = AsyncTestClient[Litestar]
 SITE = accounts.Site(secret="test-secret-key-not-for-production", base_url="http://shop.test")
-
-
-async def new_product(
-    stock: int, price_minor: int = 12_500, points_price: int | None = None
-) -> dict:
-    """A product of the test's own, so stock counts don't depend on other tests."""
-    brand = await Brand.select(Brand.id).first()
-    category = await Category.select(Category.id).where(Category.parent.is_not_null()).first()
-    slug = f"test-part-{uuid.uuid4().hex[:10]}"
-    product = Product(
-        sku=slug.upper()[:60],
-        slug=slug,
-        title=f"Test relay {slug[-4:]}",
-        brand=brand["id"],
-        category=category["id"],
-        price_minor=price_minor,
-        currency="USD",
-        stock=stock,
-        weight_grams=400,
-        points_price=points_price,
-        created_at=dt.datetime.now(dt.UTC),
-    )
-    await product.save()
-    return {"id": product.id, "slug": slug, "title": product.title}
-
-
-def checkout_fields(key: str, card: str = TEST_CARDS.success, **extra: str) -> dict[str, str]:
-    return {
-        "checkout_key": key,
-        "recipient": "Ada Buyer",
-        "phone": "+44 20 7946 0958",
-        "email": f"ada{chr(64)}example.com",
-        "country": "GB",
-        "city": "London",
-        "line": "10 Downing Street",
-        "zip_code": "SW1A 2AA",
-        "payment_method": "card",
-        "card_holder": "Ada Buyer",
-        "card_number": card,
-        "card_expiry": "12/35",
-        "card_cvc": "123",
-        "action": "place",
-        **extra,
-    }
-
-
-async def checkout_key(client: Client) -> str:
-    page = await client.get("/checkout")
-    assert page.status_code == 200, page.text[:400]
-    return re.search(r'name="checkout_key" value="([^"]+)"', page.text).group(1)
-
-
-async def stock_of(product_id: int) -> int:
-    return (await Product.select(Product.stock).where(Product.id == product_id).first())["stock"]
 
 
 # -- Cart --------------------------------------------------------------------
@@ -231,19 +183,6 @@ async def test_buy_with_coupon_and_points_then_cancel(app: Litestar) -> None:
         assert again.status_code == 422
 
 
-class accounts_write:
-    """A write transaction for test set-up."""
-
-    async def __aenter__(self) -> None:
-        from okmarts.db import write_transaction
-
-        self._transaction = write_transaction(Account._meta.db)
-        await self._transaction.__aenter__()
-
-    async def __aexit__(self, *args: Any) -> None:
-        await self._transaction.__aexit__(*args)
-
-
 async def test_bad_checkout_input_gets_messages_and_no_order(client: Client) -> None:
     account = await verified_account(client)
     product = await new_product(5)
@@ -294,21 +233,6 @@ async def test_another_accounts_order_is_404(app: Litestar) -> None:
 # -- Concurrency and idempotency ----------------------------------------------------------
 
 
-async def _buyer(product_id: int) -> Account:
-    account = await accounts.register(
-        accounts.SignUp(email=new_email("racer"), password=PASSWORD, accept_policy=True),
-        SITE,
-        accounts.Device(ip="192.0.2.1", user_agent="", device_id="d"),
-        limit=accounts.sign_up_limit(1_000_000),
-    )
-    account.email_verified_at = dt.datetime.now(dt.UTC)
-    await Account.update({Account.email_verified_at: account.email_verified_at}).where(
-        Account.id == account.id
-    )
-    await cart.save_account_items(account.id, [cart.CartItem(product_id, 1)])
-    return account
-
-
 async def _place(app: Litestar, account: Account, key: str) -> orders.Placed | orders.OrderRefused:
     settings = app.state.settings
     view = await cart.view(await cart.account_items(account.id))
@@ -325,7 +249,7 @@ async def _place(app: Litestar, account: Account, key: str) -> orders.Placed | o
 
 async def test_twenty_buyers_race_for_the_last_five_units(app: Litestar) -> None:
     product = await new_product(5)
-    buyers = [await _buyer(product["id"]) for _ in range(20)]
+    buyers = [await buyer_with_cart(product["id"]) for _ in range(20)]
     results = await asyncio.gather(*(_place(app, buyer, uuid.uuid4().hex) for buyer in buyers))
     placed = [r for r in results if isinstance(r, orders.Placed)]
     refused = [r for r in results if isinstance(r, orders.OrderRefused)]
@@ -342,7 +266,7 @@ async def test_twenty_buyers_race_for_the_last_five_units(app: Litestar) -> None
 
 async def test_a_double_submit_gives_one_order(app: Litestar) -> None:
     product = await new_product(5)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     key = uuid.uuid4().hex
     first, second = await asyncio.gather(_place(app, buyer, key), _place(app, buyer, key))
     assert isinstance(first, orders.Placed) and isinstance(second, orders.Placed)
@@ -354,7 +278,7 @@ async def test_a_double_submit_gives_one_order(app: Litestar) -> None:
 
 async def test_the_card_number_is_stored_nowhere(app: Litestar) -> None:
     product = await new_product(5)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     result = await _place(app, buyer, uuid.uuid4().hex)
     assert isinstance(result, orders.Placed)
     digits = TEST_CARDS.success.replace(" ", "")
@@ -380,7 +304,7 @@ async def test_staff_status_changes_are_recorded_mailed_and_earn_points(
     app: Litestar, status_path: tuple[str, ...]
 ) -> None:
     product = await new_product(5, price_minor=45_000)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     placed = await _place(app, buyer, uuid.uuid4().hex)
     assert isinstance(placed, orders.Placed)
     settings = app.state.settings

@@ -20,7 +20,8 @@ from okmarts.services.payments import PaymentResult, TestCardGateway
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import Order, Payment, PaymentAttempt, SandboxTransaction
-from tests.unit.test_orders import _buyer, checkout_fields, new_product, stock_of
+from tests.states.catalog import new_product, stock_of
+from tests.states.orders import buyer_with_cart, checkout_fields
 
 LATER = dt.timedelta(minutes=11)  # past the default 10 minutes
 
@@ -75,7 +76,7 @@ async def crashed_checkout(
 ) -> tuple[Account, dict[str, Any]]:
     """A buyer whose checkout died after the card was authorised, before the order was written."""
     product = await new_product(5)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
 
     async def die(*args: Any, **kwargs: Any) -> None:
         raise Crash()
@@ -139,7 +140,7 @@ async def test_an_order_refused_after_authorising_releases_the_hold_at_once(
 ) -> None:
     """Sold out between pricing and writing: the order is refused and the hold voided now."""
     product = await new_product(1)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     view = await cart.view(await cart.account_items(buyer.id))
     form = checkout.CheckoutForm.from_form(checkout_fields(uuid.uuid4().hex), [])
     settings = app.state.settings
@@ -159,7 +160,7 @@ async def test_an_order_whose_capture_never_ran_is_captured_by_the_sweep(
     app: Litestar, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     product = await new_product(5)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
 
     async def die(*args: Any, **kwargs: Any) -> bool:
         raise Crash()
@@ -204,7 +205,7 @@ async def test_a_refund_after_a_restart_goes_through(app: Litestar) -> None:
     """The gateway's book is in the database: a new server (a new app, a new gateway object)
     refunds what the old one captured."""
     product = await new_product(5)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     placed = await place(app, buyer)
     attempt = await attempt_of(buyer)
     assert attempt["status"] == "captured"

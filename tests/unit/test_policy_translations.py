@@ -100,7 +100,9 @@ async def test_a_dropped_in_catalog_is_a_new_language_without_code(
     )
     compile_catalogs = [sys.executable, "-m", "babel.messages.frontend", "compile"]
     subprocess.run([*compile_catalogs, "-d", str(locales), "-D", "messages"], check=True)
-    app = create_app(replace(settings_for(seeded_database), locales_dir=locales))
+    app = create_app(
+        replace(settings_for(seeded_database), locales_dir=locales, language_preview=("de",))
+    )
     async with AsyncTestClient(app=app) as client:
         english = await client.get("/")
         assert '<option value="de"' in english.text and "Deutsch" in english.text

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 from okmarts.services import content
 from okmarts.tables.accounts import Account
 from okmarts.tables.privacy import PolicyAcceptance
-from tests.unit.account_steps import post_form, sign_up
+from tests.states.accounts import post_form, sign_up
 
 
 @pytest.fixture

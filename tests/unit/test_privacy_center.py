@@ -26,9 +26,9 @@ from okmarts.tables.checkout import CartLine, Order, OrderEvent, OrderLine, Paym
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
-from tests.unit.account_steps import new_email, post_form, sign_up, verified_account
+from tests.states.accounts import new_email, post_form, sign_up, verified_account
+from tests.states.catalog import new_product
 from tests.unit.test_admin_orders import staff
-from tests.unit.test_orders import new_product
 
 Client = AsyncTestClient[Litestar]
 AT = chr(64)

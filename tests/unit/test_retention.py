@@ -20,7 +20,7 @@ from okmarts.piccolo_conf import APP_REGISTRY
 from okmarts.services import retention
 from okmarts.services.service_state import WIND_DOWN, set_state
 from okmarts.settings import Settings
-from okmarts.tables.accounts import Account, Attempt, SignIn
+from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import (
     Order,
     OrderEvent,
@@ -174,7 +174,8 @@ async def outbox(sent_at: dt.datetime | None, created_at: dt.datetime, attempts:
 
 
 async def table_sizes() -> dict[str, int]:
-    return {table._meta.tablename: await table.count() for table in [*EMPTIED, SignIn]}
+    tables = [*EMPTIED, SignIn, AccountSession]
+    return {table._meta.tablename: await table.count() for table in tables}
 
 
 def test_periods_are_settings_with_documented_defaults() -> None:
@@ -206,6 +207,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
     edge = {
         "sign_in": NOW - days(s.retention_sign_in_days),
         "attempt": NOW - days(s.retention_attempt_days),
+        "session": NOW - days(retention.SESSION_DAYS),
         "page_view": NOW - days(s.retention_page_view_days),
         "consent": NOW - days(s.retention_cookie_consent_days),
         "outbox": NOW - days(s.retention_outbox_days),
@@ -220,6 +222,10 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         await sign_in(regular, at)
     for at in (edge["attempt"] + SECOND, edge["attempt"] - SECOND):
         await Attempt.insert(Attempt(key="sign-in-ip:203.0.113.9", created_at=at))
+    for at in (edge["session"] + SECOND, edge["session"] - SECOND):
+        await AccountSession.insert(
+            AccountSession(account=regular, key_hash=uuid.uuid4().hex, created_at=at)
+        )
     for at in (edge["page_view"] + SECOND, edge["page_view"] - SECOND):
         await PageView.insert(PageView(visitor="v", session="s", path="/", created_at=at))
     for at in (edge["consent"] + SECOND, edge["consent"] - SECOND):
@@ -259,6 +265,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
     )
     expected = {
         "sign_in_history": 1,
+        "sessions": 1,
         "rate_limit_attempts": 1,
         "page_views": 1,
         "cookie_consents": 1,
@@ -284,6 +291,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
     assert await retention.run(settings, now=NOW) == expected
     assert await SignIn.count().where(SignIn.account == regular) == 2
     assert await Attempt.count() == 1 and await PageView.count() == 1
+    assert await AccountSession.count().where(AccountSession.account == regular) == 1
     assert await CookieConsent.count() == 1
     bodies = {
         row["id"]: row

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import uuid
 
 import pytest
 from litestar import Litestar
@@ -13,11 +11,19 @@ from litestar.testing import AsyncTestClient
 from okmarts.services import accounts, moderation, reviews
 from okmarts.services.reviews import wilson_lower_bound
 from okmarts.tables.accounts import Account
-from okmarts.tables.checkout import Order, OrderLine
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.reviews import ModerationDecision, Question, Review, ReviewVote
-from tests.unit.account_steps import PASSWORD, errors_in, new_email, post_form, verified_account
-from tests.unit.test_orders import new_product
+from tests.states.accounts import (
+    PASSWORD,
+    errors_in,
+    new_email,
+    post_form,
+    verified_account,
+    verified_shopper,
+)
+from tests.states.catalog import new_product
+from tests.states.orders import bought
+from tests.states.reviews import approved_review
 
 Client = AsyncTestClient[Litestar]
 SITE = accounts.Site(secret="test-secret-key-not-for-production", base_url="http://shop.test")
@@ -40,69 +46,13 @@ def test_helpfulness_ranks_by_confidence_not_by_raw_share() -> None:
             )
 
 
-async def _account(verified: bool = True) -> Account:
-    account = await accounts.register(
-        accounts.SignUp(email=new_email("reviewer"), password=PASSWORD, accept_policy=True),
-        SITE,
-        accounts.Device(ip="192.0.2.9", user_agent="", device_id="d"),
-        limit=accounts.sign_up_limit(1_000_000),
-    )
-    if verified:
-        account.email_verified_at = dt.datetime.now(dt.UTC)
-        await Account.update({Account.email_verified_at: account.email_verified_at}).where(
-            Account.id == account.id
-        )
-    return account
-
-
-async def _bought(account: Account, product: dict, status: str = "delivered") -> int:
-    """An order of the product in the given status; returns its line id."""
-    order = Order(
-        number=f"OK-T-{uuid.uuid4().hex[:8].upper()}",
-        account=account.id,
-        checkout_key=uuid.uuid4().hex,
-        status=status,
-        subtotal_minor=1000,
-        total_minor=1000,
-        recipient="R",
-        phone="+1 555 0100",
-        email=account.email,
-        country="US",
-        city="X",
-        line="1 Y St",
-        zip_code="10001",
-    )
-    await order.save()
-    line = OrderLine(
-        order=order.id,
-        product=product["id"],
-        sku="SKU",
-        title=product["title"],
-        unit_price_minor=1000,
-        quantity=1,
-        line_total_minor=1000,
-    )
-    await line.save()
-    return line.id
-
-
-async def _approved_review(product: dict, rating: int = 4) -> Review:
-    author = await _account()
-    line = await _bought(author, product)
-    review = await reviews.submit_review(
-        author, line, str(rating), "Solid relay", "Switches cleanly at 24 V, easy to mount."
-    )
-    await moderation.decide_reviews([review.id], "approved", staff="mod")
-    return review
-
-
 async def test_only_buyers_of_delivered_orders_review_once(app: Litestar) -> None:
     product = await new_product(5)
-    buyer, stranger = await _account(), await _account()
-    shipped = await _bought(buyer, product, status="shipped")
+    buyer, stranger = await verified_shopper(), await verified_shopper()
+    shipped = await bought(buyer, product, status="shipped")
     with pytest.raises(reviews.ReviewError, match="delivered"):
         await reviews.submit_review(buyer, shipped, "5", "Great", "Works as described, thanks.")
-    delivered = await _bought(buyer, product)
+    delivered = await bought(buyer, product)
     assert [line["id"] for line in await reviews.reviewable_lines(buyer.id)] == [delivered]
     with pytest.raises(reviews.ReviewError, match="bought"):
         await reviews.submit_review(stranger, delivered, "5", "Great", "Works as described.")
@@ -122,16 +72,16 @@ async def test_only_buyers_of_delivered_orders_review_once(app: Litestar) -> Non
         ("3", "T" * 121, "Long enough body"),
         ("3", "T", "x" * 5001),
     ]:
-        other = await _bought(buyer, product)
+        other = await bought(buyer, product)
         with pytest.raises(accounts.FormInvalid):
             await reviews.submit_review(buyer, other, rating, title, body)
 
 
 async def test_votes_are_one_per_person_changeable_withdrawable_never_own(app: Litestar) -> None:
     product = await new_product(5)
-    review = await _approved_review(product)
+    review = await approved_review(product)
     author = await Account.objects().where(Account.id == review.account).first()
-    voter = await _account()
+    voter = await verified_shopper()
     result = await reviews.vote(voter, review.id, "helpful")
     assert (result.helpful_count, result.not_helpful_count) == (1, 0)
     result = await reviews.vote(voter, review.id, "not_helpful")
@@ -141,7 +91,7 @@ async def test_votes_are_one_per_person_changeable_withdrawable_never_own(app: L
     with pytest.raises(reviews.ReviewError, match="own"):
         await reviews.vote(author, review.id, "helpful")
     pending = await reviews.submit_review(
-        voter, await _bought(voter, product), "3", "Hmm", "Not sure yet about this one."
+        voter, await bought(voter, product), "3", "Hmm", "Not sure yet about this one."
     )
     with pytest.raises(reviews.ReviewError):
         await reviews.vote(author, pending.id, "helpful")
@@ -153,8 +103,8 @@ async def test_votes_are_one_per_person_changeable_withdrawable_never_own(app: L
 
 async def test_counts_equal_the_votes_under_concurrent_voting(app: Litestar) -> None:
     product = await new_product(5)
-    review = await _approved_review(product)
-    voters = [await _account() for _ in range(24)]
+    review = await approved_review(product)
+    voters = [await verified_shopper() for _ in range(24)]
     # Everyone votes at once, some twice (a double click), some change their mind.
     choices = ["helpful" if i % 3 else "not_helpful" for i in range(len(voters))]
     await asyncio.gather(
@@ -184,10 +134,10 @@ async def test_counts_equal_the_votes_under_concurrent_voting(app: Litestar) -> 
 async def test_product_page_shows_summary_sorted_reviews_and_answers(app: Litestar) -> None:
     product = await new_product(5)
     ratings = [5, 4, 4, 2, 1, 5, 3]
-    made = [await _approved_review(product, rating) for rating in ratings]
-    voter = await _account()
+    made = [await approved_review(product, rating) for rating in ratings]
+    voter = await verified_shopper()
     await reviews.vote(voter, made[3].id, "helpful")  # the 2-star review is the most helpful
-    asker = await _account()
+    asker = await verified_shopper()
     question = Question(product=product["id"], account=asker.id, body="Is it rated for 230 V AC?")
     await question.save()
     await moderation.answer_question(
@@ -227,7 +177,7 @@ async def test_product_page_shows_summary_sorted_reviews_and_answers(app: Litest
 
 async def test_vote_forms_with_and_without_javascript(app: Litestar) -> None:
     product = await new_product(5)
-    review = await _approved_review(product)
+    review = await approved_review(product)
     async with AsyncTestClient(app=app) as client:
         anonymous = await post_form(
             client,
@@ -266,7 +216,7 @@ async def test_write_a_review_from_the_personal_center(app: Litestar) -> None:
     product = await new_product(5)
     async with AsyncTestClient(app=app) as client:
         account = await verified_account(client)
-        line = await _bought(account, product)
+        line = await bought(account, product)
         page = await client.get("/account/reviews")
         assert f"/account/reviews/new?line={line}" in page.text
         bad = await post_form(
@@ -293,8 +243,8 @@ async def test_write_a_review_from_the_personal_center(app: Litestar) -> None:
         )
         page = await client.get("/account/reviews")
         assert "Not published" in page.text and "No personal data" in page.text
-        other = await _account()
-        foreign = await _bought(other, product)
+        other = await verified_shopper()
+        foreign = await bought(other, product)
         assert (await client.get(f"/account/reviews/new?line={foreign}")).status_code == 404
         refused = await post_form(
             client,

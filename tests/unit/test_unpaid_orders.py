@@ -17,15 +17,9 @@ from okmarts.services import cart, checkout, orders, points, unpaid_orders
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
 from okmarts.tables.messaging import OutboxMessage
-from tests.unit.account_steps import errors_in, post_form, verified_account
-from tests.unit.test_orders import (
-    _buyer,
-    accounts_write,
-    checkout_fields,
-    checkout_key,
-    new_product,
-    stock_of,
-)
+from tests.states.accounts import accounts_write, errors_in, post_form, verified_account
+from tests.states.catalog import new_product, stock_of
+from tests.states.orders import buyer_with_cart, checkout_fields, checkout_key
 
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -68,7 +62,7 @@ async def test_reminded_a_day_before_then_expired_with_stock_and_points_back_onc
     assert settings.unpaid_order_days == 7
     placed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
     product = await new_product(5, price_minor=20_000)
-    buyers = [await _buyer(product["id"]) for _ in range(2)]
+    buyers = [await buyer_with_cart(product["id"]) for _ in range(2)]
     numbers = []
     for buyer in buyers:
         await Account.update({Account.locale: "es"}).where(Account.id == buyer.id)
@@ -144,7 +138,7 @@ async def test_an_order_paid_meanwhile_is_never_expired(app: Litestar) -> None:
     settings = app.state.settings
     placed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
     product = await new_product(5)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     placed = await place_unpaid(app, buyer, placed_at)
     assert isinstance(placed, orders.Placed)
     await orders.change_status(placed.order.id, "paid", actor="staff", settings=settings)
@@ -220,7 +214,7 @@ async def test_one_more_unpaid_order_than_the_cap_is_refused_and_the_cart_kept(
 
 async def test_two_checkouts_at_once_cannot_pass_the_cap(app: Litestar) -> None:
     product = await new_product(20)
-    buyer = await _buyer(product["id"])
+    buyer = await buyer_with_cart(product["id"])
     now = dt.datetime.now(dt.UTC)
     for _ in range(2):
         assert isinstance(await place_unpaid(app, buyer, now), orders.Placed)

@@ -30,7 +30,7 @@ from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import PageView, PrivacyRequest, ServiceState
 from okmarts.tables.reviews import Question, Review
 from tests.conftest import BACKENDS, TestDatabase, create_database, drop_database, okmarts
-from tests.unit.account_steps import PASSWORD, errors_in, new_email, post_form, sign_up
+from tests.states.accounts import PASSWORD, errors_in, new_email, post_form, sign_up
 from tests.unit.conftest import settings_for
 
 NOW = dt.datetime(2031, 5, 4, 9, 30, tzinfo=dt.UTC)

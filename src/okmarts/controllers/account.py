@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotFoundException
 from litestar.params import Body, FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MANY_REQUESTS
 
@@ -21,16 +23,23 @@ from okmarts.services.rate_limits import RateLimited
 from okmarts.tables.accounts import Account, Address, SignIn
 from okmarts.web import (
     Form,
+    View,
     clean_form,
-    form_page,
     redirect_after_post,
-    require_account,
+    signed_in_account,
     site,
     start_session,
 )
 
 MultipartForm = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 SIGN_IN_HISTORY_ROWS = 50
+
+OVERVIEW = View("pages/account/overview.html", fragment="partials/account/lock_notice.html")
+PROFILE = View("pages/account/profile.html", fragment="partials/account/profile_form.html")
+# The address book: the form (and its errors) is one fragment, the list of addresses another.
+ADDRESS_FORM = View("pages/account/addresses.html", fragment="partials/account/address_book.html")
+ADDRESS_LIST = View("pages/account/addresses.html", fragment="partials/account/address_list.html")
+SECURITY = View("pages/account/security.html", fragment="partials/account/password_form.html")
 
 
 async def _overview_context(account: Account) -> dict[str, Any]:
@@ -65,69 +74,59 @@ def _address_form(data: dict[str, str]) -> addresses.AddressForm:
 
 class AccountController(Controller):
     path = "/account"
+    # Every page here is the signed-in shopper's own: visitors are sent to sign in first.
+    dependencies = {"account": Provide(signed_in_account)}  # noqa: RUF012 (Litestar reads it)
 
     @get("/", name="account", media_type=MediaType.HTML)
-    async def overview(self, request: Request, notice: FromQuery[str] = "") -> Template:
-        account = require_account(request)
-        return Template(
-            template_name="pages/account/overview.html",
-            context={**await _overview_context(account), "notice": notice},
-        )
+    async def overview(
+        self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
+    ) -> Template:
+        return OVERVIEW.render(request, {**await _overview_context(account), "notice": notice})
 
     @post("/verification", name="account_resend_verification", media_type=MediaType.HTML)
-    async def resend_verification(self, request: Request) -> Any:
-        account = require_account(request)
+    async def resend_verification(
+        self, request: HTMXRequest, account: NamedDependency[Account]
+    ) -> Any:
         context = {**await _overview_context(account), "notice": ""}
         if account.email_verified_at is not None:
             return redirect_after_post(request, "/account")
         try:
             await accounts.resend_verification(account, site(request))
         except RateLimited as error:
-            return form_page(
-                request,
-                "pages/account/overview.html",
-                "partials/account/lock_notice.html",
-                {**context, "retry_minutes": error.minutes},
-                HTTP_429_TOO_MANY_REQUESTS,
+            return OVERVIEW.render(
+                request, {**context, "retry_minutes": error.minutes}, HTTP_429_TOO_MANY_REQUESTS
             )
-        return form_page(
-            request,
-            "pages/account/overview.html",
-            "partials/account/lock_notice.html",
-            {**context, "notice": "verification-sent"},
-        )
+        return OVERVIEW.render(request, {**context, "notice": "verification-sent"})
 
     @post("/guardian", name="account_guardian", media_type=MediaType.HTML)
-    async def request_guardian(self, request: Request, data: Form) -> Any:
+    async def request_guardian(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         context = {**await _overview_context(account), "notice": "", "errors": {}}
-        page, partial = "pages/account/overview.html", "partials/account/lock_notice.html"
         try:
             await accounts.request_guardian_consent(
                 account, data.get("guardian_email", ""), site(request)
             )
         except FormInvalid as error:
             context.update(errors=error.errors, guardian_input=data.get("guardian_email", ""))
-            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return OVERVIEW.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
             context["retry_minutes"] = error.minutes
-            return form_page(request, page, partial, context, HTTP_429_TOO_MANY_REQUESTS)
+            return OVERVIEW.render(request, context, HTTP_429_TOO_MANY_REQUESTS)
         context.update(await _overview_context(account), notice="guardian-sent")
-        return form_page(request, page, partial, context)
+        return OVERVIEW.render(request, context)
 
     # -- Profile ------------------------------------------------------------------------------
 
     @get("/profile", name="account_profile", media_type=MediaType.HTML)
-    async def profile_form(self, request: Request, notice: FromQuery[str] = "") -> Template:
-        account = require_account(request)
+    async def profile_form(
+        self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
+    ) -> Template:
         form = {
             name: getattr(account, name) or "" for name in profile.ProfileForm.__dataclass_fields__
         }
-        return Template(
-            template_name="pages/account/profile.html",
-            context=_profile_context(account, form, notice=notice),
-        )
+        return PROFILE.render(request, _profile_context(account, form, notice=notice))
 
     @post(
         "/profile",
@@ -135,9 +134,10 @@ class AccountController(Controller):
         media_type=MediaType.HTML,
         request_max_body_size=MAX_UPLOAD_BYTES * 2,
     )
-    async def save_profile(self, request: Request, data: MultipartForm) -> Any:
+    async def save_profile(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: MultipartForm
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         form_values = {
             name: str(data.get(name) or "") for name in profile.ProfileForm.__dataclass_fields__
         }
@@ -152,10 +152,8 @@ class AccountController(Controller):
                 data_dir=settings.data_dir,
             )
         except FormInvalid as error:
-            return form_page(
+            return PROFILE.render(
                 request,
-                "pages/account/profile.html",
-                "partials/account/profile_form.html",
                 _profile_context(account, form_values, errors=error.errors),
                 HTTP_422_UNPROCESSABLE_ENTITY,
             )
@@ -163,16 +161,16 @@ class AccountController(Controller):
         return redirect_after_post(request, f"/account/profile?notice={notice}")
 
     @post("/profile/avatar/delete", name="account_avatar_delete", media_type=MediaType.HTML)
-    async def delete_avatar(self, request: Request) -> Any:
-        account = require_account(request)
+    async def delete_avatar(self, request: HTMXRequest, account: NamedDependency[Account]) -> Any:
         await profile.remove_avatar(account, request.app.state.settings.data_dir)
         return redirect_after_post(request, "/account/profile?notice=avatar-removed")
 
     # -- Points ---------------------------------------------------------------------------------
 
     @get("/points", name="account_points", media_type=MediaType.HTML)
-    async def points_ledger(self, request: Request) -> Template:
-        account = require_account(request)
+    async def points_ledger(
+        self, request: HTMXRequest, account: NamedDependency[Account]
+    ) -> Template:
         return Template(
             template_name="pages/account/points.html",
             context={
@@ -186,7 +184,11 @@ class AccountController(Controller):
     # -- Address book ---------------------------------------------------------------------------
 
     async def _address_book(
-        self, request: Request, account: Account, form: dict[str, Any] | None = None, **extra: Any
+        self,
+        request: HTMXRequest,
+        account: Account,
+        form: dict[str, Any] | None = None,
+        **extra: Any,
     ) -> dict[str, Any]:
         return {
             "account": account,
@@ -200,43 +202,44 @@ class AccountController(Controller):
         }
 
     @get("/addresses", name="account_addresses", media_type=MediaType.HTML)
-    async def address_book(self, request: Request, notice: FromQuery[str] = "") -> Template:
-        account = require_account(request)
-        return Template(
-            template_name="pages/account/addresses.html",
-            context=await self._address_book(request, account, notice=notice),
+    async def address_book(
+        self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
+    ) -> Template:
+        return ADDRESS_FORM.render(
+            request, await self._address_book(request, account, notice=notice)
         )
 
     @post("/addresses", name="account_address_add", media_type=MediaType.HTML)
-    async def add_address(self, request: Request, data: Form) -> Any:
+    async def add_address(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         try:
             await addresses.save_address(account.id, _address_form(data))
         except FormInvalid as error:
             context = await self._address_book(request, account, dict(data))
             context["errors"] = error.errors
-            return form_page(
-                request,
-                "pages/account/addresses.html",
-                "partials/account/address_book.html",
-                context,
-                HTTP_422_UNPROCESSABLE_ENTITY,
-            )
+            return ADDRESS_FORM.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         return redirect_after_post(request, "/account/addresses?notice=address-saved")
 
     # Ids in paths are text, parsed by _own_address: Litestar's `int` takes any size.
     @get("/addresses/{address_id:str}", name="account_address", media_type=MediaType.HTML)
-    async def edit_address(self, request: Request, address_id: FromPath[str]) -> Template:
-        account = require_account(request)
+    async def edit_address(
+        self, request: HTMXRequest, account: NamedDependency[Account], address_id: FromPath[str]
+    ) -> Template:
         address = await _own_address(account, address_id)
         form = {name: getattr(address, name) for name in addresses.AddressForm.__dataclass_fields__}
         return _address_edit_page(address, form)
 
     @post("/addresses/{address_id:str}", name="account_address_update", media_type=MediaType.HTML)
-    async def update_address(self, request: Request, address_id: FromPath[str], data: Form) -> Any:
+    async def update_address(
+        self,
+        request: HTMXRequest,
+        account: NamedDependency[Account],
+        address_id: FromPath[str],
+        data: Form,
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         address = await _own_address(account, address_id)
         try:
             await addresses.save_address(account.id, _address_form(data), address_id=address.id)
@@ -251,8 +254,9 @@ class AccountController(Controller):
         name="account_address_delete",
         media_type=MediaType.HTML,
     )
-    async def delete_address(self, request: Request, address_id: FromPath[str]) -> Any:
-        account = require_account(request)
+    async def delete_address(
+        self, request: HTMXRequest, account: NamedDependency[Account], address_id: FromPath[str]
+    ) -> Any:
         address = await _own_address(account, address_id)
         await addresses.delete_address(account.id, address.id)
         return await self._address_book_answer(request, account, "address-deleted")
@@ -262,19 +266,21 @@ class AccountController(Controller):
         name="account_address_default",
         media_type=MediaType.HTML,
     )
-    async def default_address(self, request: Request, address_id: FromPath[str]) -> Any:
-        account = require_account(request)
+    async def default_address(
+        self, request: HTMXRequest, account: NamedDependency[Account], address_id: FromPath[str]
+    ) -> Any:
         address = await _own_address(account, address_id)
         await addresses.make_default(account.id, address.id)
         return await self._address_book_answer(request, account, "address-default")
 
-    async def _address_book_answer(self, request: Request, account: Account, notice: str) -> Any:
-        if getattr(request, "htmx", None):
-            return Template(
-                template_name="partials/account/address_list.html",
-                context=await self._address_book(request, account, notice=notice),
-            )
-        return redirect_after_post(request, f"/account/addresses?notice={notice}")
+    async def _address_book_answer(
+        self, request: HTMXRequest, account: Account, notice: str
+    ) -> Any:
+        if not request.htmx:
+            return redirect_after_post(request, f"/account/addresses?notice={notice}")
+        return ADDRESS_LIST.render(
+            request, await self._address_book(request, account, notice=notice)
+        )
 
     # -- Security -------------------------------------------------------------------------------
 
@@ -290,17 +296,16 @@ class AccountController(Controller):
         return {"account": account, "history": history, "errors": {}, **extra}
 
     @get("/security", name="account_security", media_type=MediaType.HTML)
-    async def security_page(self, request: Request, notice: FromQuery[str] = "") -> Template:
-        account = require_account(request)
-        return Template(
-            template_name="pages/account/security.html",
-            context=await self._security_context(account, notice=notice),
-        )
+    async def security_page(
+        self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
+    ) -> Template:
+        return SECURITY.render(request, await self._security_context(account, notice=notice))
 
     @post("/password", name="account_password", media_type=MediaType.HTML)
-    async def change_password(self, request: Request, data: Form) -> Any:
+    async def change_password(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         try:
             account.session_version = await accounts.change_password(
                 account,
@@ -309,10 +314,8 @@ class AccountController(Controller):
                 data.get("confirm_password", ""),
             )
         except FormInvalid as error:
-            return form_page(
+            return SECURITY.render(
                 request,
-                "pages/account/security.html",
-                "partials/account/password_form.html",
                 await self._security_context(account, errors=error.errors),
                 HTTP_422_UNPROCESSABLE_ENTITY,
             )
@@ -322,8 +325,9 @@ class AccountController(Controller):
         return response
 
     @post("/sessions/revoke", name="account_sign_out_everywhere", media_type=MediaType.HTML)
-    async def sign_out_everywhere(self, request: Request) -> Any:
-        account = require_account(request)
+    async def sign_out_everywhere(
+        self, request: HTMXRequest, account: NamedDependency[Account]
+    ) -> Any:
         account.session_version = await accounts.revoke_sessions(account.id)
         response = redirect_after_post(request, "/account/security?notice=signed-out-elsewhere")
         await start_session(request, response, account)

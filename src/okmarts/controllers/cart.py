@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -17,6 +18,7 @@ from okmarts.services import cart, checkout
 from okmarts.services.cart import CartError
 from okmarts.web import (
     Form,
+    View,
     cart_items,
     change_cart,
     clean_form,
@@ -26,6 +28,8 @@ from okmarts.web import (
     store_cart,
 )
 
+# htmx asks for the cart body alone (with the header count alongside, out of band).
+CART = View("pages/cart/cart.html", fragment="partials/cart/cart_body.html")
 # Each message states the rule its form applies: adding takes 1 or more, a cart line also 0.
 BAD_ADD_QUANTITY = Message(
     N_("Enter a quantity from %(min)s to %(max)s."), {"min": 1, "max": cart.MAX_QUANTITY}
@@ -53,7 +57,7 @@ def _path_product_id(raw: str) -> int:
 
 
 async def _cart_page(
-    request: Request,
+    request: HTMXRequest,
     *,
     items: list[cart.CartItem] | None = None,
     country: str = "",
@@ -71,16 +75,14 @@ async def _cart_page(
         "notice": notice,
         "back": safe_next(back, ""),
     }
-    # htmx asks for the cart body alone (with the header count alongside, out of band).
-    template = "partials/cart/cart_body.html" if request.htmx else "pages/cart/cart.html"
-    return Template(template_name=template, context=context, status_code=status_code)
+    return CART.render(request, context, status_code)
 
 
 class CartController(Controller):
     @get("/cart", name="cart", media_type=MediaType.HTML)
     async def show(
         self,
-        request: Request,
+        request: HTMXRequest,
         country: FromQuery[str] = "",
         notice: FromQuery[str] = "",
         back: FromQuery[str] = "",
@@ -88,7 +90,7 @@ class CartController(Controller):
         return await _cart_page(request, country=country, notice=notice, back=back)
 
     @post("/cart/lines", name="cart_add", media_type=MediaType.HTML)
-    async def add(self, request: Request, data: Form) -> Any:
+    async def add(self, request: HTMXRequest, data: Form) -> Any:
         data = clean_form(data)
         next_path = safe_next(data.get("next"), "/cart")
         product_id, quantity = _product_id(data.get("product_id")), _quantity(data.get("quantity"))
@@ -123,7 +125,7 @@ class CartController(Controller):
     # Ids in paths are read as text and parsed here: Litestar's `int` takes any size ("9" * 30),
     # which no database column holds.
     @post("/cart/lines/{product_id:str}", name="cart_update", media_type=MediaType.HTML)
-    async def update(self, request: Request, product_id: FromPath[str], data: Form) -> Any:
+    async def update(self, request: HTMXRequest, product_id: FromPath[str], data: Form) -> Any:
         line_product = _path_product_id(product_id)
         data = clean_form(data)
         quantity = _quantity(data.get("quantity"), default=-1)
@@ -134,10 +136,12 @@ class CartController(Controller):
         return await self._change(request, line_product, quantity, "updated")
 
     @post("/cart/lines/{product_id:str}/delete", name="cart_remove", media_type=MediaType.HTML)
-    async def remove(self, request: Request, product_id: FromPath[str]) -> Any:
+    async def remove(self, request: HTMXRequest, product_id: FromPath[str]) -> Any:
         return await self._change(request, _path_product_id(product_id), 0, "removed")
 
-    async def _change(self, request: Request, product_id: int, quantity: int, notice: str) -> Any:
+    async def _change(
+        self, request: HTMXRequest, product_id: int, quantity: int, notice: str
+    ) -> Any:
         try:
             items = await change_cart(request, product_id, quantity, add=False)
         except CartError as problem:

@@ -16,7 +16,7 @@ from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
 from okmarts.services import catalog, questions, reviews
-from okmarts.web import current_account
+from okmarts.web import View, current_account
 
 SORT_LABELS = {
     "relevance": N_("Relevance"),
@@ -26,6 +26,19 @@ SORT_LABELS = {
 }
 LIVE_RESULTS_TARGET = "live-search-results"
 LISTING_RESULTS_TARGET = "listing-results"
+LISTING = View(
+    "pages/catalog/listing.html",
+    fragments={LISTING_RESULTS_TARGET: "partials/catalog/listing_results.html"},
+)
+SEARCH = View(
+    "pages/catalog/search.html",
+    fragments={
+        # Filters, sorting and pages swap the results block.
+        LISTING_RESULTS_TARGET: "partials/catalog/search_results.html",
+        # The header's search box, as you type: a few results under it.
+        LIVE_RESULTS_TARGET: "partials/catalog/live_results.html",
+    },
+)
 # Prices are int4 cents on PostgreSQL: a filter above the dearest storable price can't match.
 MAX_PRICE_MINOR = MAX_INT
 MAX_PAGE = 10_000
@@ -154,10 +167,8 @@ class CatalogController(Controller):
             "sort_labels": SORT_LABELS,
             "links": LinkBuilder(request.url.path, list(request.query_params.multi_items())),
         }
-        template = "pages/catalog/listing.html"
-        if request.htmx and request.htmx.target == LISTING_RESULTS_TARGET:
-            template = "partials/catalog/listing_results.html"
-        return Page(template, context, HTTP_400_BAD_REQUEST if errors else HTTP_200_OK)
+        status = HTTP_400_BAD_REQUEST if errors else HTTP_200_OK
+        return Page(LISTING.template_for(request), context, status)
 
     @get("/products/{slug:str}", name="product")
     async def product(self, request: HTMXRequest, slug: FromPath[str]) -> Response[str]:
@@ -198,7 +209,8 @@ class CatalogController(Controller):
     async def _search(self, request: HTMXRequest) -> Page:
         params = request.query_params
         text = catalog.normalise_query(params.get("q") or "")
-        live = bool(request.htmx) and request.htmx.target == LIVE_RESULTS_TARGET
+        template = SEARCH.template_for(request)
+        live = template == SEARCH.fragments[LIVE_RESULTS_TARGET]
         sort = parse_sort(params.get("sort"))
         in_stock = params.get("in_stock") == "1"
         results = await catalog.search_products(
@@ -216,10 +228,6 @@ class CatalogController(Controller):
             "sort_labels": SORT_LABELS,
             "links": LinkBuilder("/search", list(params.multi_items())),
         }
-        if live:
-            return Page("partials/catalog/live_results.html", context)
-        if request.htmx and request.htmx.target == LISTING_RESULTS_TARGET:
-            return Page("partials/catalog/search_results.html", context)
-        if not text:
-            context["tree"] = await catalog.load_category_tree()
-        return Page("pages/catalog/search.html", context)
+        if template == SEARCH.page and not text:
+            context["tree"] = await catalog.load_category_tree()  # "browse the categories"
+        return Page(template, context)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -23,9 +25,14 @@ from okmarts.services.checkout import (
 from okmarts.services.payments import TEST_CARDS
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
-from okmarts.web import cart_items, clean_form, redirect_after_post, require_account
+from okmarts.web import View, cart_items, clean_form, redirect_after_post, signed_in_account
 
 ORDER_NOTICES = {"placed", "cancelled"}
+# Changing the country, shipping, coupon or points re-prices the summary box alone.
+CHECKOUT = View(
+    "pages/checkout/checkout.html",
+    fragments={"order-summary": "partials/checkout/summary_box.html"},
+)
 
 
 def _locked_page(account: Account) -> Template | None:
@@ -59,9 +66,12 @@ async def _new_form(account: Account) -> CheckoutForm:
 
 
 class CheckoutController(Controller):
+    # Buying is for signed-in shoppers: visitors are sent to sign in, then brought back.
+    dependencies = {"account": Provide(signed_in_account)}  # noqa: RUF012 (Litestar reads it)
+
     async def _page(
         self,
-        request: Request,
+        request: HTMXRequest,
         account: Account,
         view: cart.CartView,
         priced: Checkout,
@@ -83,17 +93,10 @@ class CheckoutController(Controller):
             "refused": refused,
             "unpaid_order_days": request.app.state.settings.unpaid_order_days,
         }
-        # Changing the country, shipping, coupon or points re-prices the summary box alone.
-        template = (
-            "partials/checkout/summary_box.html"
-            if request.htmx and request.htmx.target == "order-summary"
-            else "pages/checkout/checkout.html"
-        )
-        return Template(template_name=template, context=context, status_code=status_code)
+        return CHECKOUT.render(request, context, status_code)
 
     @get("/checkout", name="checkout", media_type=MediaType.HTML)
-    async def show(self, request: Request) -> Any:
-        account = require_account(request)
+    async def show(self, request: HTMXRequest, account: NamedDependency[Account]) -> Any:
         locked = _locked_page(account)
         if locked is not None:
             return locked
@@ -107,8 +110,7 @@ class CheckoutController(Controller):
         return await self._page(request, account, view, priced)
 
     @post("/checkout", name="checkout_submit", media_type=MediaType.HTML)
-    async def submit(self, request: Request) -> Any:
-        account = require_account(request)
+    async def submit(self, request: HTMXRequest, account: NamedDependency[Account]) -> Any:
         locked = _locked_page(account)
         if locked is not None:
             return locked
@@ -184,11 +186,13 @@ async def _order_page(
 
 
 class OrdersController(Controller):
+    dependencies = {"account": Provide(signed_in_account)}  # noqa: RUF012 (Litestar reads it)
     path = "/account/orders"
 
     @get("/", name="account_orders", media_type=MediaType.HTML)
-    async def list_orders(self, request: Request) -> Template:
-        account = require_account(request)
+    async def list_orders(
+        self, request: HTMXRequest, account: NamedDependency[Account]
+    ) -> Template:
         return Template(
             template_name="pages/account/orders.html",
             context={
@@ -200,16 +204,20 @@ class OrdersController(Controller):
 
     @get("/{number:str}", name="account_order", media_type=MediaType.HTML)
     async def show(
-        self, request: Request, number: FromPath[str], notice: FromQuery[str] = ""
+        self,
+        request: HTMXRequest,
+        account: NamedDependency[Account],
+        number: FromPath[str],
+        notice: FromQuery[str] = "",
     ) -> Template:
-        account = require_account(request)
         return await _order_page(
             account, number, notice=notice, settings=request.app.state.settings
         )
 
     @post("/{number:str}/cancel", name="account_order_cancel", media_type=MediaType.HTML)
-    async def cancel(self, request: Request, number: FromPath[str]) -> Any:
-        account = require_account(request)
+    async def cancel(
+        self, request: HTMXRequest, account: NamedDependency[Account], number: FromPath[str]
+    ) -> Any:
         try:
             await orders.cancel_by_customer(
                 account,

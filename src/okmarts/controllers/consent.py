@@ -1,213 +1,29 @@
-"""Cookie consent over HTTP: the banner, the settings page at /cookies, the visitor's signed
-choice, and the page views recorded for visitors who accepted analytics.
-
-Hooks wired in app.py: `prepare_consent` (before each request: read the choice and the
-`Sec-GPC` header), `mark_page_view` (after_request: a 200 HTML page of such a visitor gets its
-visit cookie) and `record_page_view` (after_response: one insert, once the page is sent; a
-failure is logged, never shown). Cached catalog pages always hold the banner between two markers;
-page_cache cuts it out for visitors who have chosen (see `strip_cookie_banner`).
-"""
+"""Cookie consent over HTTP: the banner's form and the settings page at /cookies, which keep the
+visitor's signed choice and log it. (Reading the choice on every request: hooks.consent.)"""
 
 from __future__ import annotations
 
-import logging
-from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import HTTPException
 from litestar.params import Body, FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from okmarts.hooks.consent import (
+    BANNER_CLOSED_TEMPLATE,
+    BANNER_TEMPLATE,
+    SETTINGS_PATH,
+    _secret,
+    current_consent,
+    read_consent,
+)
 from okmarts.services import consent
 from okmarts.services.consent import Consent, ConsentChoiceError
-from okmarts.services.privacy import analytics_allowed
-from okmarts.web import current_account, safe_next
-
-log = logging.getLogger("okmarts.consent")
-
-SETTINGS_PATH = "/cookies"
-BANNER_TEMPLATE = "partials/privacy/cookie_banner.html"
-BANNER_CLOSED_TEMPLATE = "partials/privacy/cookie_banner_closed.html"
-# Cached pages keep the banner between these; page_cache cuts it out for those who chose.
-BANNER_START = "<!--okmarts-cookie-banner-->"
-BANNER_END = "<!--/okmarts-cookie-banner-->"
-# Never page views: files, the staff admin, the health check, and the consent page's own POST.
-UNCOUNTED_PREFIXES = ("/static/", "/media/", "/admin", "/healthz")
-
-
-@dataclass(frozen=True)
-class VisitorConsent:
-    """What this request's visitor chose, and whether their browser sends Global Privacy Control.
-
-    `consent` is a choice under the current cookie policy (None: ask); `known_id` the consent id
-    of any genuine cookie, even of an older policy, so that a new choice keeps the visitor's id.
-    """
-
-    evaluated: bool = False
-    consent: Consent | None = None
-    known_id: str | None = None
-    gpc: bool = False
-    on_settings_page: bool = False
-
-    def allows(self, category: str) -> bool:
-        if category == consent.NECESSARY:
-            return True
-        return self.consent is not None and self.consent.allows(category, self.gpc)
-
-    @property
-    def banner_wanted(self) -> bool:
-        return self.evaluated and self.consent is None and not self.on_settings_page
-
-
-# Not evaluated (errors before routing): no banner rather than a banner to those who chose.
-NOT_EVALUATED = VisitorConsent()
-current_consent: ContextVar[VisitorConsent] = ContextVar("okmarts_consent", default=NOT_EVALUATED)
-
-
-@dataclass
-class PendingPageView:
-    """A page view to record once the response is known to be a 200 HTML page."""
-
-    visitor: str
-    visit_id: str
-    path: str
-    ip_prefix: str
-    secure: bool
-    ready: bool = False
-
-
-pending_page_view: ContextVar[PendingPageView | None] = ContextVar(
-    "okmarts_pending_page_view", default=None
-)
-
-
-def _secret(request: Request) -> str:
-    return request.app.state.settings.secret_key  # type: ignore[no-any-return]
-
-
-def sends_gpc(request: Request) -> bool:
-    return request.headers.get("sec-gpc", "").strip() == "1"
-
-
-def read_consent(request: Request) -> VisitorConsent:
-    """The visitor's choice from the signed cookie (forged or old: none) and their GPC signal."""
-    found = consent.decode_consent(_secret(request), request.cookies.get(consent.CONSENT_COOKIE))
-    return VisitorConsent(
-        evaluated=True,
-        consent=found if found is not None and found.current else None,
-        known_id=found.consent_id if found is not None else None,
-        gpc=sends_gpc(request),
-        on_settings_page=request.url.path == SETTINGS_PATH,
-    )
-
-
-def _counted(request: Request, visitor: VisitorConsent) -> bool:
-    path = request.url.path
-    return (
-        request.method == "GET"
-        and not getattr(request, "htmx", None)  # fragments (live search…) are not page views
-        and not path.startswith(UNCOUNTED_PREFIXES)
-        and visitor.consent is not None
-        and visitor.allows(consent.ANALYTICS)
-        # A signed-in shopper who restricted processing is never counted, whatever the cookie.
-        and analytics_allowed(current_account.get())
-    )
-
-
-def prepare_consent(request: Request) -> None:
-    """before_request: read the visitor's choice; note a page view to record if they allow it."""
-    pending_page_view.set(None)
-    if request.url.path.startswith(("/static/", "/media/")):
-        current_consent.set(NOT_EVALUATED)
-        return
-    visitor = read_consent(request)
-    current_consent.set(visitor)
-    if visitor.consent is None or not _counted(request, visitor):
-        return
-    secret = _secret(request)
-    visit_id = request.cookies.get(consent.VISIT_COOKIE)
-    if not consent.valid_visit_id(visit_id):
-        visit_id = consent.new_visit_id()
-    view = PendingPageView(
-        visitor=consent.visitor_key(secret, visitor.consent.consent_id),
-        visit_id=visit_id or consent.new_visit_id(),
-        path=request.url.path,
-        ip_prefix=consent.ip_prefix(request.client.host if request.client else None),
-        secure=request.url.scheme == "https",
-    )
-    pending_page_view.set(view)
-    request.state.pending_page_view = view
-
-
-def _is_html_page(response: Response[Any]) -> bool:
-    if isinstance(response, Template):
-        return str(response.template_name or "").endswith(".html")
-    media_type = response.media_type
-    return str(media_type.value if isinstance(media_type, MediaType) else media_type).startswith(
-        "text/html"
-    )
-
-
-async def mark_page_view(response: Response[Any]) -> Response[Any]:
-    """after_request: a 200 HTML page is a page view; its visit cookie lasts 30 more minutes."""
-    view = pending_page_view.get()
-    if view is None or response.status_code != 200 or not _is_html_page(response):
-        return response
-    view.ready = True
-    response.set_cookie(
-        consent.VISIT_COOKIE,
-        view.visit_id,
-        max_age=consent.VISIT_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=view.secure,
-    )
-    return response
-
-
-async def record_page_view(request: Request) -> None:
-    """after_response: record the page view (one insert); a failure never reaches the visitor."""
-    view: PendingPageView | None = getattr(request.state, "pending_page_view", None)
-    if view is None or not view.ready:
-        return
-    view.ready = False
-    try:
-        await consent.record_page_view(
-            consent.PageViewRecord(
-                visitor=view.visitor,
-                session=consent.session_key(_secret(request), view.visit_id),
-                path=view.path,
-                ip_prefix=view.ip_prefix,
-            )
-        )
-    except Exception:  # statistics are never worth a broken page
-        log.warning("Could not record a page view of %s", view.path, exc_info=True)
-
-
-def cookie_banner_wanted() -> bool:
-    """Jinja global: does this visitor still have to choose (and is this not /cookies)?"""
-    return current_consent.get().banner_wanted
-
-
-def strip_cookie_banner(html: str) -> str:
-    """A cached page's HTML without its banner, for a visitor who has chosen."""
-    start = html.find(BANNER_START)
-    end = html.find(BANNER_END, start)
-    if start < 0 or end < 0:
-        return html
-    return html[:start] + html[end + len(BANNER_END) :]
-
-
-def template_globals() -> dict[str, Any]:
-    return {
-        "cookie_banner_wanted": cookie_banner_wanted,
-        "cookie_banner_marks": (BANNER_START, BANNER_END),
-    }
-
+from okmarts.web import safe_next
 
 # -- The banner's and the settings page's form --------------------------------------------------
 
@@ -221,7 +37,7 @@ def _field(data: dict[str, Any], name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _set_consent_cookie(request: Request, response: Response[Any], chosen: Consent) -> None:
+def _set_consent_cookie(request: HTMXRequest, response: Response[Any], chosen: Consent) -> None:
     response.set_cookie(
         consent.CONSENT_COOKIE,
         consent.encode_consent(_secret(request), chosen),
@@ -234,7 +50,7 @@ def _set_consent_cookie(request: Request, response: Response[Any], chosen: Conse
         response.delete_cookie(consent.VISIT_COOKIE)
 
 
-def _settings_context(request: Request, next_path: str, saved: bool) -> dict[str, Any]:
+def _settings_context(request: HTMXRequest, next_path: str, saved: bool) -> dict[str, Any]:
     visitor = current_consent.get()
     if not visitor.evaluated:
         visitor = read_consent(request)
@@ -254,7 +70,7 @@ def _settings_context(request: Request, next_path: str, saved: bool) -> dict[str
 class ConsentController(Controller):
     @get(SETTINGS_PATH, name="cookies", media_type=MediaType.HTML)
     async def settings_page(
-        self, request: Request, next: FromQuery[str] = "", saved: FromQuery[str] = ""
+        self, request: HTMXRequest, next: FromQuery[str] = "", saved: FromQuery[str] = ""
     ) -> Template:
         """The cookie settings: one switch per category and what each does."""
         next_path = safe_next(next, SETTINGS_PATH)
@@ -264,9 +80,9 @@ class ConsentController(Controller):
         )
 
     @post(SETTINGS_PATH, name="cookie_choice", status_code=HTTP_303_SEE_OTHER)
-    async def choose(self, request: Request, data: Form) -> Response[Any]:
+    async def choose(self, request: HTMXRequest, data: Form) -> Response[Any]:
         """Keep the visitor's choice (signed cookie), log it, and take the banner away."""
-        htmx = bool(getattr(request, "htmx", None))
+        htmx = bool(request.htmx)
         next_path = safe_next(_field(data, "next"))
         try:
             categories = consent.chosen_categories(

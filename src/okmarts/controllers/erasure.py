@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -22,17 +23,16 @@ from okmarts.services.tokens import TokenError, TokenExpired
 from okmarts.tables.accounts import Account
 from okmarts.web import (
     Form,
+    View,
     clean_form,
     current_account,
     current_cart_count,
     end_session,
-    form_page,
     require_account,
     site,
 )
 
-PAGE = "pages/account/delete.html"
-FORM = "partials/privacy/delete_form.html"
+DELETE = View("pages/account/delete.html", fragment="partials/privacy/delete_form.html")
 
 
 async def _form_context(account: Account, **extra: Any) -> dict[str, Any]:
@@ -51,12 +51,12 @@ async def _form_context(account: Account, **extra: Any) -> dict[str, Any]:
 
 class ErasureController(Controller):
     @get("/account/privacy/delete", name="account_delete", media_type=MediaType.HTML)
-    async def delete_form(self, request: Request) -> Template:
+    async def delete_form(self, request: HTMXRequest) -> Template:
         account = require_account(request)
-        return Template(template_name=PAGE, context=await _form_context(account))
+        return DELETE.render(request, await _form_context(account))
 
     @post("/account/privacy/delete", name="account_delete_submit", media_type=MediaType.HTML)
-    async def request_deletion(self, request: Request, data: Form) -> Template:
+    async def request_deletion(self, request: HTMXRequest, data: Form) -> Template:
         data = clean_form(data)
         account = require_account(request)
         choice = data.get("reviews", "")
@@ -66,17 +66,17 @@ class ErasureController(Controller):
             await erasure.request_deletion(account, data.get("password", ""), choice, site(request))
         except FormInvalid as error:
             context["errors"] = error.errors
-            return form_page(request, PAGE, FORM, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return DELETE.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except erasure.OpenOrders as error:
             context["open_orders"] = error.numbers
-            return form_page(request, PAGE, FORM, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return DELETE.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
             context["retry_minutes"] = error.minutes
-            return form_page(request, PAGE, FORM, context, HTTP_429_TOO_MANY_REQUESTS)
-        return form_page(request, PAGE, FORM, {**context, "sent": True})
+            return DELETE.render(request, context, HTTP_429_TOO_MANY_REQUESTS)
+        return DELETE.render(request, {**context, "sent": True})
 
     @get("/account/delete/confirm", name="account_delete_confirm", media_type=MediaType.HTML)
-    async def confirm_page(self, request: Request, token: FromQuery[str] = "") -> Template:
+    async def confirm_page(self, request: HTMXRequest, token: FromQuery[str] = "") -> Template:
         # A GET never deletes: mail scanners and link previews open links by themselves.
         try:
             link = await erasure.read_deletion_token(token, site(request))
@@ -87,7 +87,7 @@ class ErasureController(Controller):
     @post(
         "/account/delete/confirm", name="account_delete_confirm_submit", media_type=MediaType.HTML
     )
-    async def confirm(self, request: Request, data: Form) -> Template:
+    async def confirm(self, request: HTMXRequest, data: Form) -> Template:
         data = clean_form(data)
         token = data.get("token", "")
         settings = request.app.state.settings
@@ -138,7 +138,7 @@ async def _confirm_page(
 
 def _invalid_link(error: TokenError) -> Template:
     return Template(
-        template_name="pages/accounts/link_invalid.html",
+        template_name="pages/sign_in/link_invalid.html",
         context={"expired": isinstance(error, TokenExpired), "purpose": "delete"},
         status_code=HTTP_400_BAD_REQUEST,
     )

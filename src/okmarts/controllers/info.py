@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, get, post
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
@@ -42,7 +43,7 @@ class InfoController(Controller):
     @post("/language", name="language", status_code=HTTP_303_SEE_OTHER)
     async def choose_language(
         self,
-        request: Request,
+        request: HTMXRequest,
         data: Form,
     ) -> Redirect:
         data = clean_form(data)

@@ -10,20 +10,23 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.services import accounts, privacy, privacy_export
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
-from okmarts.web import Form, clean_form, form_page, redirect_after_post, require_account
+from okmarts.web import Form, View, clean_form, redirect_after_post, signed_in_account
 
 PAGE = "pages/account/privacy.html"
-SWITCHES = "partials/privacy/center_switches.html"
-CONSENTS = "partials/privacy/center_consents.html"
-CORRECT = "partials/privacy/center_correct.html"
+# Each form of the privacy center answers htmx with its own part of the page.
+SWITCHES = View(PAGE, fragment="partials/privacy/center_switches.html")
+CONSENTS = View(PAGE, fragment="partials/privacy/center_consents.html")
+CORRECT = View(PAGE, fragment="partials/privacy/center_correct.html")
 
 
 async def _center(account: Account, **extra: Any) -> dict[str, Any]:
@@ -55,15 +58,18 @@ def _checked(data: dict[str, Any], name: str) -> bool:
 
 class PrivacyController(Controller):
     path = "/account/privacy"
+    dependencies = {"account": Provide(signed_in_account)}  # noqa: RUF012 (Litestar reads it)
 
     @get("/", name="account_privacy", media_type=MediaType.HTML)
-    async def center(self, request: Request, notice: FromQuery[str] = "") -> Template:
-        account = require_account(request)
+    async def center(
+        self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
+    ) -> Template:
         return Template(template_name=PAGE, context=await _center(account, notice=notice))
 
     @get("/export", name="account_privacy_export")
-    async def export(self, request: Request) -> Response[bytes]:
-        account = require_account(request)
+    async def export(
+        self, request: HTMXRequest, account: NamedDependency[Account]
+    ) -> Response[bytes]:
         catalogs = request.app.state.catalogs
         archive = await privacy_export.export_zip(
             account.id, data_dir=request.app.state.settings.data_dir, gettext=catalogs.gettext
@@ -80,53 +86,56 @@ class PrivacyController(Controller):
         )
 
     @post("/switches", name="account_privacy_switches", media_type=MediaType.HTML)
-    async def switches(self, request: Request, data: Form) -> Any:
+    async def switches(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         await privacy.set_switches(
             account, _checked(data, "restrict_processing"), _checked(data, "object_to_marketing")
         )
-        if not getattr(request, "htmx", None):
+        if not request.htmx:
             return redirect_after_post(
                 request, "/account/privacy?notice=switches-saved#privacy-switches"
             )
         context = await _center(account, notice="switches-saved", oob=True)
-        return Template(template_name=SWITCHES, context=context)
+        return SWITCHES.render(request, context)
 
     @post("/consents", name="account_privacy_consents", media_type=MediaType.HTML)
-    async def consents(self, request: Request, data: Form) -> Any:
+    async def consents(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         granted = _checked(data, "granted")
         try:
             await privacy.set_consent(account, data.get("consent", ""), granted)
         except privacy.PrivacyRefused as refused:
             context = await _center(account, refusal=refused.message)
-            return form_page(request, PAGE, CONSENTS, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return CONSENTS.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         notice = "consent-given" if granted else "consent-withdrawn"
-        if not getattr(request, "htmx", None):
+        if not request.htmx:
             return redirect_after_post(
                 request, f"/account/privacy?notice={notice}#privacy-consents"
             )
         context = await _center(account, notice=notice, oob=True)
-        return Template(template_name=CONSENTS, context=context)
+        return CONSENTS.render(request, context)
 
     @post("/requests", name="account_privacy_request", media_type=MediaType.HTML)
-    async def open_request(self, request: Request, data: Form) -> Any:
+    async def open_request(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         form = {"kind": data.get("kind", "correct"), "details": data.get("details", "")}
         try:
             await privacy.open_request(account, form["kind"], form["details"])
         except FormInvalid as error:
             context = await _center(account, form=form, errors=error.errors)
-            return form_page(request, PAGE, CORRECT, context, HTTP_422_UNPROCESSABLE_ENTITY)
-        if not getattr(request, "htmx", None):
+            return CORRECT.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
+        if not request.htmx:
             return redirect_after_post(
                 request, "/account/privacy?notice=request-sent#privacy-correct"
             )
         context = await _center(account, notice="request-sent", oob=True)
-        return Template(template_name=CORRECT, context=context)
+        return CORRECT.render(request, context)
 
 
 class StaffPrivacyLinks(Controller):

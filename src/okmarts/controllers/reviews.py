@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, get, post
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -21,12 +23,19 @@ from okmarts.tables.catalog import Product
 from okmarts.tables.reviews import Review
 from okmarts.web import (
     Form,
+    View,
     clean_form,
     current_account,
     redirect_after_post,
     require_account,
     safe_next,
+    signed_in_account,
 )
+
+# A vote answers htmx with the review's vote buttons and counts (a part of the product page).
+VOTES = View("pages/catalog/product.html", fragment="partials/reviews/votes.html")
+# Asking: the form again (refused, or thanking); without JS a page of its own when refused.
+ASK = View("pages/reviews/ask.html", fragment="partials/questions/ask_form.html")
 
 LOCKED = {
     "verify-email": Message(N_("Confirm your email address first: we sent you a link.")),
@@ -42,7 +51,7 @@ def _lock_message(account: Account) -> Message | None:
 class ReviewsController(Controller):
     # The id is text in the path, parsed here: Litestar's `int` takes any size ("9" * 30).
     @post("/reviews/{review_id:str}/votes", name="review_vote", media_type=MediaType.HTML)
-    async def vote(self, request: Request, review_id: FromPath[str], data: Form) -> Any:
+    async def vote(self, request: HTMXRequest, review_id: FromPath[str], data: Form) -> Any:
         voted_id = parse_int(review_id, minimum=1)
         if voted_id is None:
             raise NotFoundException()
@@ -78,20 +87,20 @@ class ReviewsController(Controller):
         )
         if row is None:
             raise NotFoundException()
-        return Template(
-            template_name="partials/reviews/votes.html",
-            context={
+        return VOTES.render(
+            request,
+            {
                 "review": row,
                 "my_vote": result.my_vote if result else None,
                 "next_path": next_path,
                 "vote_error": error,
                 "voted": True,  # announce the new counts (the page's blocks never do)
             },
-            status_code=status if error else 200,
+            status if error else 200,
         )
 
     @post("/products/{slug:str}/questions", name="product_question", media_type=MediaType.HTML)
-    async def ask(self, request: Request, slug: FromPath[str], data: Form) -> Any:
+    async def ask(self, request: HTMXRequest, slug: FromPath[str], data: Form) -> Any:
         data = clean_form(data)
         account = require_account(request)
         product = (
@@ -122,16 +131,14 @@ class ReviewsController(Controller):
                     # browsers skip for a URL that points at a part of the page.
                     return redirect_after_post(request, f"/products/{slug}?asked=1")
                 context.update(asked=True, question_form={})
-                return Template(template_name="partials/questions/ask_form.html", context=context)
+                return ASK.render(request, context)
         # Refused: the form again with the text kept and the reason (a whole page without JS).
-        template = "partials/questions/ask_form.html" if request.htmx else "pages/reviews/ask.html"
-        return Template(
-            template_name=template, context=context, status_code=HTTP_422_UNPROCESSABLE_ENTITY
-        )
+        return ASK.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
 
 
 class MyReviewsController(Controller):
     path = "/account/reviews"
+    dependencies = {"account": Provide(signed_in_account)}  # noqa: RUF012 (Litestar reads it)
 
     async def _page(self, account: Account, **extra: Any) -> dict[str, Any]:
         return {
@@ -145,16 +152,18 @@ class MyReviewsController(Controller):
         }
 
     @get("/", name="account_reviews", media_type=MediaType.HTML)
-    async def overview(self, request: Request, notice: FromQuery[str] = "") -> Template:
-        account = require_account(request)
+    async def overview(
+        self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
+    ) -> Template:
         return Template(
             template_name="pages/account/reviews.html",
             context=await self._page(account, notice=notice),
         )
 
     @get("/new", name="account_review_new", media_type=MediaType.HTML)
-    async def new(self, request: Request, line: FromQuery[str] = "") -> Template:
-        account = require_account(request)
+    async def new(
+        self, request: HTMXRequest, account: NamedDependency[Account], line: FromQuery[str] = ""
+    ) -> Template:
         line_id = parse_int(line, minimum=1)
         reviewable = {row["id"]: row for row in await reviews.reviewable_lines(account.id)}
         if line_id not in reviewable:
@@ -170,9 +179,10 @@ class MyReviewsController(Controller):
         )
 
     @post("/", name="account_review_submit", media_type=MediaType.HTML)
-    async def submit(self, request: Request, data: Form) -> Any:
+    async def submit(
+        self, request: HTMXRequest, account: NamedDependency[Account], data: Form
+    ) -> Any:
         data = clean_form(data)
-        account = require_account(request)
         line_id = parse_int(data.get("line"), minimum=1)
         reviewable = {row["id"]: row for row in await reviews.reviewable_lines(account.id)}
         lock = _lock_message(account)

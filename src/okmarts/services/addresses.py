@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from okmarts.db import write_transaction
+from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message, babel_locale
 from okmarts.services.accounts import FormInvalid
-from okmarts.tables.accounts import Address
+from okmarts.tables.accounts import Account, Address
 
 KINDS = {"shipping": N_("Shipping address"), "billing": N_("Company billing address")}
 MAX_ADDRESSES = 20
@@ -120,6 +120,9 @@ async def save_address(
     """Add or change an address; the first of a kind, or one marked so, becomes the default."""
     values = clean(form)
     async with write_transaction(Address._meta.db):
+        # One account's address-book changes queue up: the size limit and the single default
+        # hold when two tabs save at once.
+        await lock_row(Account, account_id)
         if address_id is None:
             count = await Address.count().where(Address.account == account_id)
             if count >= MAX_ADDRESSES:

@@ -39,16 +39,22 @@ from okmarts.services.accounts import (
 from okmarts.services.avatars import delete_avatar
 from okmarts.services.messaging import (
     MAX_ATTEMPTS,
-    backoff,
-    build_message,
     enqueue_email,
     notify_mail_queued,
+    send_now,
 )
 from okmarts.services.points import balance
 from okmarts.services.rate_limits import Limit
 from okmarts.services.tokens import TokenError, make_token, read_token
 from okmarts.settings import Settings
-from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
+from okmarts.tables.accounts import (
+    Account,
+    AccountSession,
+    Address,
+    Attempt,
+    PointsEntry,
+    SignIn,
+)
 from okmarts.tables.checkout import (
     CartLine,
     CouponUse,
@@ -125,6 +131,7 @@ REGISTRY: tuple[Rule, ...] = (
     ),
     Rule(Address, (), Action.DELETE, "own", "The address book goes with the account."),
     Rule(SignIn, (), Action.DELETE, "own", "Sign-in history (IP, browser) is only for security."),
+    Rule(AccountSession, (), Action.DELETE, "own", "Every session ends with the account."),
     Rule(
         Attempt,
         ("key",),
@@ -340,8 +347,7 @@ async def request_deletion(
     """Check the password and mail a link that confirms the deletion (valid LINK_HOURS)."""
     now = now or now_utc()
     choice = parse_choice(reviews)
-    await rate_limits.check(REQUESTS_PER_ACCOUNT, str(account.id), now)
-    await rate_limits.record(REQUESTS_PER_ACCOUNT, str(account.id), now)
+    await rate_limits.consume((REQUESTS_PER_ACCOUNT, str(account.id)), now=now)
     if not await password_matches(account.password_hash, password[:PASSWORD_MAX_LENGTH]):
         raise FormInvalid({"password": Message(N_("Your password is not correct."))})
     numbers = await open_orders(account.id)
@@ -521,96 +527,23 @@ async def erase_account(
     Retention and the wind-down call this with the defaults (reviews kept anonymous).
     """
     now = now or now_utc()
-    engine = Account._meta.db
-    async with write_transaction(engine):
-        select = Account.objects().where(Account.id == account_id)
-        if is_postgres(engine):
-            # A second confirmation (a double click) waits here, then finds no account.
-            select = select.lock_rows()
-        account = await select.first()
+    async with write_transaction(Account._meta.db):
+        account = await _lock_account(account_id)
         if account is None:
             return None
         if guard is not None:
             await guard(account)
-        orders = await Order.select(Order.id, Order.status).where(Order.account == account.id)
-        outbox = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.sent_at).where(
-            (OutboxMessage.account == account.id) | (OutboxMessage.recipient == account.email)
-        )
-        scope = _Scope(
-            account_id=account.id,
-            order_ids=[row["id"] for row in orders],
-            outbox_ids=[row["id"] for row in outbox],
-            attempt_ids=await _attempt_ids(account),
-        )
-        voted = [
-            row["review"]
-            for row in await ReviewVote.select(ReviewVote.review).where(
-                ReviewVote.account == account.id
-            )
-        ]
-        for rule in REGISTRY:
-            if rule.choice is not None and rule.choice is not reviews:
-                continue
-            if rule.table is Account:
-                continue  # last, below
-            where = _rows(rule, scope)
-            if where is not None:
-                await _apply(rule, where)
-        if voted:
-            left = await Review.select(Review.id).where(Review.id.is_in(voted))
-            await _recount_votes([row["id"] for row in left])
-        unsent = [row["id"] for row in outbox if row["sent_at"] is None]
-        if unsent:
-            # Mail not sent yet would go to an erased address: never send it.
-            await OutboxMessage.update(
-                {OutboxMessage.attempts: MAX_ATTEMPTS, OutboxMessage.last_error: GIVEN_UP_NOTE}
-            ).where(OutboxMessage.id.is_in(unsent))
-        if orders:
-            # Staff looking at an order see why its contact details are blank.
-            note = ERASED_NOTE if reason == SELF_SERVICE else f"Personal data erased: {reason}."
-            await OrderEvent.insert(
-                *(
-                    OrderEvent(
-                        order=row["id"],
-                        status=row["status"],
-                        actor="system",
-                        note=note[:300],
-                        created_at=now,
-                    )
-                    for row in orders
-                )
-            )
+        scope, orders, unsent_mail = await _find_what_is_linked(account)
+        voted = await _reviews_voted_on(account.id)
+        await _apply_registry(scope, reviews)
+        await _recount_votes_left(voted)
+        await _never_send(unsent_mail)
+        await _note_on_orders(orders, reason, now)
         if record_request:
-            # The request itself, as proof that it was honoured (linked to no one).
-            await PrivacyRequest.insert(
-                PrivacyRequest(
-                    account=None,
-                    kind="delete",
-                    status="completed",
-                    details="",
-                    created_at=now,
-                    due_at=now + dt.timedelta(days=PRIVACY_REQUEST_DAYS),
-                    closed_at=now,
-                    closed_by=reason[:120],
-                )
-            )
-        farewell_id = None
-        if farewell:
-            farewell_id = await enqueue_email(
-                kind=FAREWELL_KIND,
-                recipient=account.email,
-                locale=account.locale,
-                account_id=None,
-                context={
-                    "when": now,
-                    "orders_kept": len(orders),
-                    "years": ORDER_RETENTION_YEARS,
-                    "keep_reviews": reviews is ReviewChoice.KEEP,
-                },
-            )
-            await OutboxMessage.update({OutboxMessage.send_after: now + FAREWELL_GRACE}).where(
-                OutboxMessage.id == farewell_id
-            )
+            await _record_deletion_request(reason, now)
+        farewell_id = (
+            await _queue_farewell(account, len(orders), reviews, now) if farewell else None
+        )
         # Every other link to the account follows its foreign key (cascade or set null).
         await Account.delete().where(Account.id == account.id)
     # Only once the deletion is committed: a rolled-back erasure keeps the picture.
@@ -619,6 +552,120 @@ async def erase_account(
     except OSError:
         log.exception("Could not delete the avatar file of erased account %s", account.id)
     return Erased(account_id=account.id, farewell_id=farewell_id, orders_kept=len(orders))
+
+
+# -- The steps of erase_account, in its order (each runs inside its transaction) -----------------
+
+
+async def _lock_account(account_id: int) -> Account | None:
+    select = Account.objects().where(Account.id == account_id)
+    if is_postgres(Account._meta.db):
+        # A second confirmation (a double click) waits here, then finds no account.
+        select = select.lock_rows()
+    return await select.first()
+
+
+async def _find_what_is_linked(account: Account) -> tuple[_Scope, list[dict], list[int]]:
+    """The rows the registry reaches: orders, outbox messages, rate-limit attempts."""
+    orders = await Order.select(Order.id, Order.status).where(Order.account == account.id)
+    outbox = await OutboxMessage.select(OutboxMessage.id, OutboxMessage.sent_at).where(
+        (OutboxMessage.account == account.id) | (OutboxMessage.recipient == account.email)
+    )
+    scope = _Scope(
+        account_id=account.id,
+        order_ids=[row["id"] for row in orders],
+        outbox_ids=[row["id"] for row in outbox],
+        attempt_ids=await _attempt_ids(account),
+    )
+    return scope, orders, [row["id"] for row in outbox if row["sent_at"] is None]
+
+
+async def _reviews_voted_on(account_id: int) -> list[int]:
+    rows = await ReviewVote.select(ReviewVote.review).where(ReviewVote.account == account_id)
+    return [row["review"] for row in rows]
+
+
+async def _apply_registry(scope: _Scope, reviews: ReviewChoice) -> None:
+    """Every REGISTRY rule but the account row's own, which goes last."""
+    for rule in REGISTRY:
+        if rule.choice is not None and rule.choice is not reviews:
+            continue
+        if rule.table is Account:
+            continue
+        where = _rows(rule, scope)
+        if where is not None:
+            await _apply(rule, where)
+
+
+async def _recount_votes_left(voted: list[int]) -> None:
+    """The reviews this account voted on (those still there) count the votes that are left."""
+    if voted:
+        left = await Review.select(Review.id).where(Review.id.is_in(voted))
+        await _recount_votes([row["id"] for row in left])
+
+
+async def _never_send(unsent_mail: list[int]) -> None:
+    """Mail not sent yet would go to an erased address: it is given up."""
+    if unsent_mail:
+        await OutboxMessage.update(
+            {OutboxMessage.attempts: MAX_ATTEMPTS, OutboxMessage.last_error: GIVEN_UP_NOTE}
+        ).where(OutboxMessage.id.is_in(unsent_mail))
+
+
+async def _note_on_orders(orders: list[dict], reason: str, now: dt.datetime) -> None:
+    """Staff looking at an order see why its contact details are blank."""
+    if not orders:
+        return
+    note = ERASED_NOTE if reason == SELF_SERVICE else f"Personal data erased: {reason}."
+    await OrderEvent.insert(
+        *(
+            OrderEvent(
+                order=row["id"],
+                status=row["status"],
+                actor="system",
+                note=note[:300],
+                created_at=now,
+            )
+            for row in orders
+        )
+    )
+
+
+async def _record_deletion_request(reason: str, now: dt.datetime) -> None:
+    """The request itself, as proof that it was honoured (linked to no one)."""
+    await PrivacyRequest.insert(
+        PrivacyRequest(
+            account=None,
+            kind="delete",
+            status="completed",
+            details="",
+            created_at=now,
+            due_at=now + dt.timedelta(days=PRIVACY_REQUEST_DAYS),
+            closed_at=now,
+            closed_by=reason[:120],
+        )
+    )
+
+
+async def _queue_farewell(
+    account: Account, orders_kept: int, reviews: ReviewChoice, now: dt.datetime
+) -> int:
+    farewell_id = await enqueue_email(
+        kind=FAREWELL_KIND,
+        recipient=account.email,
+        locale=account.locale,
+        account_id=None,
+        context={
+            "when": now,
+            "orders_kept": orders_kept,
+            "years": ORDER_RETENTION_YEARS,
+            "keep_reviews": reviews is ReviewChoice.KEEP,
+        },
+    )
+    await OutboxMessage.update({OutboxMessage.send_after: now + FAREWELL_GRACE}).where(
+        OutboxMessage.id == farewell_id
+    )
+    return farewell_id
 
 
 async def confirm_deletion(
@@ -693,39 +740,7 @@ async def send_farewell(
     On failure the message stays for the background sender (with its usual back-off), and
     `forget_delivered_farewells` erases it once it is delivered.
     """
-    # Deferred: messaging's delivery helper is private to it (SMTP, or .eml files in dev).
-    from okmarts.services.messaging import _deliver
-
-    now = (now or now_utc()).astimezone(dt.UTC)
-    claimed = await (
-        OutboxMessage.update({OutboxMessage.claimed_until: now + dt.timedelta(minutes=5)})
-        .where(
-            (OutboxMessage.id == farewell_id)
-            & OutboxMessage.sent_at.is_null()
-            & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now))
-        )
-        .returning(OutboxMessage.id)
-    )
-    if not claimed:
+    if not await send_now(settings, farewell_id, now):
         return False
-    row = await OutboxMessage.select().where(OutboxMessage.id == farewell_id).first()
-    try:
-        await _deliver(settings, build_message(row, settings.mail_from, now), row)
-    except Exception as error:  # the mail server is away: the background sender tries again
-        attempts = row["attempts"] + 1
-        await OutboxMessage.update(
-            {
-                OutboxMessage.attempts: attempts,
-                OutboxMessage.last_error: f"{type(error).__name__}: {error}"[:2000],
-                OutboxMessage.send_after: now + backoff(attempts),
-                OutboxMessage.claimed_until: None,
-            }
-        ).where(OutboxMessage.id == farewell_id)
-        log.warning("Farewell mail %s not sent (attempt %s): %s", farewell_id, attempts, error)
-        notify_mail_queued()
-        return False
-    await OutboxMessage.update(
-        {OutboxMessage.sent_at: now, OutboxMessage.claimed_until: None}
-    ).where(OutboxMessage.id == farewell_id)
     await forget_delivered_farewells()
     return True

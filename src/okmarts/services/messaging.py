@@ -81,9 +81,7 @@ class _EmailRenderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.install_gettext_callables(  # type: ignore[attr-defined]
-            self.catalogs.gettext, self.catalogs.ngettext, newstyle=True
-        )
+        self.catalogs.install_gettext(self.env)
         self.env.globals.update(
             format_datetime=i18n.datetime, format_date=i18n.date, money=i18n.money
         )
@@ -310,6 +308,35 @@ async def _record_failure(row: dict[str, Any], now: datetime, error: BaseExcepti
         )
 
 
+async def send_one(settings: Settings, row: dict[str, Any], now: datetime) -> bool | None:
+    """Claim and deliver one outbox message: True when sent, False when it failed (it is
+    retried with back-off), None when another sender holds it or it went already."""
+    if not await _claim(row["id"], now):
+        return None
+    try:
+        await _deliver(settings, build_message(row, settings.mail_from, now), row)
+    except Exception as error:  # any failure: keep the row and try again later
+        await _record_failure(row, now, error)
+        return False
+    await OutboxMessage.update(
+        {OutboxMessage.sent_at: now, OutboxMessage.claimed_until: None}
+    ).where(OutboxMessage.id == row["id"])
+    return True
+
+
+async def send_now(settings: Settings, message_id: int, now: datetime | None = None) -> bool:
+    """Deliver one queued message at once instead of waiting for the background sender;
+    True when sent. A failure leaves it to the sender, with the usual back-off."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
+    if row is None or row["sent_at"] is not None:
+        return False
+    delivered = await send_one(settings, row, now)
+    if delivered is False:
+        notify_mail_queued()
+    return bool(delivered)
+
+
 async def send_due_mail(
     settings: Settings, *, now: datetime | None = None, limit: int = 100
 ) -> SendReport:
@@ -328,18 +355,9 @@ async def send_due_mail(
     )
     sent = failed = 0
     for row in due:
-        if not await _claim(row["id"], now):
-            continue  # another sender has it
-        try:
-            await _deliver(settings, build_message(row, settings.mail_from, now), row)
-        except Exception as error:  # any failure: keep the row and try again later
-            await _record_failure(row, now, error)
-            failed += 1
-            continue
-        await OutboxMessage.update(
-            {OutboxMessage.sent_at: now, OutboxMessage.claimed_until: None}
-        ).where(OutboxMessage.id == row["id"])
-        sent += 1
+        delivered = await send_one(settings, row, now)
+        sent += delivered is True
+        failed += delivered is False
     remaining = await OutboxMessage.count().where(
         OutboxMessage.sent_at.is_null() & (OutboxMessage.attempts < MAX_ATTEMPTS)
     )

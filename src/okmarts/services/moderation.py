@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from okmarts.db import write_transaction
+from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.settings import Settings
@@ -142,6 +142,8 @@ async def answer_question(
         raise ModerationRefused(f"An answer has at most {ANSWER_MAX_LENGTH} characters.")
     now = now or _now()
     async with write_transaction(Question._meta.db):
+        # Two staff answering at once: the second waits, then sees the first answer (one email).
+        await lock_row(Question, question_id)
         question = await Question.objects().where(Question.id == question_id).first()
         if question is None:
             raise ModerationRefused(f"There is no question {question_id}.")

@@ -27,11 +27,17 @@ log = logging.getLogger("okmarts.orders")
 
 STATUSES = {
     "awaiting_payment": N_("Awaiting payment"),
+    # TRANSLATORS: order status (an adjective agreeing with "order")
     "paid": N_("Paid"),
+    # TRANSLATORS: order status (an adjective agreeing with "order")
     "shipped": N_("Shipped"),
+    # TRANSLATORS: order status (an adjective agreeing with "order")
     "delivered": N_("Delivered"),
+    # TRANSLATORS: order status (an adjective agreeing with "order")
     "completed": N_("Completed"),
+    # TRANSLATORS: order status (an adjective agreeing with "order")
     "cancelled": N_("Cancelled"),
+    # TRANSLATORS: order status (an adjective agreeing with "order")
     "refunded": N_("Refunded"),
 }
 # Which status may follow which (staff in the admin, the customer only cancels).
@@ -157,153 +163,25 @@ async def _write_order(
     now: dt.datetime,
     settings: Settings,
 ) -> Order:
-    form, totals, quote = priced.form, priced.summary.totals, priced.summary.shipping
+    form, totals = priced.form, priced.summary.totals
     lines = checkout.priced_lines(cart_view, form.redeem)
+    paid = payment_result is not None or (
+        totals.total_minor == 0 and form.payment_method != "bank_transfer"
+    )
     async with write_transaction(Order._meta.db):
         if await find_by_key(form.checkout_key) is not None:
             raise RuntimeError("placed meanwhile")  # handled by the caller: same order back
-        if attempt_id is not None and not await payment_attempts.hold_for_order(attempt_id):
-            # The sweep released this authorisation (the checkout took minutes): nothing is held.
-            raise OrderRefused(
-                Message(N_("Your payment took too long and was cancelled. Please try again."))
-            )
-        for line in lines:
-            taken = (
-                await Product.update({Product.stock: Product.stock - line.quantity})
-                .where((Product.id == line.product_id) & (Product.stock >= line.quantity))
-                .returning(Product.id)
-            )
-            if not taken:
-                raise OrderRefused(
-                    Message(
-                        N_("Sorry, %(title)s sold out while you were checking out."),
-                        {"title": line.title},
-                    )
-                )
-        paid = payment_result is not None or (
-            totals.total_minor == 0 and form.payment_method != "bank_transfer"
-        )
+        await _keep_the_card_hold(attempt_id)
+        await _take_stock(lines)
         if not paid:
             await _check_unpaid_limit(account.id, settings.unpaid_order_limit)
-        order = Order(
-            number=new_order_number(now),
-            account=account.id,
-            checkout_key=form.checkout_key,
-            status="paid" if paid else "awaiting_payment",
-            currency=totals.currency,
-            subtotal_minor=totals.subtotal_minor,
-            discount_minor=totals.discount_minor,
-            discount_label=totals.discount_label,
-            coupon_code=totals.coupon_code,
-            points_used=totals.points_spent,
-            points_value_minor=totals.points_value_minor,
-            shipping_method=quote.method_name if quote else "",
-            shipping_minor=totals.shipping_minor,
-            total_minor=totals.total_minor,
-            recipient=form.recipient,
-            phone=form.phone,
-            email=form.email,
-            country=form.country,
-            region=form.region,
-            city=form.city,
-            line=form.line,
-            zip_code=form.zip_code,
-            for_company=form.for_company,
-            company=form.company if form.for_company else "",
-            tax_id=form.tax_id if form.for_company else "",
-            billing_address=form.billing_address if form.for_company else "",
-            carrier=quote.carrier if quote else "",
-            created_at=now,
-            updated_at=now,
-        )
-        await order.save()
-        await OrderLine.insert(
-            *(
-                OrderLine(
-                    order=order.id,
-                    product=line.product_id,
-                    sku=line.sku,
-                    title=line.title,
-                    unit_price_minor=0 if line.pay_with_points else line.unit_price_minor,
-                    unit_points=line.points_price or 0 if line.pay_with_points else 0,
-                    quantity=line.quantity,
-                    line_total_minor=line.line_total_minor,
-                    weight_grams=line.weight_grams,
-                )
-                for line in lines
-            )
-        )
-        await _record_event(order, "awaiting_payment", "customer", now)
-        if payment_result is not None:
-            await Payment.insert(
-                Payment(
-                    order=order.id,
-                    card_attempt=attempt_id,
-                    method="card",
-                    status="captured",
-                    amount_minor=totals.total_minor,
-                    currency=totals.currency,
-                    payer_name=form.card_holder[:100],
-                    payer_email=form.email,
-                    card_brand=payment_result.card_brand,
-                    card_last4=payment_result.card_last4,
-                    transaction_id=payment_result.transaction_id,
-                    created_at=now,
-                )
-            )
-        elif form.payment_method == "bank_transfer" and totals.total_minor > 0:
-            await Payment.insert(
-                Payment(
-                    order=order.id,
-                    method="bank_transfer",
-                    status="pending",
-                    amount_minor=totals.total_minor,
-                    currency=totals.currency,
-                    payer_name=form.recipient,
-                    payer_email=form.email,
-                    transaction_id=order.number,
-                    created_at=now,
-                )
-            )
+        order = await _write_order_and_lines(account, priced, lines, paid, now)
+        await _record_payment(order, priced, payment_result, attempt_id, now)
         if paid:
             await _record_event(order, "paid", "system", now)
-        if totals.coupon_code:
-            try:
-                await coupons.record_coupon_use(
-                    totals.coupon_code, account_id=account.id, order_id=order.id, now=now
-                )
-            except coupons.CouponInvalid as invalid:
-                raise OrderRefused(invalid.message, "coupon_code") from invalid
-        if totals.points_spent:
-            try:
-                await points.append_points(
-                    account.id,
-                    -totals.points_spent,
-                    "order_spent",
-                    once_key=f"order-spent:{order.number}",
-                    now=now,
-                )
-            except ValueError as short:
-                raise OrderRefused(
-                    Message(N_("You don't have enough points for this order any more.")), "points"
-                ) from short
-        if form.save_address and not form.address_id:
-            await Address.insert(
-                Address(
-                    account=account.id,
-                    kind="shipping",
-                    recipient=form.recipient,
-                    phone=form.phone,
-                    country=form.country,
-                    region=form.region,
-                    city=form.city,
-                    line=form.line,
-                    zip_code=form.zip_code,
-                    is_default=not await Address.exists().where(
-                        (Address.account == account.id) & (Address.kind == "shipping")
-                    ),
-                )
-            )
+        await _spend_coupon(account, order, totals, now)
+        await _spend_points(account, order, totals, now)
+        await _save_address(account, form)
         await CartLine.delete().where(CartLine.account == account.id)
         await _mail_order(
             order,
@@ -313,6 +191,187 @@ async def _write_order(
             {"payment_due": payment_due(order.status, order.created_at, settings)},
         )
     return order
+
+
+# -- The steps of _write_order, in its order (each runs inside its transaction) -----------------
+
+
+async def _keep_the_card_hold(attempt_id: int | None) -> None:
+    if attempt_id is not None and not await payment_attempts.hold_for_order(attempt_id):
+        # The sweep released this authorisation (the checkout took minutes): nothing is held.
+        raise OrderRefused(
+            Message(N_("Your payment took too long and was cancelled. Please try again."))
+        )
+
+
+async def _take_stock(lines: list[pricing.PricedLine]) -> None:
+    """One conditional update per line: stock never goes below zero, whoever else is buying."""
+    for line in lines:
+        taken = (
+            await Product.update({Product.stock: Product.stock - line.quantity})
+            .where((Product.id == line.product_id) & (Product.stock >= line.quantity))
+            .returning(Product.id)
+        )
+        if not taken:
+            raise OrderRefused(
+                Message(
+                    N_("Sorry, %(title)s sold out while you were checking out."),
+                    {"title": line.title},
+                )
+            )
+
+
+async def _write_order_and_lines(
+    account: Account,
+    priced: checkout.Checkout,
+    lines: list[pricing.PricedLine],
+    paid: bool,
+    now: dt.datetime,
+) -> Order:
+    form, totals, quote = priced.form, priced.summary.totals, priced.summary.shipping
+    order = Order(
+        number=new_order_number(now),
+        account=account.id,
+        checkout_key=form.checkout_key,
+        status="paid" if paid else "awaiting_payment",
+        currency=totals.currency,
+        subtotal_minor=totals.subtotal_minor,
+        discount_minor=totals.discount_minor,
+        discount_label=totals.discount_label,
+        coupon_code=totals.coupon_code,
+        points_used=totals.points_spent,
+        points_value_minor=totals.points_value_minor,
+        shipping_method=quote.method_name if quote else "",
+        shipping_minor=totals.shipping_minor,
+        total_minor=totals.total_minor,
+        recipient=form.recipient,
+        phone=form.phone,
+        email=form.email,
+        country=form.country,
+        region=form.region,
+        city=form.city,
+        line=form.line,
+        zip_code=form.zip_code,
+        for_company=form.for_company,
+        company=form.company if form.for_company else "",
+        tax_id=form.tax_id if form.for_company else "",
+        billing_address=form.billing_address if form.for_company else "",
+        carrier=quote.carrier if quote else "",
+        created_at=now,
+        updated_at=now,
+    )
+    await order.save()
+    await OrderLine.insert(
+        *(
+            OrderLine(
+                order=order.id,
+                product=line.product_id,
+                sku=line.sku,
+                title=line.title,
+                unit_price_minor=0 if line.pay_with_points else line.unit_price_minor,
+                unit_points=line.points_price or 0 if line.pay_with_points else 0,
+                quantity=line.quantity,
+                line_total_minor=line.line_total_minor,
+                weight_grams=line.weight_grams,
+            )
+            for line in lines
+        )
+    )
+    await _record_event(order, "awaiting_payment", "customer", now)
+    return order
+
+
+async def _record_payment(
+    order: Order,
+    priced: checkout.Checkout,
+    payment_result: PaymentResult | None,
+    attempt_id: int | None,
+    now: dt.datetime,
+) -> None:
+    """The card payment taken, or the bank transfer awaited (never a full card number)."""
+    form, totals = priced.form, priced.summary.totals
+    if payment_result is not None:
+        await Payment.insert(
+            Payment(
+                order=order.id,
+                card_attempt=attempt_id,
+                method="card",
+                status="captured",
+                amount_minor=totals.total_minor,
+                currency=totals.currency,
+                payer_name=form.card_holder[:100],
+                payer_email=form.email,
+                card_brand=payment_result.card_brand,
+                card_last4=payment_result.card_last4,
+                transaction_id=payment_result.transaction_id,
+                created_at=now,
+            )
+        )
+    elif form.payment_method == "bank_transfer" and totals.total_minor > 0:
+        await Payment.insert(
+            Payment(
+                order=order.id,
+                method="bank_transfer",
+                status="pending",
+                amount_minor=totals.total_minor,
+                currency=totals.currency,
+                payer_name=form.recipient,
+                payer_email=form.email,
+                transaction_id=order.number,
+                created_at=now,
+            )
+        )
+
+
+async def _spend_coupon(
+    account: Account, order: Order, totals: pricing.Totals, now: dt.datetime
+) -> None:
+    if totals.coupon_code:
+        try:
+            await coupons.record_coupon_use(
+                totals.coupon_code, account_id=account.id, order_id=order.id, now=now
+            )
+        except coupons.CouponInvalid as invalid:
+            raise OrderRefused(invalid.message, "coupon_code") from invalid
+
+
+async def _spend_points(
+    account: Account, order: Order, totals: pricing.Totals, now: dt.datetime
+) -> None:
+    if totals.points_spent:
+        try:
+            await points.append_points(
+                account.id,
+                -totals.points_spent,
+                "order_spent",
+                once_key=f"order-spent:{order.number}",
+                now=now,
+            )
+        except ValueError as short:
+            raise OrderRefused(
+                Message(N_("You don't have enough points for this order any more.")), "points"
+            ) from short
+
+
+async def _save_address(account: Account, form: checkout.CheckoutForm) -> None:
+    """The new address joins the book when asked (the first of its kind becomes the default)."""
+    if form.save_address and not form.address_id:
+        await Address.insert(
+            Address(
+                account=account.id,
+                kind="shipping",
+                recipient=form.recipient,
+                phone=form.phone,
+                country=form.country,
+                region=form.region,
+                city=form.city,
+                line=form.line,
+                zip_code=form.zip_code,
+                is_default=not await Address.exists().where(
+                    (Address.account == account.id) & (Address.kind == "shipping")
+                ),
+            )
+        )
 
 
 def payment_due(status: str, created_at: dt.datetime, settings: Settings) -> dt.datetime | None:

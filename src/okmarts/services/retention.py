@@ -9,6 +9,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Class (report key) | Setting `…_DAYS` | Default | Counted from | Then |
 |---|---|---|---|---|
 | Sign-in history (`sign_in_history`) | `SIGN_IN` | 180 | the sign-in | row deleted (a)|
+| Sessions (`sessions`) | — | 30 | signing in | row deleted (h) |
 | Rate-limit attempts (`rate_limit_attempts`) | `ATTEMPT` | 1 | the attempt | row deleted |
 | Visit statistics (`page_views`) | `PAGE_VIEW` | 400 | the page view | row deleted |
 | Cookie-consent log (`cookie_consents`) | `COOKIE_CONSENT` | 1095 | the choice | row deleted |
@@ -63,6 +64,8 @@ Why these periods:
     notes in its history. Kept: number, dates, statuses, lines, amounts, country and region
     (what the books need without naming anyone).
 (f) Not stored yet: the support domain (chat, disputes) adds its class here when it lands.
+(h) A session's cookie is worth nothing after 30 days (web.SESSION_MAX_AGE); its row, which
+    only says that a browser is signed in, goes then. Signing out deletes it at once.
 (g) The last email to an erased account: services.erasure forgets its copy once delivered;
     the job catches those the background sender delivered later.
 (i) Attempts captured, voided or failed (services.payment_attempts): who tried to pay what,
@@ -97,7 +100,7 @@ from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_
 from okmarts.services.payments import Gateway, configured_gateway
 from okmarts.services.service_state import wind_down
 from okmarts.settings import Settings
-from okmarts.tables.accounts import Account, Attempt, SignIn
+from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
@@ -107,6 +110,8 @@ log = logging.getLogger("okmarts.retention")
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
 
 INACTIVE_NOTICE_KIND = "account_inactive"
+# As long as a session cookie is accepted (okmarts.web.SESSION_MAX_AGE).
+SESSION_DAYS = 30
 FINISHED_ORDER_STATUSES = ("delivered", "completed", "cancelled", "refunded")
 ORDER_PERSONAL_FIELDS = (
     Order.recipient,
@@ -166,6 +171,9 @@ async def run(
 
     counts: dict[str, int] = {}
     counts["sign_in_history"] = await _sign_ins(before(settings.retention_sign_in_days), dry_run)
+    counts["sessions"] = await _delete(
+        AccountSession, AccountSession.created_at < before(SESSION_DAYS), dry_run
+    )
     counts["rate_limit_attempts"] = await _delete(
         Attempt, Attempt.created_at < before(settings.retention_attempt_days), dry_run
     )

@@ -1,7 +1,9 @@
-"""Steps the account tests share: unique addresses, sign-up through HTTP, links from the outbox."""
+"""Account states: unique addresses, sign-up through HTTP, links from the outbox, a verified
+shopper made directly by the service, a write transaction for set-up."""
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import uuid
@@ -10,6 +12,8 @@ from typing import Any
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from okmarts.db import write_transaction
+from okmarts.services import accounts
 from okmarts.tables.accounts import Account
 from okmarts.tables.messaging import OutboxMessage
 
@@ -78,3 +82,32 @@ def errors_in(page: str) -> list[str]:
         html.unescape(re.sub(r"\s+", " ", text).strip())
         for text in re.findall(r'class="field-error"[^>]*>(.*?)</p>', page, re.S)
     ]
+
+
+SITE = accounts.Site(secret="test-secret-key-not-for-production", base_url="http://shop.test")
+
+
+async def verified_shopper(verified: bool = True) -> Account:
+    account = await accounts.register(
+        accounts.SignUp(email=new_email("shopper"), password=PASSWORD, accept_policy=True),
+        SITE,
+        accounts.Device(ip="192.0.2.9", user_agent="", device_id="d"),
+        limit=accounts.sign_up_limit(1_000_000),
+    )
+    if verified:
+        account.email_verified_at = dt.datetime.now(dt.UTC)
+        await Account.update({Account.email_verified_at: account.email_verified_at}).where(
+            Account.id == account.id
+        )
+    return account
+
+
+class accounts_write:
+    """A write transaction for test set-up."""
+
+    async def __aenter__(self) -> None:
+        self._transaction = write_transaction(Account._meta.db)
+        await self._transaction.__aenter__()
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self._transaction.__aexit__(*args)

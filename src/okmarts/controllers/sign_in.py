@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.params import FromQuery
+from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -22,11 +23,11 @@ from okmarts.services.tokens import TokenError, TokenExpired
 from okmarts.tables.accounts import Account
 from okmarts.web import (
     Form,
+    View,
     clean_form,
     client_device,
     current_account,
     end_session,
-    form_page,
     merge_visitor_cart,
     redirect_after_post,
     require_account,
@@ -35,30 +36,35 @@ from okmarts.web import (
     start_session,
 )
 
+REGISTER = View("pages/sign_in/register.html", fragment="partials/sign_in/register_form.html")
+LOGIN = View("pages/sign_in/login.html", fragment="partials/sign_in/login_form.html")
+PASSWORD_RESET = View(
+    "pages/sign_in/password_reset.html", fragment="partials/sign_in/password_reset_form.html"
+)
+PASSWORD_RESET_CONFIRM = View(
+    "pages/sign_in/password_reset_confirm.html",
+    fragment="partials/sign_in/password_reset_confirm_form.html",
+)
+
 
 def _rate_limited(
-    request: Request, page: str, partial: str, context: dict[str, Any], error: RateLimited
+    request: HTMXRequest, view: View, context: dict[str, Any], error: RateLimited
 ) -> Template:
-    return form_page(
-        request,
-        page,
-        partial,
-        {**context, "retry_minutes": error.minutes},
-        HTTP_429_TOO_MANY_REQUESTS,
+    return view.render(
+        request, {**context, "retry_minutes": error.minutes}, HTTP_429_TOO_MANY_REQUESTS
     )
 
 
-class AccountsController(Controller):
+class SignInController(Controller):
     # -- Sign-up ---------------------------------------------------------------------------
 
     @get("/register", name="register", media_type=MediaType.HTML)
-    async def register_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
-        return _entry_page(request, "pages/accounts/register.html", next)
+    async def register_form(self, request: HTMXRequest, next: FromQuery[str | None] = None) -> Any:
+        return _entry_page(request, REGISTER, next)
 
     @post("/register", name="register_submit", media_type=MediaType.HTML)
-    async def register(self, request: Request, data: Form) -> Any:
+    async def register(self, request: HTMXRequest, data: Form) -> Any:
         data = clean_form(data)
-        page, partial = "pages/accounts/register.html", "partials/accounts/register_form.html"
         next_path = safe_next(data.get("next"), "")
         # The password is never sent back into the page.
         form = {key: value for key, value in data.items() if "password" not in key}
@@ -82,21 +88,20 @@ class AccountsController(Controller):
             )
         except FormInvalid as error:
             context["errors"] = error.errors
-            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return REGISTER.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
-            return _rate_limited(request, page, partial, context, error)
+            return _rate_limited(request, REGISTER, context, error)
         return await _signed_in(request, account, device, next_path or "/account?notice=welcome")
 
     # -- Sign-in and out --------------------------------------------------------------------
 
     @get("/login", name="login", media_type=MediaType.HTML)
-    async def login_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
-        return _entry_page(request, "pages/accounts/login.html", next)
+    async def login_form(self, request: HTMXRequest, next: FromQuery[str | None] = None) -> Any:
+        return _entry_page(request, LOGIN, next)
 
     @post("/login", name="login_submit", media_type=MediaType.HTML)
-    async def login(self, request: Request, data: Form) -> Any:
+    async def login(self, request: HTMXRequest, data: Form) -> Any:
         data = clean_form(data)
-        page, partial = "pages/accounts/login.html", "partials/accounts/login_form.html"
         next_path = safe_next(data.get("next"), "")
         context: dict[str, Any] = {
             "form": {"email": data.get("email", "")},
@@ -110,13 +115,13 @@ class AccountsController(Controller):
             )
         except InvalidCredentials:
             context["credentials_wrong"] = True
-            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return LOGIN.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
-            return _rate_limited(request, page, partial, context, error)
+            return _rate_limited(request, LOGIN, context, error)
         return await _signed_in(request, account, device, next_path or "/account")
 
     @post("/logout", name="logout", media_type=MediaType.HTML)
-    async def logout(self, request: Request) -> Response[Any]:
+    async def logout(self, request: HTMXRequest) -> Response[Any]:
         response = redirect_after_post(request, "/")
         await end_session(request, response)
         return response
@@ -124,31 +129,26 @@ class AccountsController(Controller):
     # -- Email verification -----------------------------------------------------------------
 
     @get("/verify-email", name="verify_email", media_type=MediaType.HTML)
-    async def verify_email(self, request: Request, token: FromQuery[str] = "") -> Template:
+    async def verify_email(self, request: HTMXRequest, token: FromQuery[str] = "") -> Template:
         try:
             account = await accounts.verify_email(token, site(request))
         except TokenError as error:
             return _invalid_link(error, "verify")
         signed_in = current_account.get()
         return Template(
-            template_name="pages/accounts/verified.html",
+            template_name="pages/sign_in/verified.html",
             context={"email": account.email, "signed_in": signed_in is not None},
         )
 
     # -- Password reset ----------------------------------------------------------------------
 
     @get("/password-reset", name="password_reset", media_type=MediaType.HTML)
-    async def password_reset_form(self) -> Template:
-        return Template(
-            template_name="pages/accounts/password_reset.html",
-            context={"form": {}, "errors": {}, "sent": False},
-        )
+    async def password_reset_form(self, request: HTMXRequest) -> Template:
+        return PASSWORD_RESET.render(request, {"form": {}, "errors": {}, "sent": False})
 
     @post("/password-reset", name="password_reset_submit", media_type=MediaType.HTML)
-    async def password_reset(self, request: Request, data: Form) -> Template:
+    async def password_reset(self, request: HTMXRequest, data: Form) -> Template:
         data = clean_form(data)
-        page = "pages/accounts/password_reset.html"
-        partial = "partials/accounts/password_reset_form.html"
         context: dict[str, Any] = {"form": {"email": data.get("email", "")}, "errors": {}}
         try:
             await accounts.request_password_reset(
@@ -156,28 +156,25 @@ class AccountsController(Controller):
             )
         except FormInvalid as error:
             context["errors"] = error.errors
-            return form_page(request, page, partial, context, HTTP_422_UNPROCESSABLE_ENTITY)
+            return PASSWORD_RESET.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
-            return _rate_limited(request, page, partial, context, error)
-        return form_page(request, page, partial, {**context, "sent": True})
+            return _rate_limited(request, PASSWORD_RESET, context, error)
+        return PASSWORD_RESET.render(request, {**context, "sent": True})
 
     @get("/password-reset/confirm", name="password_reset_confirm", media_type=MediaType.HTML)
     async def password_reset_confirm_form(
-        self, request: Request, token: FromQuery[str] = ""
+        self, request: HTMXRequest, token: FromQuery[str] = ""
     ) -> Template:
         try:
             await accounts.account_for_reset(token, site(request))
         except TokenError as error:
             return _invalid_link(error, "reset")
-        return Template(
-            template_name="pages/accounts/password_reset_confirm.html",
-            context={"token": token, "errors": {}},
-        )
+        return PASSWORD_RESET_CONFIRM.render(request, {"token": token, "errors": {}})
 
     @post(
         "/password-reset/confirm", name="password_reset_confirm_submit", media_type=MediaType.HTML
     )
-    async def password_reset_confirm(self, request: Request, data: Form) -> Any:
+    async def password_reset_confirm(self, request: HTMXRequest, data: Form) -> Any:
         data = clean_form(data)
         token = data.get("token", "")
         try:
@@ -190,12 +187,8 @@ class AccountsController(Controller):
         except TokenError as error:
             return _invalid_link(error, "reset")
         except FormInvalid as error:
-            return form_page(
-                request,
-                "pages/accounts/password_reset_confirm.html",
-                "partials/accounts/password_reset_confirm_form.html",
-                {"token": token, "errors": error.errors},
-                HTTP_422_UNPROCESSABLE_ENTITY,
+            return PASSWORD_RESET_CONFIRM.render(
+                request, {"token": token, "errors": error.errors}, HTTP_422_UNPROCESSABLE_ENTITY
             )
         return await _signed_in(
             request, account, client_device(request), "/account?notice=password-reset"
@@ -204,12 +197,12 @@ class AccountsController(Controller):
     # -- A new privacy-policy version ---------------------------------------------------------
 
     @get("/policy/accept", name="policy_accept", media_type=MediaType.HTML)
-    async def policy_form(self, request: Request, next: FromQuery[str | None] = None) -> Any:
+    async def policy_form(self, request: HTMXRequest, next: FromQuery[str | None] = None) -> Any:
         account = require_account(request)
         if not accounts.needs_policy_acceptance(account):
             return redirect_after_post(request, safe_next(next, "/account"))
         return Template(
-            template_name="pages/accounts/policy_accept.html",
+            template_name="pages/sign_in/policy_accept.html",
             context={
                 "blocks": privacy_policy(current_locale.get()),
                 "version": current_policy_version(),
@@ -219,7 +212,7 @@ class AccountsController(Controller):
         )
 
     @post("/policy/accept", name="policy_accept_submit", media_type=MediaType.HTML)
-    async def accept_policy(self, request: Request, data: Form) -> Any:
+    async def accept_policy(self, request: HTMXRequest, data: Form) -> Any:
         data = clean_form(data)
         account = require_account(request)
         await accounts.accept_current_policy(account)
@@ -228,13 +221,13 @@ class AccountsController(Controller):
     # -- A guardian's consent (policy §8) -------------------------------------------------------
 
     @get("/guardian", name="guardian", media_type=MediaType.HTML)
-    async def guardian_form(self, request: Request, token: FromQuery[str] = "") -> Template:
+    async def guardian_form(self, request: HTMXRequest, token: FromQuery[str] = "") -> Template:
         try:
             account = await accounts.account_for_guardian(token, site(request))
         except TokenError as error:
             return _invalid_link(error, "guardian")
         return Template(
-            template_name="pages/accounts/guardian.html",
+            template_name="pages/sign_in/guardian.html",
             context={
                 "token": token,
                 "child_email": account.email,
@@ -244,7 +237,7 @@ class AccountsController(Controller):
         )
 
     @post("/guardian", name="guardian_submit", media_type=MediaType.HTML)
-    async def guardian_confirm(self, request: Request, data: Form) -> Template:
+    async def guardian_confirm(self, request: HTMXRequest, data: Form) -> Template:
         data = clean_form(data)
         token = data.get("token", "")
         try:
@@ -252,7 +245,7 @@ class AccountsController(Controller):
         except TokenError as error:
             return _invalid_link(error, "guardian")
         return Template(
-            template_name="pages/accounts/guardian.html",
+            template_name="pages/sign_in/guardian.html",
             context={
                 "token": token,
                 "child_email": account.email,
@@ -263,17 +256,15 @@ class AccountsController(Controller):
         )
 
 
-def _entry_page(request: Request, template: str, next_path: str | None) -> Any:
+def _entry_page(request: HTMXRequest, view: View, next_path: str | None) -> Any:
     """Sign-in or sign-up; a visitor who is signed in already goes on to where they wanted."""
     if current_account.get() is not None:
         return redirect_after_post(request, safe_next(next_path, "/account"))
-    return Template(
-        template_name=template, context={"form": {}, "errors": {}, "next": safe_next(next_path, "")}
-    )
+    return view.render(request, {"form": {}, "errors": {}, "next": safe_next(next_path, "")})
 
 
 async def _signed_in(
-    request: Request, account: Account, device: accounts.Device, target: str
+    request: HTMXRequest, account: Account, device: accounts.Device, target: str
 ) -> Response[Any]:
     """Record the sign-in (alerting on a new device) and give this browser its session."""
     await accounts.record_sign_in(account, device, site(request))
@@ -285,7 +276,7 @@ async def _signed_in(
 
 def _invalid_link(error: TokenError, purpose: str) -> Template:
     return Template(
-        template_name="pages/accounts/link_invalid.html",
+        template_name="pages/sign_in/link_invalid.html",
         context={"expired": isinstance(error, TokenExpired), "purpose": purpose},
         status_code=HTTP_400_BAD_REQUEST,
     )
