@@ -47,8 +47,11 @@ KINDS: dict[str, str] = {
 # Kinds a person may ask for with the center's free-text form.
 REQUESTABLE_KINDS = ("correct",)
 STATUSES: dict[str, str] = {
+    # TRANSLATORS: status of a privacy request: not yet answered (an adjective, not the verb)
     "open": N_("Open"),
+    # TRANSLATORS: status of a privacy request: done
     "completed": N_("Completed"),
+    # TRANSLATORS: status of a privacy request: refused
     "rejected": N_("Rejected"),
 }
 OUTCOMES = ("completed", "rejected")

@@ -17,6 +17,7 @@ from okmarts.tables.accounts import Account
 GENDERS = {
     "female": N_("Female"),
     "male": N_("Male"),
+    # TRANSLATORS: gender option beside "Female" and "Male": neither of the two
     "diverse": N_("Diverse"),
     "undisclosed": N_("Prefer not to say"),
 }
@@ -24,7 +25,9 @@ TEXT_FIELDS = {
     # field: (maximum length, label msgid)
     "real_name": (100, N_("Real name")),
     "nickname": (40, N_("Nickname")),
+    # TRANSLATORS: form field: the name of a company (the customer's, or the one ordering)
     "company": (120, N_("Company")),
+    # TRANSLATORS: profile field: postal address (not an email address)
     "address": (300, N_("Address")),
     "zip_code": (20, N_("Zip code")),
 }
