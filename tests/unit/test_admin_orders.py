@@ -194,7 +194,8 @@ async def test_refused_changes_say_why_and_change_nothing(client: Client) -> Non
     skipped = await change(client, order["number"], "delivered")
     assert skipped.status_code == 422
     assert skipped.json() == {
-        "custom_form_error": "An order that is awaiting_payment can't become delivered."
+        "custom_form_error": f"Order {order['number']} is Awaiting payment: from there it can "
+        "become Paid or Cancelled, not Delivered."
     }
     unknown_status = await change(client, order["number"], "lost")
     assert unknown_status.status_code == 422

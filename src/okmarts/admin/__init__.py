@@ -7,7 +7,11 @@ every other table is absent from it, so its API answers 404 for them.
 Orders are changed through the form "Change order status" (orders.change_status: history,
 stock, points and the customer's email), never by editing their status or amounts directly.
 Reviews and questions are decided and answered through services.moderation (see
-admin.moderation), whichever path staff take: the forms, a row's edit form or Bulk Update.
+admin.moderation), whichever path staff take: the moderation queue (admin.queue, a page of our
+own at /admin/moderation/), the forms, a row's edit form or Bulk Update.
+
+Piccolo Admin's screens get what staff may do with each table and its columns through the
+tables' schemas, and a few changes to its bundle that read them (admin.ui).
 """
 
 from __future__ import annotations
@@ -17,23 +21,28 @@ from urllib.parse import urlparse
 
 from litestar import asgi
 from litestar.handlers import ASGIRouteHandler
-from piccolo.apps.user.tables import BaseUser
 from piccolo_admin.endpoints import create_admin
 from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
-from piccolo_api.session_auth.tables import SessionsBase
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from okmarts.admin import queue, ui
 from okmarts.admin.moderation import (
     ANSWER_QUESTION_FORM,
     DECIDE_QUESTIONS_FORM,
     DECIDE_REVIEWS_FORM,
     bind_admin_classes,
     moderation_links,
+    moderation_read_only_columns,
     moderation_tables,
 )
 from okmarts.admin.moderation_forms import moderation_forms
-from okmarts.admin.orders import ORDER_STATUS_FORM, order_status_form, order_tables, pricing_tables
+from okmarts.admin.orders import (
+    ORDER_STATUS_FORM,
+    order_read_only_columns,
+    order_status_form,
+    order_tables,
+    pricing_tables,
+)
 from okmarts.admin.privacy import (
     CLOSE_PRIVACY_REQUEST_FORM,
     close_privacy_request_form,
@@ -47,6 +56,7 @@ from okmarts.admin.staff import (
     generate_password,
     normalise_staff_email,
     save_staff,
+    signed_in_staff,
 )
 from okmarts.admin.statistics import STATISTICS_FORM, statistics_form, statistics_tables
 from okmarts.admin.tables import (
@@ -79,10 +89,8 @@ __all__ = [
 ]
 
 
-MOUNT_PATH = "/admin"
+MOUNT_PATH = queue.MOUNT_PATH
 SITE_NAME = "Okmarts staff"
-# piccolo_api's session login sets this cookie; create_admin offers no way to rename it.
-SESSION_COOKIE = "id"
 
 # The storefront's CSP plus one loosening, checked in Chromium: the admin's bundle (Font Awesome,
 # Vue) injects a <style> element and sets style attributes, which 'self' alone blocks.
@@ -91,27 +99,60 @@ ADMIN_CONTENT_SECURITY_POLICY = (
     "img-src 'self' data:; font-src 'self'; connect-src 'self'; form-action 'self'; "
     "base-uri 'self'; frame-ancestors 'none'; object-src 'none'"
 )
-ADMIN_HEADERS: list[tuple[bytes, bytes]] = [
-    (b"content-security-policy", ADMIN_CONTENT_SECURITY_POLICY.encode()),
+# Our own pages under /admin (the moderation queue) keep the storefront's CSP: no inline style.
+PAGE_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "frame-ancestors 'none'; object-src 'none'"
+)
+SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"x-frame-options", b"DENY"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+ADMIN_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-security-policy", ADMIN_CONTENT_SECURITY_POLICY.encode()),
+    *SECURITY_HEADERS,
+]
+PAGE_HEADERS: list[tuple[bytes, bytes]] = [
+    (b"content-security-policy", PAGE_CONTENT_SECURITY_POLICY.encode()),
+    *SECURITY_HEADERS,
+]
 
 
 class StaffAdmin:
-    """Send superusers' requests to the full admin and everyone else's to the moderators'."""
+    """Send superusers' requests to the full admin and everyone else's to the moderators'; the
+    moderation queue to our own page; the admin's bundle as admin.ui changes it."""
 
-    def __init__(self, full: ASGIApp, moderation: ASGIApp) -> None:
+    def __init__(
+        self,
+        full: ASGIApp,
+        moderation: ASGIApp,
+        *,
+        queue_page: ASGIApp | None = None,
+        screens: tuple[dict[str, ui.TableScreen], dict[str, ui.TableScreen]] = ({}, {}),
+        assets: dict[str, ui.Bundle] | None = None,
+    ) -> None:
         self.full = full
         self.moderation = moderation
+        self.queue_page = queue_page
+        self.full_screens, self.moderation_screens = screens
+        self.assets = assets or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.moderation(scope, receive, send)
             return
-        send = _with_admin_headers(send)
+        path = scope.get("path", "")
+        if self.queue_page is not None and (path + "/").startswith(queue.PATH):
+            await self.queue_page(scope, receive, _with_headers(send, PAGE_HEADERS))
+            return
+        send = _with_headers(send, ADMIN_HEADERS)
+        asset = self.assets.get(path.rstrip("/"))
+        if asset is not None:
+            await ui.serve_bundle(asset, scope, send)
+            return
         if scope.get("raw_path") == MOUNT_PATH.encode():
             # The SPA loads ./assets/…: served at /admin (no slash) they would miss.
             await send(
@@ -126,18 +167,25 @@ class StaffAdmin:
             )
             await send({"type": "http.response.body", "body": b""})
             return
-        app = self.full if await is_superuser(scope) else self.moderation
+        superuser = await is_superuser(scope)
+        app = self.full if superuser else self.moderation
+        screens = self.full_screens if superuser else self.moderation_screens
+        schema = ui.SCHEMA_PATH.match(path) if scope.get("method") == "GET" else None
+        screen = screens.get(schema["table"]) if schema else None
+        if screen is not None:
+            await ui.annotate_schema(screen, app, scope, receive, send)
+            return
         await app(scope, receive, send)
 
 
-def _with_admin_headers(send: Send) -> Send:
-    """Wrap `send` so every response carries the admin's CSP and security headers."""
-    names = {name for name, _ in ADMIN_HEADERS}
+def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
+    """Wrap `send` so every response carries these CSP and security headers."""
+    names = {name for name, _ in headers}
 
     async def send_with_headers(message: Message) -> None:
         if message["type"] == "http.response.start":
             kept = [(k, v) for k, v in message.get("headers", []) if k.lower() not in names]
-            message = {**message, "headers": [*kept, *ADMIN_HEADERS]}
+            message = {**message, "headers": [*kept, *headers]}
         await send(message)
 
     return send_with_headers
@@ -145,15 +193,8 @@ def _with_admin_headers(send: Send) -> Send:
 
 async def is_superuser(scope: Scope) -> bool:
     """Does the request carry a live session of an active superuser?"""
-    token = HTTPConnection(scope).cookies.get(SESSION_COOKIE)
-    if not token:
-        return False
-    user_id = await SessionsBase.get_user_id(token)
-    if user_id is None:
-        return False
-    return await BaseUser.exists().where(
-        (BaseUser.id == user_id) & (BaseUser.superuser == True) & (BaseUser.active == True)
-    )
+    staff = await signed_in_staff(scope)
+    return staff is not None and staff.superuser
 
 
 def build_staff_admin(settings: Settings) -> StaffAdmin:
@@ -171,17 +212,22 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         "rate_limit_provider": InMemoryLimitProvider(limit=20, timespan=300),
         "debug": settings.debug,
         "sidebar_links": moderation_links(),
+        # The login's "Username" says "Email": staff sign in with their email.
+        "translations": ui.translations(),
     }
+    full_tables = [
+        *catalog_tables(),
+        *order_tables(),
+        *pricing_tables(),
+        *moderation_tables(settings, moderator=False),
+        *personal_tables(),
+        *privacy_tables(),
+        *statistics_tables(),
+    ]
+    moderator_tables = [moderator_product_table(), *moderation_tables(settings, moderator=True)]
+    read_only = {**moderation_read_only_columns(), **order_read_only_columns()}
     full = create_admin(
-        [
-            *catalog_tables(),
-            *order_tables(),
-            *pricing_tables(),
-            *moderation_tables(settings, moderator=False),
-            *personal_tables(),
-            *privacy_tables(),
-            *statistics_tables(),
-        ],
+        full_tables,
         forms=[
             order_status_form(settings),
             *moderation_forms(settings),
@@ -190,12 +236,17 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         ],
         **{**options, "sidebar_links": {**options["sidebar_links"], **privacy_links()}},
     )
-    moderation = create_admin(
-        [moderator_product_table(), *moderation_tables(settings, moderator=True)],
-        forms=moderation_forms(settings),
-        **options,
+    moderation = create_admin(moderator_tables, forms=moderation_forms(settings), **options)
+    return StaffAdmin(
+        full=full,
+        moderation=moderation,
+        queue_page=queue.ModerationQueue(settings),
+        screens=(
+            ui.table_screens(full_tables, read_only),
+            ui.table_screens(moderator_tables, read_only),
+        ),
+        assets=ui.patched_assets(),
     )
-    return StaffAdmin(full=full, moderation=moderation)
 
 
 def staff_admin_handler(settings: Settings) -> ASGIRouteHandler:

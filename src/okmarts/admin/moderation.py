@@ -1,5 +1,5 @@
 """Moderation in the admin: the review and question queues and the audit (forms: see
-moderation_forms).
+moderation_forms; the queue page where moderators read and decide each item: see queue).
 
 Every decision goes through services.moderation, which records it (who, what, when) in the same
 transaction: the forms call it, and so does the pre_patch hook behind a row's edit form and the
@@ -14,7 +14,7 @@ from enum import Enum
 from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import Column, Varchar
+from piccolo.columns import Column, ForeignKey, Varchar
 from piccolo.columns.choices import Choice
 from piccolo.table import Table, create_table_class
 from piccolo_admin.endpoints import TableConfig
@@ -22,8 +22,9 @@ from piccolo_api.crud.endpoints import OrderBy
 from piccolo_api.crud.hooks import Hook, HookType
 from starlette.requests import Request
 
+from okmarts.admin import queue
 from okmarts.admin.orders import _by_name, _field_error
-from okmarts.admin.tables import READ_ONLY, _refuse
+from okmarts.admin.tables import READ_ONLY, ModeratorProduct, _refuse
 from okmarts.services import moderation
 from okmarts.settings import Settings
 from okmarts.tables.reviews import ModerationDecision, Question, Review, ReviewVote
@@ -33,10 +34,10 @@ DECIDE_REVIEWS_FORM = "Decide reviews"
 DECIDE_QUESTIONS_FORM = "Decide questions"
 ANSWER_QUESTION_FORM = "Answer a question"
 
-# The author's: a PATCH that would change one is refused; an unchanged one (the edit form sends
-# every field back) is left out of the update.
-GUARDED_REVIEW_COLUMNS = frozenset({"account", "order_line", "product", "rating"})
-GUARDED_QUESTION_COLUMNS = frozenset({"account", "product"})
+# The author's: a PATCH that would change one is refused; an unchanged one (an edit form may
+# send fields back) is left out of the update.
+GUARDED_REVIEW_COLUMNS = frozenset({"account", "order_line", "product", "rating", "title", "body"})
+GUARDED_QUESTION_COLUMNS = frozenset({"account", "product", "body"})
 # Written only by the services (who moderated and when, with the audit; the vote counts by the
 # vote service): never from the admin. A stale edit form sends old values back, so they are
 # dropped rather than refused.
@@ -53,29 +54,28 @@ DROPPED_COLUMNS = frozenset(
         "created_at",
     }
 )
-# Changed through the service: status, rejection_reason, and a question's answer.
+# Changed through the service: status, rejection_reason, and a question's answer. The only
+# columns the edit forms offer; the others show read only (admin.ui).
 DECIDED_COLUMNS = frozenset({"status", "rejection_reason", "answer"})
 
 
-class Status(Enum):
-    """The choices the admin offers for `status` (a select in the edit form and filters)."""
-
-    pending = Choice(value="pending", display_name="Pending")
-    approved = Choice(value="approved", display_name="Approved")
-    rejected = Choice(value="rejected", display_name="Rejected")
-
-
-# The comment rules as the choices of `rejection_reason`: the code, then the rule it stands for.
-Reason = Enum(  # type: ignore[misc]
-    "Reason",
-    {
-        "none": Choice(value="", display_name="(none)"),
-        **{
-            code: Choice(value=code, display_name=f"{code}: {text}")
-            for code, text in moderation.RULES.items()
+def _choices(name: str, options: dict[str, str]) -> type[Enum]:
+    """Column choices listed in this order: the admin lists them in the order of their names,
+    sorted, so the names are numbered."""
+    return Enum(  # type: ignore[return-value]
+        name,
+        {
+            f"c{index:02d}_{value or 'none'}": Choice(value=value, display_name=text)
+            for index, (value, text) in enumerate(options.items())
         },
-    },
-)
+    )
+
+
+# The choices the admin offers for `status` (a select in the edit form and filters).
+Status = _choices("Status", {"pending": "Pending", "approved": "Approved", "rejected": "Rejected"})
+# The comment rules as the choices of `rejection_reason`, written as the comment-rules page
+# writes them; "(none)" first.
+Reason = _choices("Reason", {"": "(none)", **moderation.RULES})
 
 
 def rules_text() -> str:
@@ -94,6 +94,13 @@ def _admin_class(table: type[Table], name: str, drop: frozenset[str]) -> type[Ta
             members[column_name] = Varchar(length=10, default="pending", choices=Status)
         elif column_name == "rejection_reason":
             members[column_name] = Varchar(length=30, default="", choices=Reason)
+        elif column_name == "product":
+            # The product by its title (ModeratorProduct's readable), in lists and forms.
+            members[column_name] = ForeignKey(
+                references=ModeratorProduct,
+                on_delete=column._foreign_key_meta.on_delete,
+                index=column._meta.index,
+            )
         else:
             members[column_name] = column.copy()
     return create_table_class(
@@ -147,8 +154,8 @@ def _moderation_hook(kind: str, settings: Settings) -> PatchHook:
         if changed:
             raise _field_error(
                 changed[0],
-                f"Not editable here ({', '.join(changed)}): the author, the product and the "
-                "rating are the author's.",
+                f"Not editable here ({', '.join(changed)}): the author, the product, the rating "
+                "and the text are the author's. Decide, give the reason, or answer.",
             )
         staff = staff_username(request)
         status = fields.get("status", stored["status"])
@@ -217,9 +224,11 @@ def moderation_tables(settings: Settings, *, moderator: bool) -> list[TableConfi
             menu_group=MENU_GROUP,
             visible_columns=col(
                 review,
+                "id",
                 "title",
                 "product",
                 "rating",
+                "body",
                 "status",
                 "rejection_reason",
                 "moderated_by",
@@ -237,6 +246,7 @@ def moderation_tables(settings: Settings, *, moderator: bool) -> list[TableConfi
             menu_group=MENU_GROUP,
             visible_columns=col(
                 question,
+                "id",
                 "body",
                 "product",
                 "status",
@@ -279,9 +289,24 @@ def moderation_tables(settings: Settings, *, moderator: bool) -> list[TableConfi
     return configs
 
 
-def moderation_links() -> dict[str, str]:
-    """Sidebar links: the pending queues (oldest first) and the public comment rules."""
+def moderation_read_only_columns() -> dict[str, frozenset[str]]:
+    """What the review and question edit forms show read only: all but what moderation decides
+    (the hook refuses or drops those columns whatever is sent)."""
     return {
+        table._meta.tablename: frozenset(
+            column._meta.name
+            for column in table._meta.columns
+            if column._meta.name not in DECIDED_COLUMNS
+        )
+        for table in (Review, Question)
+    }
+
+
+def moderation_links() -> dict[str, str]:
+    """Sidebar links: our queue page (read and decide each item), the pending lists (oldest
+    first) and the public comment rules."""
+    return {
+        queue.LINK_NAME: queue.URL,
         "Pending reviews": "#/review?status=pending&__order=created_at",
         "Pending questions": "#/question?status=pending&__order=created_at",
         "Comment rules": "/comment-rules",

@@ -1,18 +1,23 @@
 """The moderation forms: decide reviews, decide questions, answer a question.
 
 They call services.moderation with the signed-in staff user's name, so every decision is
-recorded; the decision forms' descriptions carry the comment rules, code by code.
+recorded; the decision forms' descriptions carry the comment rules, code by code. The decision
+and the rule are choice lists ("(none)" first), the answer a text area: a field's `extra`
+(`choices`, `widget`) as Piccolo Admin reads a column's, which its forms use through admin.ui.
+For one item at a time, the moderation queue (admin.queue) needs no ids.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from piccolo.table import Table
 from piccolo_admin.endpoints import FormConfig
 from pydantic import BaseModel, Field, field_validator
 from starlette.requests import Request
 
+from okmarts.admin import queue
 from okmarts.admin.moderation import (
     ANSWER_QUESTION_FORM,
     DECIDE_QUESTIONS_FORM,
@@ -21,12 +26,23 @@ from okmarts.admin.moderation import (
     rules_text,
     staff_username,
 )
+from okmarts.admin.ui import TEXT_AREA, choice_list
 from okmarts.inputs import parse_int
 from okmarts.services import moderation
 from okmarts.settings import Settings
 from okmarts.tables.reviews import Question, Review
 
 MAX_IDS = 200
+DECISION_CHOICES = {
+    "": "(none)",
+    "approved": "Approve: publish",
+    "rejected": "Reject: name the rule broken",
+}
+
+
+def reason_choices() -> dict[str, Any]:
+    """The comment rules as the comment-rules page writes them, "(none)" first."""
+    return choice_list({"": "(none)", **moderation.RULES})
 
 
 def parse_ids(text: str) -> list[int]:
@@ -47,17 +63,31 @@ def parse_ids(text: str) -> list[int]:
 def _decision(value: str) -> str:
     value = value.strip().lower()
     value = {"approve": "approved", "reject": "rejected"}.get(value, value)
+    if not value:
+        raise ValueError("Choose the decision: approve or reject.")
     if value not in moderation.DECISIONS:
         raise ValueError(f"Choose one of: {', '.join(moderation.DECISIONS)}.")
     return value
 
 
 class ReviewsDecision(BaseModel):
-    """The form's fields (the admin draws every form field as a text input)."""
+    """The form's fields: the ids typed, the decision and the rule chosen from lists."""
 
-    review_ids: str = Field(title="Review ids (comma- or space-separated)", max_length=2000)
-    decision: str = Field(title="Decision (approved or rejected)")
-    reason: str = Field(default="", title="Reason code (for a rejection)", max_length=30)
+    review_ids: str = Field(
+        title="Review ids (the list's id column; comma- or space-separated)", max_length=2000
+    )
+    decision: str = Field(
+        default="",
+        title="Decision",
+        validate_default=True,
+        json_schema_extra=choice_list(DECISION_CHOICES),
+    )
+    reason: str = Field(
+        default="",
+        title="Rule broken (for a rejection)",
+        max_length=30,
+        json_schema_extra=reason_choices(),
+    )
 
     @field_validator("review_ids")
     @classmethod
@@ -76,9 +106,21 @@ class ReviewsDecision(BaseModel):
 
 
 class QuestionsDecision(BaseModel):
-    question_ids: str = Field(title="Question ids (comma- or space-separated)", max_length=2000)
-    decision: str = Field(title="Decision (approved or rejected)")
-    reason: str = Field(default="", title="Reason code (for a rejection)", max_length=30)
+    question_ids: str = Field(
+        title="Question ids (the list's id column; comma- or space-separated)", max_length=2000
+    )
+    decision: str = Field(
+        default="",
+        title="Decision",
+        validate_default=True,
+        json_schema_extra=choice_list(DECISION_CHOICES),
+    )
+    reason: str = Field(
+        default="",
+        title="Rule broken (for a rejection)",
+        max_length=30,
+        json_schema_extra=reason_choices(),
+    )
 
     @field_validator("question_ids")
     @classmethod
@@ -97,8 +139,10 @@ class QuestionsDecision(BaseModel):
 
 
 class QuestionAnswer(BaseModel):
-    question_id: int = Field(title="Question id", gt=0)
-    answer: str = Field(title="Answer", max_length=moderation.ANSWER_MAX_LENGTH)
+    question_id: int = Field(title="Question id (the list's id column)", gt=0)
+    answer: str = Field(
+        title="Answer", max_length=moderation.ANSWER_MAX_LENGTH, json_schema_extra=TEXT_AREA
+    )
 
 
 def _listed(ids: list[int]) -> str:
@@ -165,17 +209,19 @@ def moderation_forms(settings: Settings) -> list[FormConfig]:
 
     codes = ", ".join(moderation.RULES)
     decide_help = (
-        "Approve publishes; reject hides, naming the comment rule broken (the reason code). "
+        "Approve publishes; reject hides, naming the comment rule broken. "
         f"Every decision is recorded with your name in moderation_decision. Reason codes: {codes}. "
         f"The rules: {rules_text()}"
     )
+    one_by_one = f'To read each item in full and decide it in one click: "{queue.LINK_NAME}".'
+
     return [
         FormConfig(
             name=DECIDE_REVIEWS_FORM,
             pydantic_model=ReviewsDecision,
             endpoint=decide_reviews,
             description=f"Approve or reject one review or a selection (ids from the review list). "
-            f"{decide_help}",
+            f"{one_by_one} {decide_help}",
             form_group=MENU_GROUP,
         ),
         FormConfig(
@@ -183,7 +229,7 @@ def moderation_forms(settings: Settings) -> list[FormConfig]:
             pydantic_model=QuestionsDecision,
             endpoint=decide_questions,
             description=f"Approve or reject one question or a selection; an approved question "
-            f"shows on the product page once it has an answer. {decide_help}",
+            f"shows on the product page once it has an answer. {one_by_one} {decide_help}",
             form_group=MENU_GROUP,
         ),
         FormConfig(
@@ -192,7 +238,7 @@ def moderation_forms(settings: Settings) -> list[FormConfig]:
             endpoint=answer_question,
             description="Publish the shop's answer to a question (it approves the question) and "
             "email the asker, in their language. Answering again replaces the answer. "
-            "You can also answer in the question's own edit form.",
+            f"You can also answer in the question's own edit form. {one_by_one}",
             form_group=MENU_GROUP,
         ),
     ]

@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from okmarts import i18n
 from okmarts.admin.tables import READ_ONLY, _refuse
+from okmarts.admin.ui import choice_list
 from okmarts.services import coupons, orders
 from okmarts.services.payments import Gateway
 from okmarts.settings import Settings
@@ -63,6 +64,12 @@ GUARDED_ORDER_COLUMNS = frozenset(
     )
 )
 COUPON_KINDS = ("percent", "fixed")
+
+
+def order_read_only_columns() -> dict[str, frozenset[str]]:
+    """What the order's edit form shows read only: what checkout wrote and what only the form
+    "Change order status" changes (guard_order_columns refuses changing them)."""
+    return {Order._meta.tablename: GUARDED_ORDER_COLUMNS}
 
 
 def _field_error(field: str, text: str) -> HTTPException:
@@ -353,11 +360,52 @@ def pricing_tables() -> list[TableConfig]:
     ]
 
 
+def _listed(words: list[str]) -> str:
+    return " or ".join(words) if len(words) < 3 else f"{', '.join(words[:-1])} or {words[-1]}"
+
+
+def status_choices() -> dict[str, str]:
+    """The statuses an order can be moved to, each saying which ones it follows, "(none)" first.
+    The form can't know the order before it is sent: the change is checked then."""
+    choices = {"": "(none)"}
+    for status, label in orders.STATUSES.items():
+        sources = [
+            orders.STATUSES[source].lower()
+            for source, targets in orders.TRANSITIONS.items()
+            if status in targets
+        ]
+        if sources:
+            choices[status] = f"{label} (from {_listed(sources)})"
+    return choices
+
+
+def transition_refusal(number: str, current: str, new: str) -> str | None:
+    """Why an order that is `current` can't become `new` (None: it can)."""
+    allowed = orders.TRANSITIONS.get(current, set())
+    if new in allowed:
+        return None
+    label = orders.STATUSES.get(current, current)
+    if new == current:
+        return f"Order {number} is already {label}."
+    if not allowed:
+        return f"Order {number} is {label}: its status can't change any more."
+    nexts = [orders.STATUSES[status] for status in orders.STATUSES if status in allowed]
+    return (
+        f"Order {number} is {label}: from there it can become {_listed(nexts)}, "
+        f"not {orders.STATUSES.get(new, new)}."
+    )
+
+
 class OrderStatusChange(BaseModel):
-    """The form's fields (the admin draws every field as a text input: no choice lists)."""
+    """The form's fields: the new status from a choice list of the statuses."""
 
     order_number: str = Field(min_length=1, max_length=20)
-    new_status: str
+    new_status: str = Field(
+        default="",
+        title="New status",
+        validate_default=True,
+        json_schema_extra=choice_list(status_choices()),
+    )
     carrier: str = Field(default="", max_length=60)
     tracking_number: str = Field(default="", max_length=60)
     note: str = Field(default="", max_length=300)
@@ -371,6 +419,8 @@ class OrderStatusChange(BaseModel):
     @classmethod
     def _status(cls, value: str) -> str:
         value = value.strip().lower()
+        if not value:
+            raise ValueError("Choose the new status.")
         if value not in orders.STATUSES:
             raise ValueError(f"Choose one of: {', '.join(orders.STATUSES)}.")
         return value
@@ -393,9 +443,17 @@ def order_status_form(settings: Settings) -> FormConfig:
         staff: BaseUser = request.user.user
         if not staff.superuser:
             raise ValueError("Only admins may change an order's status.")
-        found = await Order.select(Order.id).where(Order.number == data.order_number).first()
+        found = (
+            await Order.select(Order.id, Order.status)
+            .where(Order.number == data.order_number)
+            .first()
+        )
         if found is None:
             raise ValueError(f"There is no order {data.order_number}.")
+        refusal = transition_refusal(data.order_number, found["status"], data.new_status)
+        if refusal:
+            # Said with what the order can become (the service checks again, as it changes it).
+            raise ValueError(refusal)
         try:
             order = await orders.change_status(
                 found["id"],
@@ -413,15 +471,16 @@ def order_status_form(settings: Settings) -> FormConfig:
         label = orders.STATUSES[order.status]
         return f"Order {order.number} is now {label}; an email to the customer is on its way."
 
-    statuses = ", ".join(orders.STATUSES)
     return FormConfig(
         name=ORDER_STATUS_FORM,
         pydantic_model=OrderStatusChange,
         endpoint=change_order_status,
         description=(
-            f"Moves an order on, records who did it, and emails the customer. New status: one of "
-            f"{statuses}. A shipped order needs a tracking number; a cancelled one goes back "
-            "into stock. Carrier and tracking number are kept when left empty."
+            "Moves an order on, records who did it, and emails the customer. Each new status "
+            "says which statuses it follows; a change the order's status doesn't allow is "
+            "refused, saying what it can become. A shipped order needs a tracking number; a "
+            "cancelled one goes back into stock. Carrier and tracking number are kept when left "
+            "empty."
         ),
         form_group="Orders",
     )

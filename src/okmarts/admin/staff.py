@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
+from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 MIN_PASSWORD_LENGTH = 12
 # BaseUser refuses longer passwords, and its username column holds 100 characters.
 MAX_PASSWORD_LENGTH = 128
 MAX_EMAIL_LENGTH = 100
+# piccolo_api's session login sets this cookie; create_admin offers no way to rename it.
+SESSION_COOKIE = "id"
+# How the admin's API keeps a session in use going (create_admin's default): our pages do too.
+SESSION_INCREASE_EXPIRY = timedelta(minutes=20)
 
 
 class StaffInputError(ValueError):
@@ -81,3 +88,24 @@ async def save_staff(email: str, password: str, superuser: bool) -> StaffResult:
         # A new password (or role) ends the sessions signed in with the old one.
         await SessionsBase.delete().where(SessionsBase.user_id == user.id)
     return StaffResult(email=email, created=False)
+
+
+async def signed_in_staff(
+    scope: Scope, *, increase_expiry: timedelta | None = None
+) -> BaseUser | None:
+    """The staff user whose live admin session the request carries (active, admin), or None.
+
+    The same check as the admin's own (piccolo_api's session backend with `admin_only`): a
+    shopper's session is another cookie and never names a staff user. `increase_expiry`: a
+    session close to its end is extended by it, as the admin's API does for a page in use."""
+    token = HTTPConnection(scope).cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    user_id = await SessionsBase.get_user_id(token, increase_expiry=increase_expiry)
+    if user_id is None:
+        return None
+    return (
+        await BaseUser.objects()
+        .where((BaseUser.id == user_id) & (BaseUser.active == True) & (BaseUser.admin == True))
+        .first()
+    )

@@ -7,6 +7,7 @@ from typing import Any
 
 from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import Column
+from piccolo.columns.readable import Readable
 from piccolo.table import Table, create_table_class
 from piccolo_admin.endpoints import TableConfig
 from piccolo_api.crud.endpoints import OrderBy, PiccoloCRUD
@@ -34,12 +35,24 @@ AdminAccount = create_table_class(
 # Moderators' view of `product`: which product a review or question is about, and nothing more.
 # The class holds only these columns, so price, stock and the rest can be neither read, filtered
 # nor written through it; the validators refuse every write to what it does hold.
+# Reviews and questions refer to products through it, so their lists name the product by its
+# title (`Readable`), not its id, for admins too.
 MODERATOR_PRODUCT_COLUMNS = ("title", "slug")
+
+
+def _product_readable(cls: type[Table]) -> Readable:
+    return Readable(template="%s", columns=[cls._meta.get_column_by_name("title")])
+
+
 ModeratorProduct = create_table_class(
     "ModeratorProduct",
     class_kwargs={"tablename": Product._meta.tablename},
     class_members={
-        name: Product._meta.get_column_by_name(name).copy() for name in MODERATOR_PRODUCT_COLUMNS
+        **{
+            name: Product._meta.get_column_by_name(name).copy()
+            for name in MODERATOR_PRODUCT_COLUMNS
+        },
+        "get_readable": classmethod(_product_readable),
     },
 )
 
