@@ -19,6 +19,7 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from okmarts import i18n, pseudo_locale
+from okmarts.address_format import address_lines
 from okmarts.admin import staff_admin_handler
 from okmarts.controllers.account import AccountController
 from okmarts.controllers.cart import CartController
@@ -120,6 +121,9 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         number=i18n.number,
         format_date=i18n.date,
         format_datetime=i18n.datetime,
+        address_lines=lambda country, **parts: address_lines(
+            country, i18n.current_locale.get(), **parts
+        ),
         current_locale=i18n.current_locale.get,
         viewer=current_account.get,
         cart_count=current_cart_count.get,

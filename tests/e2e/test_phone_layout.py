@@ -17,7 +17,10 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
 # The box of an element: {left, right, top, bottom}.
-BOX = "e => { const r = e.getBoundingClientRect(); return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }"
+BOX = (
+    "e => { const r = e.getBoundingClientRect();"
+    " return {left: r.left, right: r.right, top: r.top, bottom: r.bottom}; }"
+)
 
 
 def inside(inner: dict[str, float], outer: dict[str, float]) -> bool:
@@ -41,7 +44,11 @@ def test_the_search_filters_stay_in_one_box(page: Page) -> None:
         form = page.locator("form.filters")
         assert form.evaluate("e => getComputedStyle(e).display") == "flex"
         box = form.evaluate(BOX)
-        for part in (page.locator("#search-sort"), page.locator("#in-stock"), page.locator("#apply-filters")):
+        for part in (
+            page.locator("#search-sort"),
+            page.locator("#in-stock"),
+            page.locator("#apply-filters"),
+        ):
             assert inside(part.evaluate(BOX), box), size
         label = page.locator("form.filters label.check")
         assert inside(label.evaluate(BOX), box), size
@@ -73,13 +80,21 @@ def test_the_cart_is_a_stack_of_cards_on_a_phone(page: Page) -> None:
     width = page.evaluate("document.documentElement.clientWidth")
     remove = page.locator(".cart-table button[id^=remove-]").first
     assert remove.evaluate(BOX)["right"] <= width
-    assert page.locator(".cart-table td[data-label='Line total']").first.evaluate(BOX)["right"] <= width
+    assert (
+        page.locator(".cart-table td[data-label='Line total']").first.evaluate(BOX)["right"]
+        <= width
+    )
     # At a desktop's width it is a table again.
     page.set_viewport_size(DESKTOP)
-    assert page.locator(".cart-table tbody tr").first.evaluate("e => getComputedStyle(e).display") == "table-row"
+    assert (
+        page.locator(".cart-table tbody tr").first.evaluate("e => getComputedStyle(e).display")
+        == "table-row"
+    )
 
 
-def test_orders_and_reviews_are_stacks_of_cards_on_a_phone(page: Page, seeded_database: TestDatabase) -> None:
+def test_orders_and_reviews_are_stacks_of_cards_on_a_phone(
+    page: Page, seeded_database: TestDatabase
+) -> None:
     email = new_email("phone")
     sign_up(page, email)
     deliver_an_order(seeded_database, email)
@@ -123,7 +138,9 @@ def test_the_personal_center_links_look_like_links_and_a_long_email_fits(page: P
             )
             assert "underline" in style[0], name
             assert style[1] != style[2], f"{name} has the colour of the text around it"
-        shown = page.locator(".account-cards .card", has_text="Signed in as").locator("p[translate=no]")
+        shown = page.locator(".account-cards .card", has_text="Signed in as").locator(
+            "p[translate=no]"
+        )
         card = page.locator(".account-cards .card", has_text="Signed in as")
         assert inside(shown.evaluate(BOX), card.evaluate(BOX)), size
         assert shown.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
@@ -166,3 +183,17 @@ def test_the_date_of_birth_says_its_format(page: Page) -> None:
     described = page.locator("#f-date_of_birth").get_attribute("aria-describedby") or ""
     hints = " ".join(page.locator(f"#{id}").inner_text() for id in described.split())
     assert "YYYY-MM-DD" in hints
+
+
+def test_the_order_page_writes_the_address_as_its_country_does(
+    page: Page, seeded_database: TestDatabase
+) -> None:
+    email = new_email("address")
+    sign_up(page, email)
+    deliver_an_order(seeded_database, email)
+    page.goto("/account/orders")
+    page.locator("#order-list a").first.click()
+    address = page.locator("address.postal")
+    # The United States: city, then zip code; the country named, not its code; upright.
+    assert address.inner_text().splitlines()[:4] == ["R", "1 Y St", "X, 10001", "United States"]
+    assert address.evaluate("e => getComputedStyle(e).fontStyle") == "normal"
