@@ -368,25 +368,26 @@ async def related_products(product: ProductDetail, limit: int = 4) -> list[Produ
 
 # --- Search ----------------------------------------------------------------------------------
 
+# A page ranks at most this many matches and says "1,000+" beyond: a common word matches tens
+# of thousands of products in a big catalog, and no shopper pages that far.
+MAX_RESULTS = 1000
+MAX_QUERY_WORDS = 8
+
 
 @dataclass
 class SearchResults:
     query: str
     items: list[ProductCard]
-    total: int
+    total: int  # at most MAX_RESULTS
     page: int
     per_page: int
+    more: bool = False  # more than `total` match: the count reads "1,000+"
 
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.per_page))
 
 
-_SEARCH_ORDER_SQL = {
-    "price_asc": "p.price_minor ASC, p.id ASC",
-    "price_desc": "p.price_minor DESC, p.id DESC",
-    "newest": "p.created_at DESC, p.id DESC",
-}
 MAX_QUERY_LENGTH = 200
 
 
@@ -395,106 +396,150 @@ def normalise_query(text: str) -> str:
     return " ".join(clean_text(text).split())[:MAX_QUERY_LENGTH]
 
 
+def query_words(text: str) -> list[str]:
+    """The query's words as both databases index them: runs of letters and digits, lower case
+    (what SQLite's unicode61 tokenizer and `okmarts_search_words` on PostgreSQL keep)."""
+    words = list(dict.fromkeys(re.findall(r"[^\W_]+", text.lower())))
+    return words[:MAX_QUERY_WORDS]
+
+
+@dataclass(frozen=True)
+class _Match:
+    """A matching product, and why it matched: 0 a piece of its SKU, 1 every word in title or
+    SKU, 2 every word somewhere (brand, category, specifications, description)."""
+
+    tier: int
+    id: int
+    sku: str = ""  # SKU matches only: an exact SKU comes first
+    price_minor: int = 0  # sorted by price only
+    created_at: Any = None  # sorted by date only
+
+
 async def search_products(
     text: str, page: int = 1, per_page: int = 24, sort: str = "relevance", in_stock: bool = False
 ) -> SearchResults:
-    """Ranked full-text search over title, SKU, brand and specifications."""
+    """Products whose title, SKU, brand, category or specifications hold every word of the
+    query (as the start of a word), or whose SKU holds the whole query; the same products, in
+    the same order, on SQLite and PostgreSQL.
+
+    Bounded whatever the catalog's size: each way of matching gives at most MAX_RESULTS + 1
+    products, newest first, from an index; those are ranked (SKU first — an exact SKU before
+    one that holds it — then title, then the rest, newest first within each) or sorted as
+    asked, and only the page's cards are read. Past MAX_RESULTS the count says "more".
+    """
     text = normalise_query(text)
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
-    if not text:
+    words = query_words(text)
+    piece = text.lower() if len(text) >= 3 else ""
+    if not words and not piece:
         return SearchResults(query=text, items=[], total=0, page=page, per_page=per_page)
+    # Ranked by relevance, the word matches need nothing but their ids. (Every part of the
+    # query gives the same columns: id, sku, price_minor, created_at.)
+    columns = _IDS_ONLY if sort == "relevance" else "p.id, '' AS sku, p.price_minor, p.created_at"
     if is_postgres(Product._meta.db):
-        ids, total = await _search_postgres(text, page, per_page, sort, in_stock)
+        found = await _matches_postgres(words, piece, in_stock, columns)
     else:
-        ids, total = await _search_sqlite(text, page, per_page, sort, in_stock)
+        found = await _matches_sqlite(words, piece, in_stock, columns)
+    ranked = _ranked(found, piece, sort)
+    more = len(ranked) > MAX_RESULTS
+    ranked = ranked[:MAX_RESULTS]
+    ids = [match.id for match in ranked[(page - 1) * per_page : page * per_page]]
     rows = await Product.select(*_CARD_COLUMNS).where(Product.id.is_in(ids)) if ids else []
     by_id = {card.id: card for card in await _cards(list(rows))}
     items = [by_id[product_id] for product_id in ids if product_id in by_id]
-    return SearchResults(query=text, items=items, total=total, page=page, per_page=per_page)
+    return SearchResults(
+        query=text, items=items, total=len(ranked), page=page, per_page=per_page, more=more
+    )
 
 
-def _sqlite_match_expression(text: str) -> str | None:
-    """FTS5 trigram query: every term (3+ characters) must appear, quoted so nothing is syntax."""
-    terms = [term.replace('"', '""') for term in text.split() if len(term) >= 3]
-    return " ".join(f'"{term}"' for term in terms) or None
+def _ranked(found: list[_Match], piece: str, sort: str) -> list[_Match]:
+    """Each product once, at its best tier, in the order asked (ids break every tie)."""
+    best: dict[int, _Match] = {}
+    for match in found:
+        if match.id not in best or match.tier < best[match.id].tier:
+            best[match.id] = match
+    matches = list(best.values())
+    if sort == "price_asc":
+        matches.sort(key=lambda m: (m.price_minor, m.id))
+    elif sort == "price_desc":
+        matches.sort(key=lambda m: (-m.price_minor, -m.id))
+    elif sort == "newest":
+        matches.sort(key=lambda m: (m.created_at, m.id), reverse=True)
+    else:
+        matches.sort(key=lambda m: (m.tier, m.tier == 0 and m.sku.lower() != piece, -m.id))
+    return matches
 
 
-async def _search_sqlite(
-    text: str, page: int, per_page: int, sort: str, in_stock: bool
-) -> tuple[list[int], int]:
-    stock_sql = " AND p.stock > 0" if in_stock else ""
-    match = _sqlite_match_expression(text)
-    order = _SEARCH_ORDER_SQL.get(sort)
-    offset = (page - 1) * per_page
-    if match is None:
-        # Terms shorter than a trigram ("IO", "3") cannot use the index: match title/SKU text.
-        like = f"%{text}%"
-        where = f"(p.title LIKE {{}} OR p.sku LIKE {{}}){stock_sql}"
-        rows = await Product.raw(
-            f"SELECT p.id FROM product p WHERE {where} "
-            f"ORDER BY {order or 'p.featured DESC, p.id DESC'} LIMIT {{}} OFFSET {{}}",
-            like,
-            like,
-            per_page,
-            offset,
+_LIMIT = MAX_RESULTS + 1
+_SKU_COLUMNS = "p.id, p.sku, p.price_minor, p.created_at"
+_IDS_ONLY = "p.id, '' AS sku, 0 AS price_minor, NULL AS created_at"
+
+
+def _fts5_words(words: list[str], columns: str = "") -> str:
+    """An FTS5 query: every word as a quoted prefix (quoted, nothing in it is syntax)."""
+    query = " AND ".join(f'"{word}"*' for word in words)
+    return f"{{{columns}}} : ({query})" if columns else query
+
+
+async def _matches_sqlite(
+    words: list[str], piece: str, in_stock: bool, columns: str
+) -> list[_Match]:
+    stock = " AND p.stock > 0" if in_stock else ""
+    # CROSS JOIN keeps the full-text index outside: it walks its matches newest first and stops
+    # at the limit, instead of SQLite reading products to check each against the index. Without
+    # product columns to read (ids only, no stock filter) the index answers alone.
+    parts, args = [], []
+    if piece:
+        parts.append(
+            f"SELECT * FROM (SELECT 0 AS tier, {_SKU_COLUMNS} FROM product_sku f "
+            f"CROSS JOIN product p ON p.id = f.rowid WHERE product_sku MATCH {{}}{stock} "
+            f"ORDER BY f.rowid DESC LIMIT {_LIMIT})"
         )
-        count = await Product.raw(f"SELECT COUNT(*) AS n FROM product p WHERE {where}", like, like)
-        return [row["id"] for row in rows], count[0]["n"]
-    rank = "bm25(product_search, 10.0, 8.0, 1.0)"
-    if order is None and not in_stock:
-        # Ranked on the index alone: no join with product until the page of ids is known.
-        rows = await Product.raw(
-            "SELECT rowid AS id FROM product_search WHERE product_search MATCH {} "
-            f"ORDER BY {rank}, rowid LIMIT {{}} OFFSET {{}}",
-            match,
-            per_page,
-            offset,
+        args.append('"' + piece.replace('"', '""') + '"')
+    if words:
+        for tier, match in ((1, _fts5_words(words, "title sku")), (2, _fts5_words(words))):
+            if columns == _IDS_ONLY and not in_stock:
+                source, selected = "product_words f", columns.replace("p.id", "f.rowid AS id")
+            else:
+                source = "product_words f CROSS JOIN product p ON p.id = f.rowid"
+                selected = columns
+            parts.append(
+                f"SELECT {tier} AS tier, {selected} FROM {source} "
+                f"WHERE product_words MATCH {{}}{stock} ORDER BY f.rowid DESC LIMIT {_LIMIT}"
+            )
+            args.append(match)
+    # Each part is its own bounded SELECT (a subquery, so that ORDER BY and LIMIT are its own).
+    sql = " UNION ALL ".join(f"SELECT * FROM ({part})" for part in parts)
+    rows = await Product.raw(sql, *args)
+    return [_Match(**row) for row in rows]
+
+
+def _tsquery(words: list[str], weight: str = "") -> str:
+    """A tsquery of every word as a prefix, written as lexemes (words are letters and digits
+    only, so nothing needs quoting beyond the quotes)."""
+    return " & ".join(f"'{word}':*{weight}" for word in words)
+
+
+async def _matches_postgres(
+    words: list[str], piece: str, in_stock: bool, columns: str
+) -> list[_Match]:
+    stock = " AND p.stock > 0" if in_stock else ""
+    parts, args = [], []
+    if piece:
+        # pg_trgm's index on lower(sku) answers LIKE '%piece%'.
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", piece) + "%"
+        parts.append(
+            f"(SELECT 0 AS tier, {_SKU_COLUMNS} FROM product p "
+            f"WHERE lower(p.sku) LIKE {{}}{stock} ORDER BY p.id DESC LIMIT {_LIMIT})"
         )
-        count = await Product.raw(
-            "SELECT COUNT(*) AS n FROM product_search WHERE product_search MATCH {}", match
-        )
-        return [row["id"] for row in rows], count[0]["n"]
-    rows = await Product.raw(
-        "SELECT p.id FROM product_search JOIN product p ON p.id = product_search.rowid "
-        f"WHERE product_search MATCH {{}}{stock_sql} "
-        f"ORDER BY {order or rank + ', p.id'} LIMIT {{}} OFFSET {{}}",
-        match,
-        per_page,
-        offset,
-    )
-    count = await Product.raw(
-        "SELECT COUNT(*) AS n FROM product_search JOIN product p ON p.id = product_search.rowid "
-        f"WHERE product_search MATCH {{}}{stock_sql}",
-        match,
-    )
-    return [row["id"] for row in rows], count[0]["n"]
-
-
-def _postgres_tsquery(text: str) -> str | None:
-    """Every word as a prefix: live results match while the shopper is still typing."""
-    words = re.findall(r"\w+", text.lower())
-    return " & ".join(f"{word}:*" for word in words) or None
-
-
-async def _search_postgres(
-    text: str, page: int, per_page: int, sort: str, in_stock: bool
-) -> tuple[list[int], int]:
-    tsquery = _postgres_tsquery(text)
-    if tsquery is None:
-        return [], 0
-    stock_sql = " AND p.stock > 0" if in_stock else ""
-    order = _SEARCH_ORDER_SQL.get(sort) or "ts_rank_cd(p.search_vector, q) DESC, p.id DESC"
-    rows = await Product.raw(
-        "SELECT p.id FROM product p, to_tsquery('simple', {}) q "
-        f"WHERE p.search_vector @@ q{stock_sql} ORDER BY {order} LIMIT {{}} OFFSET {{}}",
-        tsquery,
-        per_page,
-        (page - 1) * per_page,
-    )
-    count = await Product.raw(
-        "SELECT COUNT(*) AS n FROM product p, to_tsquery('simple', {}) q "
-        f"WHERE p.search_vector @@ q{stock_sql}",
-        tsquery,
-    )
-    return [row["id"] for row in rows], count[0]["n"]
+        args.append(pattern)
+    if words:
+        for tier, weight in ((1, "A"), (2, "")):
+            parts.append(
+                f"(SELECT {tier} AS tier, {columns} FROM product p "
+                f"WHERE p.search_vector @@ {{}}::tsquery{stock} ORDER BY p.id DESC LIMIT {_LIMIT})"
+            )
+            args.append(_tsquery(words, weight))
+    rows = await Product.raw(" UNION ALL ".join(parts), *args)
+    return [_Match(**row) for row in rows]
