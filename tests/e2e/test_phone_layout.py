@@ -197,3 +197,19 @@ def test_the_order_page_writes_the_address_as_its_country_does(
     # The United States: city, then zip code; the country named, not its code; upright.
     assert address.inner_text().splitlines()[:4] == ["R", "1 Y St", "X, 10001", "United States"]
     assert address.evaluate("e => getComputedStyle(e).fontStyle") == "normal"
+
+
+def test_the_review_sort_choices_are_a_list(page: Page, seeded_database: TestDatabase) -> None:
+    [(slug,)] = execute(seeded_database, "SELECT slug FROM product ORDER BY id DESC LIMIT 1")
+    execute(
+        seeded_database,
+        "INSERT INTO review (product, account, order_line, rating, title, body, status,"
+        " rejection_reason, moderated_by, helpful_count, not_helpful_count, helpful_score,"
+        f" created_at) VALUES ((SELECT id FROM product WHERE slug = '{slug}'), NULL, NULL, 4,"
+        " 'Sorted', 'Fine.', 'approved', '', 'staff', 0, 0, 0, CURRENT_TIMESTAMP)",
+    )
+    page.goto(f"/products/{slug}?sort=lowest")
+    choices = page.locator(".review-sort li")
+    # One choice an item: a text browser shows them apart, not run together.
+    assert choices.count() >= 2
+    expect(choices.filter(has=page.locator("a")).first).to_be_visible()
