@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         log.warning("OKMARTS_PSEUDO_LOCALE is on but not generated: run `okmarts pseudo-locale`.")
     secure = settings.base_url.startswith("https://")
     security_headers = [*SECURITY_HEADERS, *(HSTS if secure else [])]
-    static = StaticFiles(settings.static_dir)
+    static = StaticFiles(settings.static_dir, watch=settings.debug)
     jinja = build_jinja(settings, catalogs, static)
     # Every page shows the wind-down notice: the state is read once per worker and interval,
     # and when it changes the cached pages (rendered without it) are dropped.

@@ -24,11 +24,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from cachetools import TTLCache
+from cachetools import LRUCache, TTLCache
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 from litestar import MediaType, Response
 from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
-from markupsafe import escape
+from markupsafe import Markup, escape
 
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
@@ -53,6 +55,11 @@ CART_COUNT = hole("cart-count")
 CART_ITEMS = hole("cart-items")
 ACCOUNT_NAME = hole("account-name")
 BANNER_START, BANNER_END = hole("banner-start"), hole("banner-end")
+# Not a hole: the page's own address (the add-to-cart forms' way back), put into a shared
+# product card once the page around it is rendered.
+NEXT_PAGE = f"\x1f{_MARK}~next\x1f"
+CARD_TEMPLATE = "partials/catalog/product_card.html"
+CARD_CACHE_BYTES = 2 * 1024 * 1024
 _VOTE = re.compile(r"vote-(\d+)-(helpful|not_helpful)-(choice|pressed)")
 
 
@@ -78,7 +85,37 @@ def account_name(account: Account | None) -> str:
 
 def template_globals() -> dict[str, Any]:
     """Jinja globals for pages rendered for one shopper (shared pages get holes instead)."""
-    return {"viewer_name": lambda: account_name(current_account.get())}
+    return {
+        "viewer_name": lambda: account_name(current_account.get()),
+        "product_card": product_card,
+    }
+
+
+@pass_context
+def product_card(context: Context, card: Any) -> Markup:
+    """A product card with its add-to-cart form. In a shared page it is rendered once per
+    product and language and kept: the key is everything the card shows, so a changed price,
+    title, picture or stock gives a new card, and old ones drop out as space is needed."""
+    environment = context.environment
+    template = environment.get_template(CARD_TEMPLATE)
+    if not context.get("shared_page"):
+        return Markup(template.render({**context.get_all(), "card": card}))
+    cards = _card_cache(environment)
+    key = (current_locale.get(), *vars(card).values())
+    html = cards.get(key)
+    if html is None:
+        html = cards[key] = Markup(
+            template.render(card=card, csrf_token=lambda: CSRF, next_page=NEXT_PAGE)
+        )
+    return html
+
+
+def _card_cache(environment: Environment) -> LRUCache[tuple[Any, ...], Markup]:
+    cards: LRUCache[tuple[Any, ...], Markup] | None = getattr(environment, "okmarts_cards", None)
+    if cards is None:
+        cards = LRUCache(maxsize=CARD_CACHE_BYTES, getsizeof=len)
+        environment.okmarts_cards = cards  # type: ignore[attr-defined]
+    return cards
 
 
 @dataclass
@@ -217,6 +254,7 @@ async def _render(
         html = template.render(
             **page.context,
             request=request,
+            shared_page=True,
             viewer=lambda: SOME_SHOPPER if signed_in else None,
             viewer_name=lambda: ACCOUNT_NAME,
             csrf_token=lambda: CSRF,
@@ -229,4 +267,6 @@ async def _render(
         )
     finally:
         current_account.reset(token)
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    html = html.replace(NEXT_PAGE, str(escape(here)))
     return Rendered.from_html(html, page.status_code)

@@ -232,3 +232,38 @@ def test_page_content_cannot_open_a_hole() -> None:
     rendered = Rendered.from_html(f"<p>{forged}</p><p>{real}</p>")
     page = rendered.fill({"account-name": "Ann"}, banner=True)
     assert page == f"<p>{forged}</p><p>Ann</p>"
+
+
+async def test_product_cards_are_rendered_once_and_follow_their_product(
+    seeded_database: TestDatabase,
+) -> None:
+    """A card is kept per product, content and language: reused by every page that shows it,
+    each page's forms pointing back at that page, and a changed price gives a new card."""
+    app = create_app(settings_for(seeded_database))  # page cache off: every page rendered
+    category = await Category.select(Category.slug).where(Category.parent.is_null()).first()
+    assert category
+    listing = f"/categories/{category['slug']}"
+    async with AsyncTestClient(app=app) as client:
+        first = await client.get(listing)
+        slug = re.search(r'<li class="card">\s*<a href="/products/([^"]+)"', first.text)
+        assert slug
+        product = (
+            await Product.select(Product.id, Product.price_minor)
+            .where(Product.slug == slug.group(1))
+            .first()
+        )
+        assert product
+        cards = app.template_engine.engine.okmarts_cards
+        kept = len(cards)
+        assert kept >= 1
+        sorted_listing = await client.get(listing, params={"sort": "price_asc"})
+        assert f'name="next" value="{listing}?sort=price_asc"' in sorted_listing.text
+        assert f'name="next" value="{listing}"' in (await client.get(listing)).text
+        await Product.update({Product.price_minor: 123_456_78}).where(Product.id == product["id"])
+        try:
+            changed = await client.get(listing)
+            assert "$123,456.78" in changed.text and len(cards) > kept
+        finally:
+            await Product.update({Product.price_minor: product["price_minor"]}).where(
+                Product.id == product["id"]
+            )
