@@ -29,7 +29,7 @@ from PIL import Image
 from okmarts.app import create_app
 from okmarts.db import is_postgres
 from okmarts.piccolo_conf import APP_REGISTRY
-from okmarts.services import erasure, moderation, orders, reviews
+from okmarts.services import erasure, moderation, reviews
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email
 from okmarts.settings import PROJECT_DIR, Settings
@@ -50,7 +50,7 @@ from tests.states.accounts import (
     verified_account,
 )
 from tests.states.catalog import new_product
-from tests.states.orders import bought, checkout_key
+from tests.states.orders import bought, deliver, place_order
 from tests.states.reviews import approved_review
 from tests.unit.conftest import settings_for
 
@@ -180,29 +180,6 @@ async def confirm(client: Client, link: str) -> Any:
     assert page.status_code == 200, page.text
     assert "Delete my account for good" in page.text
     return await post_form(client, "/account/delete/confirm", {"token": token_of(link)})
-
-
-async def deliver(order_id: int, settings: Settings, tracking: str, note: str = "") -> None:
-    order = await Order.objects().where(Order.id == order_id).first()
-    steps = (["paid"] if order.status == "awaiting_payment" else []) + ["shipped", "delivered"]
-    for status in steps:
-        await orders.change_status(
-            order_id,
-            status,
-            actor="staff-anna",
-            settings=settings,
-            tracking_number=tracking if status == "shipped" else None,
-            note=note if status == "shipped" else "",
-        )
-
-
-async def place_order(client: Client, product: dict, fields: dict[str, str]) -> Order:
-    response = await post_form(client, "/cart/lines", {"product_id": str(product["id"])})
-    assert response.status_code == 303
-    key = await checkout_key(client)
-    response = await post_form(client, "/checkout", {"checkout_key": key, **fields})
-    assert response.status_code == 303, errors_in(response.text) or response.text[:2000]
-    return await Order.objects().where(Order.checkout_key == key).first()
 
 
 # -- The whole story -------------------------------------------------------------------------------
