@@ -195,6 +195,14 @@ class PageCache:
         finally:
             self._rendering.pop(key, None)
 
+    def forget(self, path: str) -> None:
+        """Drop this worker's renderings of one page (every query, language and fragment), so
+        that the shopper who just changed it sees the change at once. Other workers' copies
+        expire with their TTL."""
+        if self._pages is not None:
+            for key in [key for key in self._pages if key[0] == path]:
+                self._pages.pop(key, None)
+
     async def respond(
         self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]
     ) -> Response[str]:

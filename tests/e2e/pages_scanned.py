@@ -147,7 +147,7 @@ SCANNED: list[Scan] = [
     ),
     Scan(
         "address-edit",
-        "/account/addresses/{address_id:int}",
+        "/account/addresses/{address_id:str}",
         "/account/addresses/{address}",
         "Edit address",
         who=SHOPPER,

@@ -69,6 +69,15 @@ class ReviewsController(Controller):
                 result = await reviews.vote(account, voted_id, data.get("choice", ""))
             except reviews.ReviewError as refused:
                 error, status = refused.message, refused.status_code
+            else:
+                # The product page's counts changed: the voter sees them at once.
+                product = (
+                    await Product.select(Product.slug)
+                    .where(Product.id == result.product_id)
+                    .first()
+                )
+                if product is not None:
+                    request.app.state.page_cache.forget(f"/products/{product['slug']}")
         else:
             status = 403
         if not request.htmx:
