@@ -40,7 +40,7 @@ def test_delete_the_account_by_password_and_emailed_link(
     # The link shows what will happen; only the button deletes.
     follow_mailed_link(page, mail_server, email, "Confirm the deletion")
     expect(page.get_by_role("heading", name="Confirm the deletion of your account")).to_be_visible()
-    expect(page.get_by_text(email)).to_be_visible()
+    expect(page.get_by_role("main").get_by_text(email)).to_be_visible()
     page.get_by_role("button", name="Delete my account for good").click()
     expect(page.get_by_role("heading", name="Your account is deleted")).to_be_visible()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
