@@ -66,6 +66,9 @@ def live_server(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterato
         "OKMARTS_MAIL_POLL_SECONDS": "0.5",
         # Every browser test signs up from 127.0.0.1.
         "OKMARTS_SIGN_UP_LIMIT_PER_HOUR": "10000",
+        # Tests approve reviews and deliver orders in the database, behind the shop's back: its
+        # cached pages show such changes within this TTL (changes through the shop drop them).
+        "OKMARTS_PAGE_CACHE_SECONDS": "2",
         # The pseudo-locale (tests/e2e/test_pseudo_locale.py), built from today's messages.pot.
         "OKMARTS_PSEUDO_LOCALE": "1",
     }
