@@ -167,6 +167,18 @@ class ProductPage:
         return max(1, math.ceil(self.total / self.per_page))
 
 
+_CARD_COLUMNS = (
+    Product.id,
+    Product.slug,
+    Product.title,
+    Product.sku,
+    Product.price_minor,
+    Product.currency,
+    Product.stock,
+    Product.brand.name.as_alias("brand_name"),
+)
+
+
 def _listing_where(query: ListingQuery, tree: CategoryTree, with_brands: bool = True) -> list[Any]:
     clauses: list[Any] = []
     if query.category_id is not None:
@@ -182,67 +194,37 @@ def _listing_where(query: ListingQuery, tree: CategoryTree, with_brands: bool = 
     return clauses
 
 
-# The catalog's hot reads are written as SQL: Piccolo rebuilding a query costs ~0.3 ms, more
-# than running it, and an uncached product page asks six.
-_CARD_SQL = (
-    "SELECT p.id, p.slug, p.title, p.sku, p.price_minor, p.currency, p.stock, "
-    "b.name AS brand_name FROM product p JOIN brand b ON b.id = p.brand"
-)
-_LISTING_ORDER_SQL = {
-    "relevance": "p.featured DESC, p.created_at DESC, p.id DESC",
-    "price_asc": "p.price_minor ASC, p.id ASC",
-    "price_desc": "p.price_minor DESC, p.id DESC",
-    "newest": "p.created_at DESC, p.id DESC",
+_LISTING_ORDER = {
+    "relevance": [(Product.featured, False), (Product.created_at, False), (Product.id, False)],
+    "price_asc": [(Product.price_minor, True), (Product.id, True)],
+    "price_desc": [(Product.price_minor, False), (Product.id, False)],
+    "newest": [(Product.created_at, False), (Product.id, False)],
 }
-
-
-def _numbers(values: Any) -> str:
-    """Ids the database gave, written into SQL as numbers (a list of bound parameters costs
-    more to pass than the query takes)."""
-    return ", ".join(str(int(value)) for value in values)
-
-
-def _listing_where_sql(query: ListingQuery, tree: CategoryTree) -> tuple[str, list[Any]]:
-    """`_listing_where` as SQL, for the page's query."""
-    clauses, args = [], []
-    if query.category_id is not None:
-        clauses.append(f"p.category IN ({_numbers(tree.descendant_ids(query.category_id))})")
-    if query.brands:
-        marks = ", ".join("{}" for _ in query.brands)
-        clauses.append(f"p.brand IN (SELECT id FROM brand WHERE slug IN ({marks}))")
-        args += list(query.brands)
-    if query.min_price_minor is not None:
-        clauses.append("p.price_minor >= {}")
-        args.append(query.min_price_minor)
-    if query.max_price_minor is not None:
-        clauses.append("p.price_minor <= {}")
-        args.append(query.max_price_minor)
-    if query.in_stock:
-        clauses.append("p.stock > 0")
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
 
 
 async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
     """One page of products matching the filters, with the brands available beside them."""
-    order = _LISTING_ORDER_SQL.get(query.sort, _LISTING_ORDER_SQL["relevance"])
+    clauses = _listing_where(query, tree)
+    order = _LISTING_ORDER.get(query.sort, _LISTING_ORDER["relevance"])
     page = max(1, query.page)
-    where, args = _listing_where_sql(query, tree)
     # The page's ids first, from a covering index, then the card columns of just those rows:
     # sorting thousands of full rows joined with their brand is what made listings slow.
-    rows = await Product.raw(
-        f"{_CARD_SQL} WHERE p.id IN (SELECT p.id FROM product p {where} ORDER BY {order} "
-        f"LIMIT {{}} OFFSET {{}}) ORDER BY {order}",
-        *args,
-        query.per_page,
-        (page - 1) * query.per_page,
-    )
+    page_ids = Product.select(Product.id)
+    count = Product.count()
+    for clause in clauses:
+        page_ids = page_ids.where(clause)
+        count = count.where(clause)
+    for column, ascending in order:
+        page_ids = page_ids.order_by(column, ascending=ascending)
+    page_ids = page_ids.limit(query.per_page).offset((page - 1) * query.per_page)
+    select = Product.select(*_CARD_COLUMNS).where(Product.id.is_in(page_ids))
+    for column, ascending in order:
+        select = select.order_by(column, ascending=ascending)
+    rows = await select
     items = await _cards(rows)
     if query.min_price_minor is None and query.max_price_minor is None:
         total, brands = await _counted(query, tree)
     else:
-        count = Product.count()
-        for clause in _listing_where(query, tree):
-            count = count.where(clause)
         total, brands = await count, await _brand_facets(query, tree)
     return ProductPage(items=items, total=total, page=page, per_page=query.per_page, brands=brands)
 
@@ -291,10 +273,9 @@ async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
     cards = [ProductCard(**row) for row in rows]
     if not cards:
         return cards
-    images = await ProductImage.raw(
-        "SELECT product, path, alt FROM product_image "
-        f"WHERE position = 0 AND product IN ({_numbers(card.id for card in cards)})"
-    )
+    images = await ProductImage.select(
+        ProductImage.product, ProductImage.path, ProductImage.alt
+    ).where(ProductImage.product.is_in([card.id for card in cards]), ProductImage.position == 0)
     first_image = {image["product"]: image for image in images}
     for card in cards:
         image = first_image.get(card.id)
@@ -303,20 +284,25 @@ async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
     return cards
 
 
-async def _select_cards(where: str, *args: Any, order: str, limit: int) -> list[ProductCard]:
-    return await _cards(
-        await Product.raw(f"{_CARD_SQL} {where} ORDER BY {order} LIMIT {int(limit)}", *args)
-    )
+async def _select_cards(
+    *where: Any, order: list[tuple[Any, bool]], limit: int
+) -> list[ProductCard]:
+    select = Product.select(*_CARD_COLUMNS)
+    if where:
+        select = select.where(*where)
+    for column, ascending in order:
+        select = select.order_by(column, ascending=ascending)
+    return await _cards(await select.limit(limit))
 
 
 async def featured_products(limit: int = 8) -> list[ProductCard]:
     return await _select_cards(
-        "WHERE p.featured = {}", True, order="p.created_at DESC", limit=limit
+        Product.featured == True, order=[(Product.created_at, False)], limit=limit
     )
 
 
 async def newest_products(limit: int = 8) -> list[ProductCard]:
-    return await _select_cards("", order="p.created_at DESC", limit=limit)
+    return await _select_cards(order=[(Product.created_at, False)], limit=limit)
 
 
 # --- Product page ----------------------------------------------------------------------------
@@ -356,19 +342,35 @@ class ProductDetail:
 
 async def get_product(slug: str) -> ProductDetail | None:
     """A product with brand, specifications and images (two queries)."""
-    rows = await Product.raw(
-        "SELECT p.id, p.slug, p.sku, p.title, p.description, p.price_minor, p.currency, "
-        "p.stock, p.weight_grams, p.points_price, p.specs, p.created_at, "
-        "b.name AS brand_name, b.slug AS brand_slug, p.category AS category_id "
-        "FROM product p JOIN brand b ON b.id = p.brand WHERE p.slug = {}",
-        slug,
+    row = (
+        await Product.select(
+            Product.id,
+            Product.slug,
+            Product.sku,
+            Product.title,
+            Product.description,
+            Product.price_minor,
+            Product.currency,
+            Product.stock,
+            Product.weight_grams,
+            Product.points_price,
+            Product.specs,
+            Product.created_at,
+            Product.brand.name.as_alias("brand_name"),
+            Product.brand.slug.as_alias("brand_slug"),
+            Product.category.as_alias("category_id"),
+        )
+        .where(Product.slug == slug)
+        .first()
     )
-    if not rows:
+    if row is None:
         return None
-    row = rows[0]
-    images = await ProductImage.raw(
-        "SELECT path, alt, width, height FROM product_image WHERE product = {} ORDER BY position",
-        row["id"],
+    images = (
+        await ProductImage.select(
+            ProductImage.path, ProductImage.alt, ProductImage.width, ProductImage.height
+        )
+        .where(ProductImage.product == row["id"])
+        .order_by(ProductImage.position)
     )
     specs = row["specs"]
     if isinstance(specs, str):  # SQLite and asyncpg hand JSON back as text
@@ -382,10 +384,9 @@ async def get_product(slug: str) -> ProductDetail | None:
 async def related_products(product: ProductDetail, limit: int = 4) -> list[ProductCard]:
     """Others from the same category, featured and newest first."""
     return await _select_cards(
-        "WHERE p.category = {} AND p.id <> {}",
-        product.category_id,
-        product.id,
-        order="p.featured DESC, p.created_at DESC",
+        Product.category == product.category_id,
+        Product.id != product.id,
+        order=[(Product.featured, False), (Product.created_at, False)],
         limit=limit,
     )
 
@@ -447,7 +448,7 @@ async def search_products(
     if not words and not piece:
         return SearchResults(query=text, items=[], total=0, page=page, per_page=per_page)
     ids, found = await _search_page(words, piece, sort, in_stock, (page - 1) * per_page, per_page)
-    rows = await Product.raw(f"{_CARD_SQL} WHERE p.id IN ({_numbers(ids)})") if ids else []
+    rows = await Product.select(*_CARD_COLUMNS).where(Product.id.is_in(ids)) if ids else []
     by_id = {card.id: card for card in await _cards(list(rows))}
     items = [by_id[product_id] for product_id in ids if product_id in by_id]
     return SearchResults(
