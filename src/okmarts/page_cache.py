@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,15 +35,7 @@ from markupsafe import Markup, escape
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import reviews
-from okmarts.services.catalog import (
-    ProductCard,
-    ProductDetail,
-    ProductPage,
-    SearchResults,
-    forget_category_tree,
-)
 from okmarts.tables.accounts import Account
-from okmarts.tables.catalog import Product
 from okmarts.web import cart_items_word, current_account, current_cart_count
 
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
@@ -142,16 +133,12 @@ class Rendered:
     status_code: int = 200
     # Reviews whose vote buttons show the asking shopper's own vote.
     voted_reviews: tuple[int, ...] = ()
-    # The products it shows: a change to one of them drops the page (PageCache.follow_catalog).
-    products: frozenset[int] = frozenset()
 
     @classmethod
-    def from_html(
-        cls, html: str, status_code: int = 200, products: frozenset[int] = frozenset()
-    ) -> Rendered:
+    def from_html(cls, html: str, status_code: int = 200) -> Rendered:
         parts = tuple(_HOLE.split(html))
         voted = {int(match[1]) for name in parts[1::2] if (match := _VOTE.fullmatch(name))}
-        return cls(parts, status_code, tuple(sorted(voted)), products)
+        return cls(parts, status_code, tuple(sorted(voted)))
 
     @property
     def holes(self) -> tuple[str, ...]:
@@ -178,11 +165,6 @@ class Rendered:
         return "".join(out)
 
 
-# How often a worker reads the catalog's new changes (catalog_change, written by triggers).
-FOLLOW_SECONDS = 1.0
-CHANGE_LOOKBACK = 100
-
-
 class PageCache:
     def __init__(self, ttl_seconds: float, max_pages: int = 2048) -> None:
         self._pages: TTLCache[tuple[Any, ...], Rendered] | None = (
@@ -191,12 +173,6 @@ class PageCache:
         # When a popular page expires, the requests arriving meanwhile wait for one rendering
         # instead of each running the same queries at once.
         self._rendering: dict[tuple[Any, ...], asyncio.Future[Rendered]] = {}
-        # The catalog changes seen so far, and when they were last read. On PostgreSQL a change
-        # can commit after one with a higher id: the last CHANGE_LOOKBACK ids are read again.
-        self._last_change: int | None = None
-        self._seen_changes: set[int] = set()
-        self._followed_at = 0.0
-        self._drops = 0  # pages dropped so far: a rendering begun before a drop isn't kept
 
     async def rendered(
         self, key: tuple[Any, ...], render: Callable[[], Awaitable[Rendered]]
@@ -210,49 +186,14 @@ class PageCache:
         pending = self._rendering.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        drops = self._drops
         pending = asyncio.ensure_future(render())
         self._rendering[key] = pending
         try:
             rendered = await asyncio.shield(pending)
-            if drops == self._drops:  # else it may show what just changed: render again later
-                self._pages[key] = rendered
+            self._pages[key] = rendered
             return rendered
         finally:
             self._rendering.pop(key, None)
-
-    async def follow_catalog(self) -> None:
-        """Drop the pages that show a product changed since the last look (every page, when a
-        category or brand changed), at most once a second: staff edits show at once, on every
-        worker and instance, however long pages are kept."""
-        now = time.monotonic()
-        if self._pages is None or now - self._followed_at < FOLLOW_SECONDS:
-            return
-        self._followed_at = now
-        if self._last_change is None:
-            rows = await Product.raw("SELECT max(id) AS last FROM catalog_change")
-            self._last_change = last = rows[0]["last"] or 0
-            self._seen_changes = set(range(last - CHANGE_LOOKBACK + 1, last + 1))
-            return
-        rows = await Product.raw(
-            "SELECT id, product FROM catalog_change WHERE id > {} ORDER BY id LIMIT 1000",
-            self._last_change - CHANGE_LOOKBACK,
-        )
-        new = [row for row in rows if row["id"] not in self._seen_changes]
-        if not new:
-            return
-        self._last_change = max(self._last_change, rows[-1]["id"])
-        self._seen_changes = {
-            row["id"] for row in rows if row["id"] > self._last_change - CHANGE_LOOKBACK
-        }
-        changed = {row["product"] for row in new}
-        self._drops += 1
-        if None in changed or len(rows) == 1000:
-            self._pages.clear()
-            forget_category_tree()
-            return
-        for key in [key for key, page in self._pages.items() if page.products & changed]:
-            self._pages.pop(key, None)
 
     def forget(self, path: str) -> None:
         """Drop this worker's renderings of one page (every query, language and fragment), so
@@ -267,7 +208,6 @@ class PageCache:
     ) -> Response[str]:
         """The page for this URL and language, from the cache or built, rendered and kept,
         with this shopper's own parts filled in."""
-        await self.follow_catalog()
         account = current_account.get()
         signed_in = account is not None
         htmx = request.htmx
@@ -337,17 +277,4 @@ async def _render(
         current_account.reset(token)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = html.replace(NEXT_PAGE, str(escape(here)))
-    return Rendered.from_html(html, page.status_code, _shown_products(page.context))
-
-
-def _shown_products(context: Mapping[str, Any]) -> frozenset[int]:
-    """The products a page's context holds: the product of its page, its cards, its results."""
-    shown: set[int] = set()
-    for value in context.values():
-        if isinstance(value, ProductDetail):
-            shown.add(value.id)
-        elif isinstance(value, ProductPage | SearchResults):
-            shown.update(card.id for card in value.items)
-        elif isinstance(value, list):
-            shown.update(item.id for item in value if isinstance(item, ProductCard))
-    return frozenset(shown)
+    return Rendered.from_html(html, page.status_code)

@@ -5,11 +5,9 @@ from __future__ import annotations
 import asyncio
 import re
 
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from okmarts import page_cache
 from okmarts.app import create_app
 from okmarts.page_cache import PageCache, Rendered, hole
 from okmarts.tables.accounts import Account
@@ -20,13 +18,6 @@ from tests.states.accounts import post_form, verified_account
 from tests.states.catalog import new_product
 from tests.states.reviews import approved_review
 from tests.unit.conftest import settings_for
-
-
-@pytest.fixture(autouse=True)
-def pages_kept_through_edits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests rename a product to see that a cached copy is served: the catalog's change
-    log (which drops that page within a second) is not read here (see test_catalog_changes)."""
-    monkeypatch.setattr(page_cache, "FOLLOW_SECONDS", 24 * 3600)
 
 
 def cached_app(database: TestDatabase) -> Litestar:
