@@ -50,7 +50,7 @@ def test_catalog_looks_like_industrial_parts(tmp_path: Path) -> None:
     ).fetchone()[0]
     assert no_images == 0
     found = connection.execute(
-        "SELECT count(*) FROM product_search WHERE product_search MATCH '\"sensor\"'"
+        "SELECT count(*) FROM product_words WHERE product_words MATCH '\"sensor\"'"
     ).fetchone()[0]
     assert found > 0, "the full-text index follows the seeded products"
 
