@@ -4,22 +4,14 @@ import os
 
 from piccolo.conf.apps import AppConfig, table_finder
 
+from okmarts.tables.every_table import OKMARTS_TABLE_MODULES
+
 CURRENT_DIRECTORY = os.path.dirname(os.path.abspath(__file__))
 
 APP_CONFIG = AppConfig(
     app_name="okmarts",
     migrations_folder_path=os.path.join(CURRENT_DIRECTORY, "migrations"),
-    table_classes=table_finder(
-        modules=[
-            "okmarts.tables.catalog",
-            "okmarts.tables.accounts",
-            "okmarts.tables.messaging",
-            "okmarts.tables.checkout",
-            "okmarts.tables.reviews",
-            "okmarts.tables.privacy",
-        ],
-        exclude_imported=True,
-    ),
+    table_classes=table_finder(modules=OKMARTS_TABLE_MODULES, exclude_imported=True),
     migration_dependencies=[],
     commands=[],
 )
