@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+import time
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,7 +37,15 @@ from markupsafe import Markup, escape
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import reviews
+from okmarts.services.catalog import (
+    ProductCard,
+    ProductDetail,
+    ProductPage,
+    SearchResults,
+    forget_category_tree,
+)
 from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Product
 from okmarts.web import cart_items_word, current_account, current_cart_count
 
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
@@ -125,54 +135,184 @@ class Page:
     status_code: int = 200
 
 
+# Holes whose value always has this many bytes (Litestar's CSRF token: 64 hex digits and their
+# 64-digit HMAC). Around them a page's compressed text can refer back across the hole; around
+# the others (a count, a name) it starts afresh (see Rendered.from_html).
+FIXED_WIDTH = {"csrf": 128}
+_ZLIB_HEADER = b"\x78\x9c"
+_LAST_BLOCK = b"\x01\x00\x00\xff\xff"  # a final, empty stored block
+_ADLER_BASE = 65521
+
+
+def _adler32_combine(first: int, second: int, second_length: int) -> int:
+    """Adler-32 of two pieces of data from theirs (zlib's adler32_combine)."""
+    rem = second_length % _ADLER_BASE
+    sum1 = first & 0xFFFF
+    sum2 = (rem * sum1) % _ADLER_BASE
+    sum1 += (second & 0xFFFF) + _ADLER_BASE - 1
+    sum2 += ((first >> 16) & 0xFFFF) + ((second >> 16) & 0xFFFF) + _ADLER_BASE - rem
+    sum1 %= _ADLER_BASE
+    sum2 %= _ADLER_BASE
+    return sum1 | (sum2 << 16)
+
+
+def _stored(data: bytes) -> bytes:
+    """Data as deflate stored blocks (the stream is byte-aligned wherever a hole is)."""
+    blocks = []
+    for start in range(0, len(data), 0xFFFF):
+        chunk = data[start : start + 0xFFFF]
+        size = len(chunk)
+        blocks.append(b"\x00" + size.to_bytes(2, "little") + (size ^ 0xFFFF).to_bytes(2, "little"))
+        blocks.append(chunk)
+    return b"".join(blocks)
+
+
 @dataclass(frozen=True)
 class Rendered:
-    """A rendered page cut at its holes: literal, hole name, literal, …, literal."""
+    """A rendered page, kept compressed and cut at its holes.
 
-    parts: tuple[str, ...]
+    Each piece of text between holes is compressed as one deflate stream goes on: flushed to a
+    byte boundary at every hole, so that a hole's value can go in between as a stored block.
+    Where the value's length is fixed (FIXED_WIDTH) the compressor is given that many NUL bytes
+    in its place and their output dropped: what follows may refer back across the hole, and
+    does so correctly whatever the value, as no page text holds a NUL; elsewhere it starts
+    afresh (Z_FULL_FLUSH), so the cookie banner can be left out and values of any length fit.
+    A page is kept in about a seventh of its size, and a browser that accepts `deflate` gets
+    its own page as these bytes with its values between them: no compression per answer.
+    """
+
+    segments: tuple[bytes, ...]  # the compressed text between holes
+    checks: tuple[tuple[int, int], ...]  # each piece's Adler-32 and length in bytes
+    holes: tuple[str, ...]
     status_code: int = 200
     # Reviews whose vote buttons show the asking shopper's own vote.
     voted_reviews: tuple[int, ...] = ()
+    # The products it shows: a change to one of them drops the page (PageCache.follow_catalog).
+    products: frozenset[int] = frozenset()
+    # False when the page holds a NUL: then no hole has a fixed width.
+    fixed: bool = True
 
     @classmethod
-    def from_html(cls, html: str, status_code: int = 200) -> Rendered:
-        parts = tuple(_HOLE.split(html))
-        voted = {int(match[1]) for name in parts[1::2] if (match := _VOTE.fullmatch(name))}
-        return cls(parts, status_code, tuple(sorted(voted)))
+    def from_html(
+        cls, html: str, status_code: int = 200, products: frozenset[int] = frozenset()
+    ) -> Rendered:
+        pieces = _HOLE.split(html)
+        texts, holes = pieces[0::2], tuple(pieces[1::2])
+        fixed = "\x00" not in html
+        compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+        segments, checks = [], []
+        for index, text in enumerate(texts):
+            data = text.encode()
+            hole_name = holes[index] if index < len(holes) else ""
+            width = FIXED_WIDTH.get(hole_name, 0) if fixed else 0
+            flush = zlib.Z_SYNC_FLUSH if width or not hole_name else zlib.Z_FULL_FLUSH
+            segments.append(compressor.compress(data) + compressor.flush(flush))
+            checks.append((zlib.adler32(data), len(data)))
+            if width:
+                compressor.compress(b"\x00" * width)
+                compressor.flush(zlib.Z_SYNC_FLUSH)  # dropped: it only keeps distances right
+        voted = {int(match[1]) for name in holes if (match := _VOTE.fullmatch(name))}
+        return cls(
+            tuple(segments),
+            tuple(checks),
+            holes,
+            status_code,
+            tuple(sorted(voted)),
+            products,
+            fixed,
+        )
 
     @property
-    def holes(self) -> tuple[str, ...]:
-        return self.parts[1::2]
+    def size(self) -> int:
+        """Bytes it keeps, roughly: what the page cache's budget counts."""
+        return sum(map(len, self.segments)) + 64 * len(self.holes) + 256
 
-    def fill(self, values: Mapping[str, str], banner: bool) -> str:
-        """The page for one shopper: every hole filled from `values` (HTML-safe already), and
-        the cookie banner left out unless `banner`."""
-        out: list[str] = []
+    def deflate(self, values: Mapping[str, str], banner: bool) -> bytes | None:
+        """The page for one shopper as a zlib stream (Content-Encoding: deflate): every hole
+        filled from `values` (HTML-safe already), the cookie banner left out unless `banner`.
+        None if a value has not its fixed width (a forged CSRF cookie): use `fill`."""
+        out = [_ZLIB_HEADER]
+        adler = 1
         skipping = False
-        parts = self.parts
-        for index in range(0, len(parts) - 1, 2):
+        holes, checks = self.holes, self.checks
+        for index, segment in enumerate(self.segments):
             if not skipping:
-                out.append(parts[index])
-            name = parts[index + 1]
+                out.append(segment)
+                check, length = checks[index]
+                adler = _adler32_combine(adler, check, length)
+            if index == len(holes):
+                break
+            name = holes[index]
             if name == "banner-start":
                 skipping = not banner
             elif name == "banner-end":
                 skipping = False
             elif not skipping:
-                out.append(values.get(name, ""))
-        if not skipping:
-            out.append(parts[-1])
-        return "".join(out)
+                value = values.get(name, "").encode()
+                if self.fixed and len(value) != FIXED_WIDTH.get(name, len(value)):
+                    return None
+                if value:
+                    out.append(_stored(value))
+                    adler = zlib.adler32(value, adler)
+        out.append(_LAST_BLOCK)
+        out.append(adler.to_bytes(4, "big"))
+        return b"".join(out)
+
+    def fill(self, values: Mapping[str, str], banner: bool) -> str:
+        """The page for one shopper as text (for clients that don't take `deflate`)."""
+        body = self.deflate(values, banner)
+        if body is not None:
+            return zlib.decompress(body).decode()
+        # A value of another width: put NULs of the right width in its place, then the value.
+        stand_ins = {name: "\x00" * width for name, width in FIXED_WIDTH.items()}
+        text = zlib.decompress(self.deflate({**values, **stand_ins}, banner) or b"").decode()
+        for name, stand_in in stand_ins.items():
+            text = text.replace(stand_in, values.get(name, ""))
+        return text
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """Text, hole name, text, …, text (as rendered; for tests and for looking inside)."""
+        stand_ins = {name: "\x00" * width for name, width in FIXED_WIDTH.items()}
+        data = zlib.decompress(self.deflate(stand_ins, banner=True) or b"")
+        parts: list[str] = []
+        position = 0
+        for index, (_, length) in enumerate(self.checks):
+            parts.append(data[position : position + length].decode())
+            position += length
+            if index < len(self.holes):
+                parts.append(self.holes[index])
+                if self.fixed and self.holes[index] in FIXED_WIDTH:
+                    position += FIXED_WIDTH[self.holes[index]]
+        return tuple(parts)
+
+
+# How often a worker reads the catalog's new changes (catalog_change, written by triggers).
+FOLLOW_SECONDS = 1.0
+CHANGE_LOOKBACK = 100
+
+
+# What a worker's kept pages may weigh, compressed (Rendered.size); the least recently used
+# expire first when a new one needs room. A listing keeps in ~6 KB, a product page in ~4 KB.
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
 
 
 class PageCache:
-    def __init__(self, ttl_seconds: float, max_pages: int = 2048) -> None:
+    def __init__(self, ttl_seconds: float, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._pages: TTLCache[tuple[Any, ...], Rendered] | None = (
-            TTLCache(maxsize=max_pages, ttl=ttl_seconds) if ttl_seconds > 0 else None
+            TTLCache(maxsize=max_bytes, ttl=ttl_seconds, getsizeof=_size)
+            if ttl_seconds > 0
+            else None
         )
         # When a popular page expires, the requests arriving meanwhile wait for one rendering
         # instead of each running the same queries at once.
         self._rendering: dict[tuple[Any, ...], asyncio.Future[Rendered]] = {}
+        # The catalog changes seen so far, and when they were last read. On PostgreSQL a change
+        # can commit after one with a higher id: the last CHANGE_LOOKBACK ids are read again.
+        self._last_change: int | None = None
+        self._seen_changes: set[int] = set()
+        self._followed_at = 0.0
+        self._drops = 0  # pages dropped so far: a rendering begun before a drop isn't kept
 
     async def rendered(
         self, key: tuple[Any, ...], render: Callable[[], Awaitable[Rendered]]
@@ -186,28 +326,73 @@ class PageCache:
         pending = self._rendering.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
+        drops = self._drops
         pending = asyncio.ensure_future(render())
         self._rendering[key] = pending
         try:
             rendered = await asyncio.shield(pending)
-            self._pages[key] = rendered
+            # (Not kept if pages were dropped meanwhile: it may show what just changed. Nor if
+            # it alone is more than the budget.)
+            if drops == self._drops and rendered.size <= self._pages.maxsize:
+                self._pages[key] = rendered
             return rendered
         finally:
             self._rendering.pop(key, None)
+
+    async def follow_catalog(self) -> None:
+        """Drop the pages that show a product changed since the last look (every page, when a
+        category or brand changed), at most once a second: staff edits show at once, on every
+        worker and instance, however long pages are kept."""
+        now = time.monotonic()
+        if self._pages is None or now - self._followed_at < FOLLOW_SECONDS:
+            return
+        self._followed_at = now
+        if self._last_change is None:
+            rows = await Product.raw("SELECT max(id) AS last FROM catalog_change")
+            self._last_change = last = rows[0]["last"] or 0
+            self._seen_changes = set(range(last - CHANGE_LOOKBACK + 1, last + 1))
+            return
+        rows = await Product.raw(
+            "SELECT id, product FROM catalog_change WHERE id > {} ORDER BY id LIMIT 1000",
+            self._last_change - CHANGE_LOOKBACK,
+        )
+        new = [row for row in rows if row["id"] not in self._seen_changes]
+        if not new:
+            return
+        self._last_change = max(self._last_change, rows[-1]["id"])
+        self._seen_changes = {
+            row["id"] for row in rows if row["id"] > self._last_change - CHANGE_LOOKBACK
+        }
+        changed = {row["product"] for row in new}
+        self._drops += 1
+        if None in changed or len(rows) == 1000:
+            self._pages.clear()
+            forget_category_tree()
+            return
+        for key in [key for key, page in self._pages.items() if page.products & changed]:
+            self._pages.pop(key, None)
 
     def forget(self, path: str) -> None:
         """Drop this worker's renderings of one page (every query, language and fragment), so
         that the shopper who just changed it sees the change at once. Other workers' copies
         expire with their TTL."""
         if self._pages is not None:
+            self._drops += 1
             for key in [key for key in self._pages if key[0] == path]:
                 self._pages.pop(key, None)
+
+    def clear(self) -> None:
+        """Drop every page this worker keeps (the site-wide notice changed)."""
+        if self._pages is not None:
+            self._drops += 1
+            self._pages.clear()
 
     async def respond(
         self, request: HTMXRequest, build: Callable[[], Awaitable[Page]]
     ) -> Response[str]:
         """The page for this URL and language, from the cache or built, rendered and kept,
         with this shopper's own parts filled in."""
+        await self.follow_catalog()
         account = current_account.get()
         signed_in = account is not None
         htmx = request.htmx
@@ -220,12 +405,38 @@ class PageCache:
         )
         rendered = await self.rendered(key, lambda: _render(request, build, signed_in))
         values = await personal_values(request, rendered, account)
+        banner = cookie_banner_wanted()
+        if _accepts_deflate(request.headers.get("accept-encoding", "")):
+            body = rendered.deflate(values, banner)
+            if body is not None:
+                # Compressed already: Litestar's compression leaves "cached" answers alone.
+                ScopeState.from_scope(request.scope).is_cached = True
+                return Response(
+                    content=body,
+                    media_type=MediaType.HTML,
+                    status_code=rendered.status_code,
+                    headers={"Vary": f"{VARY}, Accept-Encoding", "Content-Encoding": "deflate"},
+                )
         return Response(
-            content=rendered.fill(values, banner=cookie_banner_wanted()),
+            content=rendered.fill(values, banner),
             media_type=MediaType.HTML,
             status_code=rendered.status_code,
             headers={"Vary": VARY},
         )
+
+
+def _size(rendered: Rendered) -> int:
+    return rendered.size
+
+
+def _accepts_deflate(accept_encoding: str) -> bool:
+    """Does the Accept-Encoding header take `deflate` (and not at q=0)?"""
+    for item in accept_encoding.lower().split(","):
+        coding, _, parameters = item.partition(";")
+        if coding.strip() == "deflate":
+            quality = parameters.strip().removeprefix("q=").strip()
+            return quality not in {"0", "0.0", "0.00", "0.000"}
+    return False
 
 
 async def personal_values(
@@ -277,4 +488,17 @@ async def _render(
         current_account.reset(token)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = html.replace(NEXT_PAGE, str(escape(here)))
-    return Rendered.from_html(html, page.status_code)
+    return Rendered.from_html(html, page.status_code, _shown_products(page.context))
+
+
+def _shown_products(context: Mapping[str, Any]) -> frozenset[int]:
+    """The products a page's context holds: the product of its page, its cards, its results."""
+    shown: set[int] = set()
+    for value in context.values():
+        if isinstance(value, ProductDetail):
+            shown.add(value.id)
+        elif isinstance(value, ProductPage | SearchResults):
+            shown.update(card.id for card in value.items)
+        elif isinstance(value, list):
+            shown.update(item.id for item in value if isinstance(item, ProductCard))
+    return frozenset(shown)

@@ -32,8 +32,12 @@ class Settings:
     locales_dir: Path = field(default=PROJECT_DIR / "locales")
     static_dir: Path = field(default=PROJECT_DIR / "static")
     database_pool_size: int = 10
-    # How long a worker may serve a rendered catalog page before rendering it again.
-    page_cache_seconds: float = 10.0
+    # How long a worker may serve a rendered catalog page before rendering it again. Catalog
+    # edits drop the pages they change at once (page_cache.follow_catalog): this bounds what
+    # the change log does not see (a new product in a listing).
+    page_cache_seconds: float = 60.0
+    # What a worker's cached pages may weigh (compressed): the oldest unused go first.
+    page_cache_mb: float = 16.0
     # smtp://user:pass@host:port (smtps:// for TLS from the start); unset: .eml files in var/mail.
     smtp_url: str = ""
     mail_from: str = "Okmarts <no-reply@okmarts.com>"
@@ -90,7 +94,8 @@ class Settings:
             locales_dir=Path(env.get("OKMARTS_LOCALES_DIR") or PROJECT_DIR / "locales"),
             static_dir=Path(env.get("OKMARTS_STATIC_DIR") or PROJECT_DIR / "static"),
             database_pool_size=int(env.get("OKMARTS_DATABASE_POOL_SIZE") or 10),
-            page_cache_seconds=float(env.get("OKMARTS_PAGE_CACHE_SECONDS") or 10),
+            page_cache_seconds=float(env.get("OKMARTS_PAGE_CACHE_SECONDS") or 60),
+            page_cache_mb=float(env.get("OKMARTS_PAGE_CACHE_MB") or 16),
             smtp_url=env.get("OKMARTS_SMTP_URL") or "",
             mail_from=env.get("OKMARTS_MAIL_FROM") or "Okmarts <no-reply@okmarts.com>",
             mail_sender_enabled=env.get("OKMARTS_MAIL_SENDER", "on").strip().lower()

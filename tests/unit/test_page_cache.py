@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import re
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from okmarts import page_cache
 from okmarts.app import create_app
 from okmarts.page_cache import PageCache, Rendered, hole
 from okmarts.tables.accounts import Account
@@ -18,6 +20,13 @@ from tests.states.accounts import post_form, verified_account
 from tests.states.catalog import new_product
 from tests.states.reviews import approved_review
 from tests.unit.conftest import settings_for
+
+
+@pytest.fixture(autouse=True)
+def pages_kept_through_edits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests rename a product to see that a cached copy is served: the catalog's change
+    log (which drops that page within a second) is not read here (see test_catalog_changes)."""
+    monkeypatch.setattr(page_cache, "FOLLOW_SECONDS", 24 * 3600)
 
 
 def cached_app(database: TestDatabase) -> Litestar:
@@ -267,3 +276,51 @@ async def test_product_cards_are_rendered_once_and_follow_their_product(
             await Product.update({Product.price_minor: product["price_minor"]}).where(
                 Product.id == product["id"]
             )
+
+
+async def test_the_cache_keeps_pages_compressed_within_its_byte_budget() -> None:
+    """Pages are kept compressed; past the budget the least recently used go, and a page
+    bigger than the whole budget is served but not kept."""
+    items = "".join(f"<li>Relay {n} 24 V DC, DIN rail</li>" for n in range(400))
+    page = f"<main>{items}</main>"
+    rendered = Rendered.from_html(page)
+    assert rendered.size < len(page) / 5, (rendered.size, len(page))
+    cache = PageCache(ttl_seconds=60, max_bytes=3 * rendered.size)
+
+    async def render() -> Rendered:
+        return rendered
+
+    for number in range(5):
+        await cache.rendered((f"/p/{number}",), render)
+    kept = [key for key in (cache._pages or {})]
+    assert kept == [("/p/2",), ("/p/3",), ("/p/4",)]
+    tiny = PageCache(ttl_seconds=60, max_bytes=rendered.size // 2)
+    assert (await tiny.rendered(("/big",), render)) is rendered
+    assert not tiny._pages
+
+
+async def test_browsers_that_take_deflate_get_the_kept_bytes_with_their_own_parts(
+    seeded_database: TestDatabase,
+) -> None:
+    """A page goes out as kept (deflate), each client's token and count inside; clients that
+    take only gzip, or nothing, get the same page their way."""
+    app = cached_app(seeded_database)
+    product = await Product.select(Product.slug).first()
+    assert product
+    path = f"/products/{product['slug']}"
+    pages = {}
+    async with AsyncTestClient(app=app) as first, AsyncTestClient(app=app) as second:
+        await post_form(second, "/cart/lines", {"product_id": "1", "quantity": "2"})
+        for name, client, encoding in [
+            ("deflate", first, "deflate"),
+            ("deflate-2", second, "gzip, deflate, br"),
+            ("gzip", first, "gzip"),
+            ("plain", first, "identity"),
+        ]:
+            response = await client.get(path, headers={"Accept-Encoding": encoding})
+            expected = {"deflate": "deflate", "deflate-2": "deflate", "gzip": "gzip"}.get(name)
+            assert response.headers.get("content-encoding") == expected, name
+            pages[name] = response.text
+    assert pages["deflate"] == pages["gzip"] == pages["plain"]
+    assert form_token(pages["deflate"]) != form_token(pages["deflate-2"])
+    assert BADGE.findall(pages["deflate"]) == ["0"] and BADGE.findall(pages["deflate-2"]) == ["2"]

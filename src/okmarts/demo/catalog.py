@@ -27,7 +27,6 @@ from typing import Any
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
-from okmarts.services.catalog import build_search_text
 from okmarts.demo.catalog_data import (
     AUTO_DISCOUNTS,
     BRANDS,
@@ -42,6 +41,7 @@ from okmarts.demo.catalog_data import (
     Subcategory,
     TopCategory,
 )
+from okmarts.services.catalog import build_search_text
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.checkout import (
     AutoDiscount,

@@ -19,7 +19,6 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from okmarts import i18n
 from okmarts.hooks.consent import mark_page_view, prepare_consent
-from okmarts.page_cache import PageCache
 from okmarts.services import accounts, wind_down
 from okmarts.settings import Settings
 from okmarts.web import (
@@ -100,7 +99,7 @@ class RequestHooks:
         prepare_consent(request)
         if await self.closing.refresh():
             # The wind-down notice changed: pages cached without it are dropped.
-            request.app.state.page_cache = PageCache(self.settings.page_cache_seconds)
+            request.app.state.page_cache.clear()
         if (
             account is not None
             and accounts.needs_policy_acceptance(account)
