@@ -226,15 +226,7 @@ class SignInController(Controller):
             account = await accounts.account_for_guardian(token, site(request))
         except TokenError as error:
             return _invalid_link(error, "guardian")
-        return Template(
-            template_name="pages/sign_in/guardian.html",
-            context={
-                "token": token,
-                "child_email": account.email,
-                "confirmed": account.guardian_confirmed_at is not None,
-                "age": accounts.MINOR_AGE,
-            },
-        )
+        return _guardian_page(token, account, confirmed=account.guardian_confirmed_at is not None)
 
     @post("/guardian", name="guardian_submit", media_type=MediaType.HTML)
     async def guardian_confirm(self, request: HTMXRequest, data: Form) -> Template:
@@ -244,16 +236,15 @@ class SignInController(Controller):
             account = await accounts.confirm_guardian(token, site(request))
         except TokenError as error:
             return _invalid_link(error, "guardian")
-        return Template(
-            template_name="pages/sign_in/guardian.html",
-            context={
-                "token": token,
-                "child_email": account.email,
-                "confirmed": True,
-                "just_confirmed": True,
-                "age": accounts.MINOR_AGE,
-            },
-        )
+        return _guardian_page(token, account, confirmed=True, just_confirmed=True)
+
+
+def _guardian_page(token: str, account: Account, **state: bool) -> Template:
+    """The guardian's page: the consent form, or that it is given (`confirmed`)."""
+    return Template(
+        template_name="pages/sign_in/guardian.html",
+        context={"token": token, "child_email": account.email, "age": accounts.MINOR_AGE, **state},
+    )
 
 
 def _entry_page(request: HTMXRequest, view: View, next_path: str | None) -> Any:
