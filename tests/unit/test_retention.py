@@ -17,7 +17,7 @@ from piccolo.table import Table
 
 from okmarts.app import bind_tables
 from okmarts.piccolo_conf import APP_REGISTRY
-from okmarts.services import retention
+from okmarts.services import erasure, retention
 from okmarts.services.service_state import WIND_DOWN, set_state
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
@@ -473,3 +473,14 @@ async def test_the_command_prints_a_count_per_class(
     assert done == dry
     assert await SignIn.count() == 0 and await PageView.count() == 0
     assert set(printed().values()) == {"0"}
+
+
+async def test_every_table_with_personal_data_has_a_retention_class(
+    settings: Settings, own_database: TestDatabase
+) -> None:
+    tables = {rule.table._meta.tablename for rule in erasure.REGISTRY}
+    missing = sorted(tables - set(retention.CLASS_OF_TABLE))
+    assert not missing, f"give these a class in services.retention.CLASS_OF_TABLE: {missing}"
+    classes = set(await retention.run(settings, dry_run=True)) | {retention.ACCOUNT_LIFETIME}
+    unknown = {t: c for t, c in retention.CLASS_OF_TABLE.items() if c not in classes}
+    assert not unknown, f"not a class that services.retention.run reports: {unknown}"

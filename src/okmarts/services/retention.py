@@ -107,6 +107,33 @@ from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 
 log = logging.getLogger("okmarts.retention")
 
+# What bounds the life of each table that holds personal data (services.erasure.REGISTRY): a
+# class of `run` (its report key), or ACCOUNT_LIFETIME: kept while the account lives (the
+# shopper's own address book, cart, reviews, consents…) and erased with it, by its owner or by
+# the inactive/unverified rules. A table missing here fails tests/unit/test_retention.py.
+ACCOUNT_LIFETIME = "account"
+CLASS_OF_TABLE = {
+    "account": "inactive_accounts_erased",
+    "address": ACCOUNT_LIFETIME,
+    "points_entry": ACCOUNT_LIFETIME,
+    "cart_line": ACCOUNT_LIFETIME,
+    "coupon_use": ACCOUNT_LIFETIME,
+    "review": ACCOUNT_LIFETIME,
+    "question": ACCOUNT_LIFETIME,
+    "review_vote": ACCOUNT_LIFETIME,
+    "consent_event": ACCOUNT_LIFETIME,
+    "policy_acceptance": ACCOUNT_LIFETIME,
+    "sign_in": "sign_in_history",
+    "account_session": "sessions",
+    "attempt": "rate_limit_attempts",
+    "shop_order": "orders_anonymised",
+    "order_event": "orders_anonymised",
+    "payment": "orders_anonymised",
+    "payment_attempt": "payment_attempts",
+    "outbox_message": "outbox_bodies",
+    "privacy_request": "privacy_requests",
+}
+
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
 
 INACTIVE_NOTICE_KIND = "account_inactive"
