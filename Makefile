@@ -57,7 +57,7 @@ bench: install
 # Extract every string (and `# TRANSLATORS:` / `{# TRANSLATORS: #}` comments) from Python and
 # templates, merge into each catalog, check and compile.
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -c TRANSLATORS: -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k NP_:1c,2 -c TRANSLATORS: -o locales/messages.pot --sort-output --project=Okmarts --copyright-holder=Okmarts .
 	$(BIN)/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python -m okmarts.catalog_check
 	$(BIN)/okmarts pseudo-locale

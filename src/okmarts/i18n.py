@@ -64,10 +64,18 @@ def N_(message: str) -> str:
 
 @dataclass(frozen=True)
 class Message:
-    """A message to show later in the reader's language: an N_-marked msgid and its values."""
+    """A message to show later in the reader's language: an N_-marked msgid and its values
+    (and its msgctxt, for a word that reads differently elsewhere: see NP_)."""
 
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
+    context: str | None = None
+
+
+def NP_(context: str, message: str) -> Message:
+    """N_ with a msgctxt: the same English word (“Completed”) for things whose translations
+    differ (an order is masculine in Spanish, a request feminine). Shown through `message`."""
+    return Message(message, context=context)
 
 
 # -- Loading compiled catalogs --------------------------------------------------------------------
@@ -275,7 +283,10 @@ class Catalogs:
         """A Message (or a plain msgid) translated into the current language."""
         if isinstance(message, str):
             return self.gettext(message)
-        text = self.gettext(message.msgid)
+        if message.context is None:
+            text = self.gettext(message.msgid)
+        else:
+            text = self.pgettext(message.context, message.msgid)
         if not message.params:
             return text
         return format_or_source(text, message.msgid, message.params)

@@ -22,7 +22,7 @@ from typing import Any
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres, write_transaction
-from okmarts.i18n import N_, Message
+from okmarts.i18n import N_, NP_, Message
 from okmarts.services import accounts
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
@@ -46,11 +46,11 @@ KINDS: dict[str, str] = {
 }
 # Kinds a person may ask for with the center's free-text form.
 REQUESTABLE_KINDS = ("correct",)
-STATUSES: dict[str, str] = {
+STATUSES: dict[str, str | Message] = {
     # TRANSLATORS: status of a privacy request: not yet answered (an adjective, not the verb)
     "open": N_("Open"),
     # TRANSLATORS: status of a privacy request: done
-    "completed": N_("Completed"),
+    "completed": NP_("privacy request status", "Completed"),
     # TRANSLATORS: status of a privacy request: refused
     "rejected": N_("Rejected"),
 }
