@@ -69,6 +69,45 @@ async def test_filters_price_stock_brand_and_sort() -> None:
     assert page.total == expected
 
 
+async def test_a_category_with_subcategories_lists_in_the_same_order_as_one_sort() -> None:
+    """Its page is merged from one walk per subcategory: the same products, in the same order,
+    as sorting the whole category would give, for every sort, filter and page."""
+    tree = await catalog.load_category_tree(use_cache=False)
+    root = max(tree.roots, key=lambda node: len(tree.descendant_ids(node.id)))
+    assert len(tree.descendant_ids(root.id)) > 1
+    brand = await Brand.select(Brand.slug).first()
+    assert brand
+    orders = {
+        "relevance": [(Product.featured, False), (Product.created_at, False), (Product.id, False)],
+        "price_asc": [(Product.price_minor, True), (Product.id, True)],
+        "price_desc": [(Product.price_minor, False), (Product.id, False)],
+        "newest": [(Product.created_at, False), (Product.id, False)],
+    }
+    for sort, order in orders.items():
+        for filters in (
+            {},
+            {"in_stock": True, "min_price_minor": 1000},
+            {"brands": (brand["slug"],)},
+        ):
+            query = catalog.ListingQuery(category_id=root.id, sort=sort, per_page=7, **filters)
+            expected = Product.select(Product.id).where(*catalog._listing_where(query, tree))
+            for column, ascending in order:
+                expected = expected.order_by(column, ascending=ascending)
+            every = [row["id"] for row in await expected]
+            for page in (1, 2, 5):
+                listed = await catalog.list_products(
+                    catalog.ListingQuery(
+                        category_id=root.id, sort=sort, per_page=7, page=page, **filters
+                    ),
+                    tree,
+                )
+                assert [card.id for card in listed.items] == every[(page - 1) * 7 : page * 7], (
+                    sort,
+                    filters,
+                    page,
+                )
+
+
 async def test_brand_facets_count_every_product() -> None:
     tree = await catalog.load_category_tree(use_cache=False)
     page = await catalog.list_products(catalog.ListingQuery(), tree)

@@ -202,11 +202,9 @@ def _numbers(values: Any) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
-def _listing_where_sql(query: ListingQuery, tree: CategoryTree) -> tuple[str, list[Any]]:
-    """`_listing_where` as SQL, for the page's query."""
+def _listing_filters_sql(query: ListingQuery) -> tuple[list[str], list[Any]]:
+    """`_listing_where` as SQL, for the page's query, but for the category."""
     clauses, args = [], []
-    if query.category_id is not None:
-        clauses.append(f"p.category IN ({_numbers(tree.descendant_ids(query.category_id))})")
     if query.brands:
         marks = ", ".join("{}" for _ in query.brands)
         clauses.append(f"p.brand IN (SELECT id FROM brand WHERE slug IN ({marks}))")
@@ -219,23 +217,41 @@ def _listing_where_sql(query: ListingQuery, tree: CategoryTree) -> tuple[str, li
         args.append(query.max_price_minor)
     if query.in_stock:
         clauses.append("p.stock > 0")
-    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return clauses, args
+
+
+def _page_ids_sql(
+    query: ListingQuery, tree: CategoryTree, order: str, offset: int, limit: int
+) -> tuple[str, list[Any]]:
+    """The query for one page's product ids, in order."""
+    filters, args = _listing_filters_sql(query)
+    categories = tree.descendant_ids(query.category_id) if query.category_id is not None else []
+    page = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
+    if len(categories) <= 1:
+        clauses = [f"p.category = {int(category)}" for category in categories] + filters
+        where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+        return f"SELECT p.id FROM product p {where} {page}", args
+    # A category with subcategories: one walk of the (category, order) index per subcategory,
+    # each stopping at the page's end, then merged. Sorting every product of a top category
+    # (20,000 of 200,000) is what made its listing grow with the catalog.
+    walks = []
+    for number, category in enumerate(categories):
+        where = " AND ".join([f"p.category = {int(category)}", *filters])
+        walks.append(
+            "SELECT * FROM (SELECT p.id, p.featured, p.created_at, p.price_minor FROM product p "
+            f"WHERE {where} ORDER BY {order} LIMIT {int(offset + limit)}) AS c{number}"
+        )
+    return f"SELECT p.id FROM ({' UNION ALL '.join(walks)}) AS p {page}", args * len(categories)
 
 
 async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
     """One page of products matching the filters, with the brands available beside them."""
     order = _LISTING_ORDER_SQL.get(query.sort, _LISTING_ORDER_SQL["relevance"])
     page = max(1, query.page)
-    where, args = _listing_where_sql(query, tree)
+    page_ids, args = _page_ids_sql(query, tree, order, (page - 1) * query.per_page, query.per_page)
     # The page's ids first, from a covering index, then the card columns of just those rows:
     # sorting thousands of full rows joined with their brand is what made listings slow.
-    rows = await Product.raw(
-        f"{_CARD_SQL} WHERE p.id IN (SELECT p.id FROM product p {where} ORDER BY {order} "
-        f"LIMIT {{}} OFFSET {{}}) ORDER BY {order}",
-        *args,
-        query.per_page,
-        (page - 1) * query.per_page,
-    )
+    rows = await Product.raw(f"{_CARD_SQL} WHERE p.id IN ({page_ids}) ORDER BY {order}", *args)
     items = await _cards(rows)
     if query.min_price_minor is None and query.max_price_minor is None:
         total, brands = await _counted(query, tree)
