@@ -192,9 +192,24 @@ async def test_vote_forms_with_and_without_javascript(app: Litestar) -> None:
             f"/reviews/{review.id}/votes",
             {"choice": "helpful", "next": f"/products/{product['slug']}#review-{review.id}"},
         )
-        assert plain.headers["location"] == f"/products/{product['slug']}#review-{review.id}"
-        page = await client.get(f"/products/{product['slug']}")
+        # Back at the review's buttons, which say the vote was counted.
+        assert plain.headers["location"] == (
+            f"/products/{product['slug']}?voted={review.id}#votes-{review.id}"
+        )
+        page = await client.get(plain.headers["location"])
         assert 'aria-pressed="true">Helpful (1)' in page.text
+        assert '<p class="notice ok" role="status">Thank you for your vote.</p>' in page.text
+        withdrawn = await post_form(
+            client,
+            f"/reviews/{review.id}/votes",
+            {"choice": "withdraw", "next": plain.headers["location"]},
+        )
+        assert withdrawn.headers["location"] == (
+            f"/products/{product['slug']}?withdrawn={review.id}#votes-{review.id}"
+        )
+        page = await client.get(withdrawn.headers["location"])
+        assert "Your vote is withdrawn." in page.text and "Thank you for your vote" not in page.text
+        await post_form(client, f"/reviews/{review.id}/votes", {"choice": "helpful"})
         swapped = await post_form(
             client,
             f"/reviews/{review.id}/votes",
@@ -234,7 +249,9 @@ async def test_write_a_review_from_the_personal_center(app: Litestar) -> None:
                 "body": "Mounted in minutes on DIN rail.",
             },
         )
-        assert done.headers["location"] == "/account/reviews?notice=review-submitted"
+        assert done.headers["location"] == (
+            "/account/reviews?notice=review-submitted#review-submitted"
+        )
         page = await client.get(done.headers["location"])
         assert "Pending moderation" in page.text and "Good value" in page.text
         review = await Review.objects().where(Review.order_line == line).first()
@@ -286,7 +303,12 @@ async def test_ask_a_question_signed_in_and_verified_only(app: Litestar) -> None
             f"/products/{product['slug']}/questions",
             {"question": "What is the coil voltage?"},
         )
-        assert asked.headers["location"] == f"/products/{product['slug']}?asked=1"
+        # Back at the thank-you, wherever the page scrolls it (text browsers follow the #).
+        assert asked.headers["location"] == (
+            f"/products/{product['slug']}?asked=1#question-asked"
+        )
+        thanked = await client.get(asked.headers["location"])
+        assert '<p id="question-asked" class="notice ok" role="status"' in thanked.text
         htmx = await post_form(
             client,
             f"/products/{product['slug']}/questions",
