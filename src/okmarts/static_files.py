@@ -3,6 +3,9 @@
 `static_url("css/site.css")` gives `/static/css/site.<hash>.css`; the hash is the file's content,
 so a browser keeps it until it changes and never holds an old stylesheet after a deploy.
 Plain names (`/static/img/favicon.svg`) are served too, with a short cache.
+
+The demo catalog's product drawings (`drawings/…svg`, okmarts.demo.drawings) are served here
+as if they were files: made from their name, with the drawings' version as their hash.
 """
 
 from __future__ import annotations
@@ -10,18 +13,22 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import Any
 
 from cachetools import LRUCache
-from litestar import HttpMethod, route
+from litestar import HttpMethod, Request, route
 from litestar.datastructures import CacheControlHeader
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import File
+from litestar.response import File, Response
+
+from okmarts.demo import drawings
 
 HASH_LENGTH = 12
 HASHED_NAME = re.compile(
     rf"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{{{HASH_LENGTH}}})(?P<suffix>\.[^./]+)$"
 )
+DRAWINGS = "drawings/"
 IMMUTABLE = CacheControlHeader(max_age=31_536_000, public=True, immutable=True)
 # Unhashed and outdated URLs: old pages in caches still get a stylesheet, refreshed within the hour.
 SHORT = CacheControlHeader(max_age=3_600, public=True)
@@ -49,6 +56,8 @@ class StaticFiles:
         return path
 
     def content_hash(self, relative: str) -> str | None:
+        if relative.startswith(DRAWINGS):
+            return drawings.VERSION_HASH if drawings.is_drawing(relative) else None
         path = self.file(relative)
         if path is None:
             return None
@@ -79,6 +88,19 @@ class StaticFiles:
             return f"/static/{relative}.{digest}"
         return f"/static/{stem}.{digest}.{suffix}"
 
+    def drawing(self, requested: str) -> tuple[str, CacheControlHeader] | None:
+        """A product drawing's SVG for a requested name, and how long browsers may keep it."""
+        requested = requested.lstrip("/")
+        if not requested.startswith(DRAWINGS):
+            return None
+        match = HASHED_NAME.match(requested)
+        if match is not None:
+            svg = drawings.render(match["stem"] + match["suffix"])
+            if svg is not None:
+                return svg, IMMUTABLE if match["hash"] == drawings.VERSION_HASH else SHORT
+        svg = drawings.render(requested)
+        return (svg, SHORT) if svg is not None else None
+
     def resolve(self, requested: str) -> tuple[Path, CacheControlHeader] | None:
         """The file a requested name means, and how long browsers may keep it."""
         requested = requested.lstrip("/")
@@ -105,7 +127,15 @@ def static_files_handler(static: StaticFiles):  # type: ignore[no-untyped-def]
         name="static",
         sync_to_thread=False,
     )
-    def serve_static(file_path: FromPath[str]) -> File:
+    def serve_static(request: Request[Any, Any, Any], file_path: FromPath[str]) -> File:
+        drawn = static.drawing(file_path)
+        if drawn is not None:
+            svg, cache = drawn
+            return Response(  # type: ignore[return-value]  # (HEAD needs File or None here)
+                content=b"" if request.method == HttpMethod.HEAD else svg.encode(),
+                media_type="image/svg+xml",
+                headers={cache.HEADER_NAME: cache.to_header()},
+            )
         found = static.resolve(file_path)
         if found is None:
             raise NotFoundException()

@@ -9,9 +9,11 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
-from tests.e2e.conftest import execute
+from tests.e2e.conftest import execute, query
 from tests.e2e.steps import deliver_an_order
 from tests.e2e.test_account_flows import new_email, sign_up
+from tests.e2e.test_review_flows import verified
+from tests.smtp import SmtpSink
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -213,3 +215,39 @@ def test_the_review_sort_choices_are_a_list(page: Page, seeded_database: TestDat
     # One choice an item: a text browser shows them apart, not run together.
     assert choices.count() >= 2
     expect(choices.filter(has=page.locator("a")).first).to_be_visible()
+
+
+def test_checkout_choices_sit_beside_their_labels_and_quantities_stay_whole(
+    page: Page, mail_server: SmtpSink, seeded_database: TestDatabase
+) -> None:
+    # "Express courier", "Save this address", "I am buying for a company", and "1 ×".
+    verified(page, mail_server, "checkout-layout")
+    [(slug,)] = query(
+        seeded_database,
+        "SELECT slug FROM product WHERE stock >= 50 AND points_price IS NULL"
+        " ORDER BY length(title) DESC LIMIT 1",
+    )
+    page.goto(f"/products/{slug}")
+    page.get_by_role("button", name="Add to cart", exact=True).click()
+    expect(page.locator("#cart-count")).to_contain_text("1")
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        page.goto("/checkout")
+        express = page.locator("label", has_text="Express courier")
+        expect(express).to_be_visible()
+        for box in (
+            "#" + (express.get_attribute("for") or ""),
+            "#f-save_address",
+            "#f-for_company",
+        ):
+            box_box = page.locator(box).evaluate(BOX)
+            label = page.locator(f"label[for={box[1:]}]").evaluate(BOX)
+            assert label["left"] >= box_box["right"], (size, box)
+            assert label["top"] < box_box["bottom"], (size, box, "the label starts below the box")
+        # "1 ×" stays on one line in the order summary, however long the title.
+        quantity = page.locator(".summary-lines li > span").first.evaluate(
+            "e => { const r = document.createRange(); r.setStart(e.firstChild, 0);"
+            " r.setEnd(e.firstChild, e.firstChild.length); return r.getClientRects().length; }"
+        )
+        assert quantity == 1, size
+        no_sideways_scroll(page)

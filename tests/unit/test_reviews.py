@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from html.parser import HTMLParser
 
 import pytest
 from litestar import Litestar
@@ -192,9 +193,24 @@ async def test_vote_forms_with_and_without_javascript(app: Litestar) -> None:
             f"/reviews/{review.id}/votes",
             {"choice": "helpful", "next": f"/products/{product['slug']}#review-{review.id}"},
         )
-        assert plain.headers["location"] == f"/products/{product['slug']}#review-{review.id}"
-        page = await client.get(f"/products/{product['slug']}")
+        # Back at the review's buttons, which say the vote was counted.
+        assert plain.headers["location"] == (
+            f"/products/{product['slug']}?voted={review.id}#votes-{review.id}"
+        )
+        page = await client.get(plain.headers["location"])
         assert 'aria-pressed="true">Helpful (1)' in page.text
+        assert '<p class="notice ok" role="status">Thank you for your vote.</p>' in page.text
+        withdrawn = await post_form(
+            client,
+            f"/reviews/{review.id}/votes",
+            {"choice": "withdraw", "next": plain.headers["location"]},
+        )
+        assert withdrawn.headers["location"] == (
+            f"/products/{product['slug']}?withdrawn={review.id}#votes-{review.id}"
+        )
+        page = await client.get(withdrawn.headers["location"])
+        assert "Your vote is withdrawn." in page.text and "Thank you for your vote" not in page.text
+        await post_form(client, f"/reviews/{review.id}/votes", {"choice": "helpful"})
         swapped = await post_form(
             client,
             f"/reviews/{review.id}/votes",
@@ -234,7 +250,9 @@ async def test_write_a_review_from_the_personal_center(app: Litestar) -> None:
                 "body": "Mounted in minutes on DIN rail.",
             },
         )
-        assert done.headers["location"] == "/account/reviews?notice=review-submitted"
+        assert done.headers["location"] == (
+            "/account/reviews?notice=review-submitted#review-submitted"
+        )
         page = await client.get(done.headers["location"])
         assert "Pending moderation" in page.text and "Good value" in page.text
         review = await Review.objects().where(Review.order_line == line).first()
@@ -286,7 +304,10 @@ async def test_ask_a_question_signed_in_and_verified_only(app: Litestar) -> None
             f"/products/{product['slug']}/questions",
             {"question": "What is the coil voltage?"},
         )
-        assert asked.headers["location"] == f"/products/{product['slug']}?asked=1"
+        # Back at the thank-you, wherever the page scrolls it (text browsers follow the #).
+        assert asked.headers["location"] == (f"/products/{product['slug']}?asked=1#question-asked")
+        thanked = await client.get(asked.headers["location"])
+        assert '<p id="question-asked" class="notice ok" role="status"' in thanked.text
         htmx = await post_form(
             client,
             f"/products/{product['slug']}/questions",
@@ -318,3 +339,54 @@ async def test_asking_is_rate_limited(client: Client) -> None:
     assert flooded.status_code == 422 and "Too many attempts" in flooded.text
     assert "One question too many?" in flooded.text  # the text is kept
     assert await Question.count().where(Question.product == product["id"]) == 10
+
+
+class TextBrowserForm(HTMLParser):
+    """What a text browser (lynx, w3m) sends from a form the shopper leaves as it is: every
+    field's value, and in a radio group with nothing checked the first radio (HTML 2.0's rule,
+    which they follow)."""
+
+    def __init__(self, form_action: str) -> None:
+        super().__init__()
+        self.action, self.inside = form_action, False
+        self.fields: dict[str, str] = {}
+        self.radios: dict[str, list[tuple[str, bool]]] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.inside = attributes.get("action") == self.action
+        elif tag == "input" and self.inside and attributes.get("name"):
+            if attributes.get("type") == "radio":
+                group = self.radios.setdefault(attributes["name"], [])
+                group.append((attributes.get("value", ""), "checked" in attributes))
+            else:
+                self.fields[attributes["name"]] = attributes.get("value", "")
+
+    def submission(self, typed: dict[str, str]) -> dict[str, str]:
+        sent = {**self.fields, **typed}
+        for name, group in self.radios.items():
+            checked = [value for value, on in group if on]
+            sent[name] = checked[0] if checked else group[0][0]
+        return sent
+
+
+async def test_a_text_browser_never_sends_a_rating_the_shopper_did_not_choose(
+    app: Litestar,
+) -> None:
+    product = await new_product(5)
+    async with AsyncTestClient(app=app) as client:
+        account = await verified_account(client)
+        line = await bought(account, product)
+        page = await client.get(f"/account/reviews/new?line={line}")
+        form = TextBrowserForm("/account/reviews")
+        form.feed(page.text)
+        assert [value for value, _ in form.radios["rating"]] == ["", "5", "4", "3", "2", "1"]
+        assert not any(on for _, on in form.radios["rating"]), "no rating chosen beforehand"
+        sent = form.submission({"title": "Solid part", "body": "Works as described, no issues."})
+        response = await client.post("/account/reviews", data=sent, follow_redirects=False)
+        assert response.status_code == 422
+        assert "Choose a rating from 1 to 5 stars." in errors_in(response.text)
+        assert not await Review.exists().where(Review.order_line == line)
+        # Graphical browsers don't show that first choice (text browsers apply no CSS).
+        assert 'class="field checkbox text-browsers-only"' in page.text

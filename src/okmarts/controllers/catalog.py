@@ -194,6 +194,9 @@ class CatalogController(Controller):
                     "review_sorts": reviews.SORTS,
                     "questions": await questions.answered(product.id),
                     "asked": params.get("asked") == "1",
+                    # Without JavaScript a vote comes back here: its review says it was counted.
+                    "voted_review": parse_int(params.get("voted"), minimum=1),
+                    "withdrawn_review": parse_int(params.get("withdrawn"), minimum=1),
                     "question_form": {},
                     "errors": {},
                     "retry_minutes": 0,

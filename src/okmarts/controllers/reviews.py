@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from litestar import Controller, MediaType, get, post
 from litestar.di import NamedDependency, Provide
@@ -36,6 +36,23 @@ from okmarts.web import (
 VOTES = View("pages/catalog/product.html", fragment="partials/reviews/votes.html")
 # Asking: the form again (refused, or thanking); without JS a page of its own when refused.
 ASK = View("pages/reviews/ask.html", fragment="partials/questions/ask_form.html")
+
+# The id of the thank-you after a question (the #fragment of the redirect without JavaScript).
+QUESTION_ASKED_ANCHOR = "question-asked"
+
+
+def _voted_path(next_path: str, review_id: int, *, withdrawn: bool) -> str:
+    """The page the vote was cast on, saying which review's vote was recorded (or withdrawn),
+    scrolled to that review's buttons."""
+    parts = urlsplit(next_path)
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if key not in ("voted", "withdrawn")
+    ]
+    query.append(("withdrawn" if withdrawn else "voted", str(review_id)))
+    return urlunsplit(("", "", parts.path, urlencode(query), f"votes-{review_id}"))
+
 
 LOCKED = {
     "verify-email": Message(N_("Confirm your email address first: we sent you a link.")),
@@ -87,8 +104,12 @@ class ReviewsController(Controller):
                     context={"error": error, "back": next_path},
                     status_code=status,
                 )
-            # Plain forms: back to the same review on the page.
-            return redirect_after_post(request, next_path)
+            # Plain forms: back to the same review's buttons on the page, with a confirmation
+            # beside them (the URL's #fragment scrolls there, as the pressed button was).
+            withdrawn = result is not None and result.my_vote is None
+            return redirect_after_post(
+                request, _voted_path(next_path, voted_id, withdrawn=withdrawn)
+            )
         row = (
             await Review.select(Review.id, Review.helpful_count, Review.not_helpful_count)
             .where(Review.id == voted_id)
@@ -136,9 +157,12 @@ class ReviewsController(Controller):
                 context["retry_minutes"] = error.minutes
             else:
                 if not request.htmx:
-                    # No #fragment: the page then focuses (and scrolls to) the confirmation, which
-                    # browsers skip for a URL that points at a part of the page.
-                    return redirect_after_post(request, f"/products/{slug}?asked=1")
+                    # Back to the page, at the confirmation: the URL's #fragment scrolls to it in
+                    # every browser (lynx and w3m too, which ignore autofocus), and it takes the
+                    # focus (it is focusable) where the form was.
+                    return redirect_after_post(
+                        request, f"/products/{slug}?asked=1#{QUESTION_ASKED_ANCHOR}"
+                    )
                 context.update(asked=True, question_form={})
                 return ASK.render(request, context)
         # Refused: the form again with the text kept and the reason (a whole page without JS).
@@ -210,7 +234,9 @@ class MyReviewsController(Controller):
             except reviews.ReviewError as refused:
                 errors = {"line": refused.message}
             else:
-                return redirect_after_post(request, "/account/reviews?notice=review-submitted")
+                return redirect_after_post(
+                    request, "/account/reviews?notice=review-submitted#review-submitted"
+                )
         elif line_id not in reviewable:
             raise NotFoundException()
         return Template(

@@ -20,6 +20,7 @@ import math
 import random
 import re
 import unicodedata
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -41,6 +42,7 @@ from okmarts.demo.catalog_data import (
     Subcategory,
     TopCategory,
 )
+from okmarts.demo.drawings import drawing_name, encode_label
 from okmarts.services.catalog import build_search_text
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.checkout import (
@@ -104,8 +106,7 @@ class _Planned:
     """A product before insertion: brand and category by name and slug, their ids come later."""
 
     row: tuple[Any, ...]  # PRODUCT_COLUMNS order, brand name and category slug in the id places
-    images: int
-    image_path: str
+    image_paths: tuple[str, ...]  # one per picture: okmarts.demo.drawings names
 
 
 async def catalog_is_empty() -> bool:
@@ -140,9 +141,9 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
         # The catalog was empty, so every product row is one of ours.
         product_ids = await _ids(Product.sku)
         images = [
-            (product_ids[item.row[0]], item.image_path, item.row[2], 640, 480, position)
+            (product_ids[item.row[0]], path, item.row[2], 640, 480, position)
             for item in planned
-            for position in range(item.images)
+            for position, path in enumerate(item.image_paths)
         ]
         await writer.insert(IMAGE_COLUMNS, images)
         await _insert_checkout(writer)
@@ -387,7 +388,8 @@ def _plan_one(
         None,  # points price: see _with_points_prices
     )
     images = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)  # 40 % one, 50 % two, 10 % three
-    return _Planned(row=row, images=images, image_path=top.image)
+    paths = _drawing_names(kind, sub, brand, values, size, sku, images)
+    return _Planned(row=row, image_paths=paths)
 
 
 def _unique_sku(
@@ -454,3 +456,216 @@ def slugify(text: str) -> str:
     """ASCII lowercase words joined by hyphens: "Weidmüller" -> "weidmuller"."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+# -- Drawings (okmarts.demo.drawings) -----------------------------------------------------------
+# Per subcategory: the shape, and how its count, variant and colour follow from the product's
+# values. Nothing here draws on the random generator: the catalog stays the same for a seed,
+# and each drawing follows from the product it shows.
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def _first_number(text: str, default: float = 0) -> float:
+    match = _NUMBER.search(text)
+    return float(match[0]) if match else default
+
+
+def _index(value: str, choices: Sequence[str]) -> int:
+    return choices.index(value) if value in choices else 0
+
+
+def _pins(connection: str) -> int:
+    """Connector pins from "M12 connector, 4-pin"; 0 for a cable."""
+    match = re.search(r"(\d+)-pin", connection)
+    return int(match[1]) if match else 0
+
+
+def _colour_named(name: str, default: int) -> int:
+    for word, colour in (
+        ("green-yellow", 5),
+        ("green", 4),
+        ("teal", 8),
+        ("black", 7),
+        ("blue", 3),
+        ("grey", 1),
+        ("transparent", 9),
+        ("silver", 0),
+        ("PUR", 6),
+        ("PVC", 1),
+    ):
+        if word in name:
+            return colour
+    return default
+
+
+def _poles(value: str) -> int:
+    """ "3P+N" -> 4, "1P" -> 1, "1-pole" -> 1."""
+    return int(_first_number(value, 1)) + ("+N" in value)
+
+
+_DrawingRule = tuple[str, Any]  # shape, values -> (count, variant, colour or None)
+DRAWING_RULES: dict[str, _DrawingRule] = {
+    "compact-plcs": ("module", lambda v: (int(v["di"]) + int(v["do"]), 0, None)),
+    "modular-plc-cpus": ("module", lambda v: (int(v["slots"]) // 4, 1, 2)),
+    "io-modules": ("module", lambda v: (int(v["channels"]), 0, None)),
+    "safety-controllers": ("module", lambda v: (int(v["di"]), 6, 5)),
+    "frequency-inverters": (
+        "drive",
+        lambda v: (6 if v["input"].startswith("3") else 4, 0, None),
+    ),
+    "servo-drives": ("drive", lambda v: (4, 1, 2)),
+    "servo-motors": ("motor", lambda v: (int(v["brake"] == "with brake"), 1, 7)),
+    "ac-induction-motors": (
+        "motor",
+        lambda v: (0, 0, 3 + _index(v["efficiency"], ("IE2", "IE3", "IE4"))),
+    ),
+    "soft-starters": ("drive", lambda v: (6, 2, 1)),
+    "proximity-sensors": (
+        "barrel",
+        lambda v: (_pins(v["connection"]), int("distance" not in v or "mount" not in v), 0),
+    ),
+    "photoelectric-sensors": (
+        "boxsensor",
+        lambda v: (
+            _pins(v["connection"]),
+            _index(
+                v["mode"], ("Diffuse", "Retro-reflective", "Through-beam", "Background suppression")
+            ),
+            None,
+        ),
+    ),
+    "pressure-sensors": ("probe", lambda v: (0, 0, None)),
+    "temperature-sensors": ("probe", lambda v: (int(_first_number(v["length"])) // 10, 1, 1)),
+    "rotary-encoders": (
+        "encoder",
+        lambda v: (
+            min(64, 8 + int(_first_number(v["resolution"])) // 100),
+            2 * ("hollow" in v["shaft"]),
+            None,
+        ),
+    ),
+    "touch-panels": ("screen", lambda v: (0, 0, 2)),
+    "panel-pcs": ("screen", lambda v: (0, 1, 1)),
+    "panel-meters": ("screen", lambda v: (int(v["digits"]), 2, 7)),
+    "contactors": ("module", lambda v: (3 + len(v["aux"].split("+")), 7, None)),
+    "interface-relays": ("module", lambda v: (3 * int(_first_number(v["contacts"], 1)), 0, None)),
+    "solid-state-relays": ("module", lambda v: (2 * _poles(v["poles"]), 4, 2)),
+    "timer-relays": ("module", lambda v: (3 * int(_first_number(v["contacts"], 1)), 3, None)),
+    "overload-relays": ("module", lambda v: (3, 3, 1)),
+    "sensor-actuator-cables": (
+        "cable",
+        lambda v: (
+            int(_first_number(v["cores"], 4)),
+            1 if "angled" in v["connector"] else 2 if v["connector"].startswith("M8") else 0,
+            _colour_named(v["sheath"], 6),
+        ),
+    ),
+    "control-cables": (
+        "drum",
+        lambda v: (int(_first_number(v["cores"], 3)), 0, _colour_named(v["sheath"], 1)),
+    ),
+    "industrial-ethernet-cables": (
+        "cable",
+        lambda v: (
+            4 if v["category"] == "Cat 5e" else 8,
+            {"RJ45 to RJ45": 3, "M12 D-coded to M12 D-coded": 0}.get(v["connector"], 4),
+            _colour_named(v["color"], 4),
+        ),
+    ),
+    "terminal-blocks": (
+        "terminals",
+        lambda v: (
+            int(v["pack"]) // 10,
+            _index(v["type"], ("Feed-through", "Ground (PE)", "Double-level", "Fuse")),
+            _colour_named(v["color"], 1),
+        ),
+    ),
+    "heavy-duty-connectors": (
+        "connector",
+        lambda v: (
+            int(_first_number(v["contacts"], 6)) + 1,
+            _index(
+                v["housing"],
+                (
+                    "hood, top entry, M25",
+                    "bulkhead housing, single lever",
+                    "surface-mount housing, double lever",
+                ),
+            ),
+            1,
+        ),
+    ),
+    "din-rail-power-supplies": ("module", lambda v: (5, 5, None)),
+    "dc-ups": ("module", lambda v: (4, 0, 2)),
+    "dc-dc-converters": ("module", lambda v: (4, 5, 1)),
+    "control-transformers": (
+        "transformer",
+        lambda v: (2 if v["secondary"].startswith("2") else 1, 0, None),
+    ),
+    "miniature-circuit-breakers": ("module", lambda v: (_poles(v["poles"]), 2, 0)),
+    "residual-current-devices": ("module", lambda v: (_poles(v["poles"]), 2, 9)),
+    "motor-protection-circuit-breakers": ("module", lambda v: (3, 3, 2)),
+    "fuses": (
+        "fuse",
+        lambda v: (3, 0, (5, 3, 4)[_index(v["category"], ("gG", "aM", "gPV"))]),
+    ),
+    "surge-protection": ("module", lambda v: (_poles(v["poles"]), 4, 1)),
+    "pneumatic-cylinders": (
+        "cylinder",
+        lambda v: (
+            int(_first_number(v["stroke"])) // 5,
+            _index(v["standard"], ("ISO 15552", "ISO 6432", "ISO 21287")),
+            0,
+        ),
+    ),
+    "solenoid-valves": (
+        "valve",
+        lambda v: (
+            2 if "bistable" in v["function"] else 3 if v["function"].startswith("3/2") else 1,
+            _index(v["connection"], ("plug socket form C", "M8 connector", "plug socket form A")),
+            7 if "DC" in v["coil"] else 3,
+        ),
+    ),
+    "air-preparation-units": (
+        "airunit",
+        lambda v: (
+            3 if "lubricator" in v["components"] else 2 if "shut-off" in v["components"] else 1,
+            0,
+            1,
+        ),
+    ),
+}
+
+
+def _drawing_names(
+    kind: Kind,
+    sub: Subcategory,
+    brand: str,
+    values: dict[str, str],
+    size: float,
+    sku: str,
+    images: int,
+) -> tuple[str, ...]:
+    """The names of the product's pictures: its drawing seen from the front, the side and its
+    rating plate (okmarts.demo.drawings renders them)."""
+    if sub.slug == "tubing-fittings":
+        if "material" in values:  # tubing, else a push-in fitting
+            shape, count, variant = "tubing", int(_first_number(values["length"])), 0
+            colour: int | None = _colour_named(values["color"], 3)
+        else:
+            shape, count, colour = "fitting", 1, 1
+            variant = _index(values["type"], ("Straight", "Elbow", "Tee", "Y-connector"))
+    else:
+        shape, rule = DRAWING_RULES[sub.slug]
+        count, variant, colour = rule(values)
+    if colour is None:
+        # The maker's usual housing colour: light grey, mid grey, anthracite or blue.
+        colour = (0, 1, 2, 3, 8)[zlib.crc32(brand.encode()) % 5]
+    # What the part is, after the kind's own words: "7.5 kW, 3-phase 380–480 V AC".
+    rating = kind.title.format_map(values)[len(kind.title.split("{", 1)[0]) :].lstrip(", ")
+    label = encode_label(sku[:24], rating[:34])
+    step = round(size * 9)
+    return tuple(
+        drawing_name(shape, count, step, colour, variant, view, label) for view in range(images)
+    )

@@ -59,7 +59,6 @@ class TopCategory:
     name: str
     slug: str
     description: str
-    image: str  # under static/
     children: tuple[Subcategory, ...]
 
 
@@ -271,7 +270,6 @@ PLCS = TopCategory(
     N_("PLCs & controllers"),
     "plcs-controllers",
     N_("Programmable logic controllers, I/O modules and safety controllers for machines."),
-    "img/products/plc.svg",
     (
         Subcategory(
             N_("Compact PLCs"),
@@ -447,7 +445,6 @@ DRIVES = TopCategory(
     N_("Drives & motors"),
     "drives-motors",
     N_("Frequency inverters, servo systems, soft starters and IEC motors."),
-    "img/products/drive.svg",
     (
         Subcategory(
             N_("Frequency inverters"),
@@ -662,7 +659,6 @@ SENSORS = TopCategory(
     N_("Sensors"),
     "sensors",
     N_("Proximity, photoelectric, pressure and temperature sensors and rotary encoders."),
-    "img/products/sensor.svg",
     (
         Subcategory(
             N_("Proximity sensors"),
@@ -917,7 +913,6 @@ HMIS = TopCategory(
     N_("HMIs & displays"),
     "hmis-displays",
     N_("Operator touch panels, industrial panel PCs and panel meters."),
-    "img/products/hmi.svg",
     (
         Subcategory(
             N_("Touch panels"),
@@ -1053,7 +1048,6 @@ RELAYS = TopCategory(
     N_("Relays & contactors"),
     "relays-contactors",
     N_("Contactors, interface and solid-state relays, timers and overload relays."),
-    "img/products/relay.svg",
     (
         Subcategory(
             N_("Contactors"),
@@ -1228,7 +1222,6 @@ CABLES = TopCategory(
     N_("Cables & connectors"),
     "cables-connectors",
     N_("Sensor and control cables, Ethernet cables, terminal blocks and heavy-duty connectors."),
-    "img/products/cable.svg",
     (
         Subcategory(
             N_("Sensor & actuator cables"),
@@ -1429,7 +1422,6 @@ POWER = TopCategory(
     N_("Power supplies"),
     "power-supplies",
     N_("DIN-rail power supplies, DC UPS, DC/DC converters and control transformers."),
-    "img/products/power.svg",
     (
         Subcategory(
             N_("DIN-rail power supplies"),
@@ -1606,7 +1598,6 @@ PROTECTION = TopCategory(
     N_("Circuit protection"),
     "circuit-protection",
     N_("Circuit breakers, residual current devices, motor protection, fuses and surge protection."),
-    "img/products/protection.svg",
     (
         Subcategory(
             N_("Miniature circuit breakers"),
@@ -1791,7 +1782,6 @@ PNEUMATICS = TopCategory(
     N_("Pneumatics"),
     "pneumatics",
     N_("Pneumatic cylinders, solenoid valves, air preparation, tubing and fittings."),
-    "img/products/pneumatic.svg",
     (
         Subcategory(
             N_("Pneumatic cylinders"),
