@@ -28,6 +28,7 @@ from okmarts.controllers.checkout import CheckoutController, OrdersController
 from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
+from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
     )
     jinja.globals["wind_down_notice"] = closing.notice
+    # "Sign in with another account": the buttons, when any provider is configured.
+    jinja.globals["oidc_providers"] = settings.oidc_providers
     messaging.configure_email_rendering(settings.locales_dir)
     # Every worker runs a sender; claims keep them from sending one message twice.
     mail_sender = messaging.MailSender(settings) if settings.mail_sender_enabled else None
@@ -224,6 +227,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InfoController,
             ConsentController,
             SignInController,
+            OidcController,
             AccountController,
             CartController,
             CheckoutController,

@@ -52,6 +52,7 @@ from okmarts.tables.accounts import (
     AccountSession,
     Address,
     Attempt,
+    LinkedIdentity,
     PointsEntry,
     SignIn,
 )
@@ -132,6 +133,14 @@ REGISTRY: tuple[Rule, ...] = (
     Rule(Address, (), Action.DELETE, "own", "The address book goes with the account."),
     Rule(SignIn, (), Action.DELETE, "own", "Sign-in history (IP, browser) is only for security."),
     Rule(AccountSession, (), Action.DELETE, "own", "Every session ends with the account."),
+    Rule(
+        LinkedIdentity,
+        (),
+        Action.DELETE,
+        "own",
+        "Accounts of other platforms linked for signing in are unlinked: issuer, subject and "
+        "the claims kept go.",
+    ),
     Rule(
         Attempt,
         ("key",),
