@@ -119,9 +119,7 @@ async def come_back(client: Client, issuer: str, sub: str, start: str = "") -> A
     return await client.get(local(callback), follow_redirects=False)
 
 
-async def sign_up_with_provider(
-    client: Client, issuer: str, **claims: Any
-) -> tuple[Account, str]:
+async def sign_up_with_provider(client: Client, issuer: str, **claims: Any) -> tuple[Account, str]:
     sub = await person(issuer, **claims)
     back = await come_back(client, issuer, sub)
     assert back.status_code == 303 and back.headers["location"] == "/sign-in-with/sign-up"
@@ -146,6 +144,7 @@ async def test_no_provider_configured_shows_no_button(seeded_database: TestDatab
     async with AsyncTestClient(app=create_app(settings_for(seeded_database))) as plain:
         page = await plain.get("/login")
         assert page.status_code == 200 and "Continue with" not in page.text
+        assert "form-action 'self';" in page.headers["content-security-policy"]
         assert (await post_form(plain, "/sign-in-with/mock")).status_code == 404
 
 
@@ -154,6 +153,8 @@ async def test_sign_up_shows_the_claims_kept_and_logs_both_consents(
 ) -> None:
     login = await client.get("/login")
     assert "Continue with Mock ID" in login.text
+    # Browsers apply form-action to the redirect after the button's POST: the provider's allowed.
+    assert f"form-action 'self' {issuer};" in login.headers["content-security-policy"]
     email = new_email("oidc")
     sub = await person(
         issuer,
@@ -191,8 +192,10 @@ async def test_sign_up_shows_the_claims_kept_and_logs_both_consents(
     [identity] = await LinkedIdentity.select().where(LinkedIdentity.account == account.id)
     assert identity["issuer"] == issuer and identity["subject"] == sub
     assert identity["provider"] == "mock"
-    claims = identity["claims"] if isinstance(identity["claims"], dict) else json.loads(
+    claims = (
         identity["claims"]
+        if isinstance(identity["claims"], dict)
+        else json.loads(identity["claims"])
     )
     assert claims == {
         "email": email,
@@ -289,7 +292,7 @@ async def test_an_unlinked_provider_never_signs_in_to_an_account_with_its_email(
     assert victim.email in page.text and "Mock ID" in page.text
 
 
-# -- Bad input --------------------------------------------------------------------------------------
+# -- Bad input --------------------------------------------------------------------------------
 
 
 async def test_tampered_state_and_replayed_code_are_refused(
@@ -330,7 +333,9 @@ async def test_tampered_state_and_replayed_code_are_refused(
     # A sign-up page without a pending identity: refused, nothing created.
     client.cookies.clear()
     assert (await client.get("/sign-in-with/sign-up")).status_code == 400
-    assert (await post_form(client, "/sign-in-with/sign-up", {"accept_policy": "yes"})).status_code == 400
+    assert (
+        await post_form(client, "/sign-in-with/sign-up", {"accept_policy": "yes"})
+    ).status_code == 400
     assert await accounts_count() == before
 
 
@@ -407,7 +412,7 @@ async def test_an_id_token_for_another_audience_or_expired_is_refused(issuer: st
         await oidc.verify_id_token(other, metadata, forged, nonce)
 
 
-# -- Link, unlink, consent ---------------------------------------------------------------------------
+# -- Link, unlink, consent ----------------------------------------------------------------------
 
 
 async def test_link_unlink_and_withdrawing_the_consent(client: Client, issuer: str) -> None:
@@ -443,15 +448,21 @@ async def test_link_unlink_and_withdrawing_the_consent(client: Client, issuer: s
     assert not await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
     stored = await Account.objects().get(Account.id == account.id)
     assert not stored.third_party_sign_in_consent
-    events = await ConsentEvent.select(ConsentEvent.granted).where(
-        ConsentEvent.account == account.id
-    ).order_by(ConsentEvent.id)
+    events = (
+        await ConsentEvent.select(ConsentEvent.granted)
+        .where(ConsentEvent.account == account.id)
+        .order_by(ConsentEvent.id)
+    )
     assert [event["granted"] for event in events] == [True, False]
 
     # Link again from the security page, then withdraw the consent in the privacy center.
     left = await post_form(client, "/sign-in-with/mock/link", {"consent": "yes"})
     callback = await authorize(left.headers["location"], sub)
-    assert (await client.get(local(callback), follow_redirects=False)).headers["location"].endswith("notice=linked")
+    assert (
+        (await client.get(local(callback), follow_redirects=False))
+        .headers["location"]
+        .endswith("notice=linked")
+    )
     withdrawn = await post_form(
         client, "/account/privacy/consents", {"consent": "third_party_sign_in", "granted": "no"}
     )
@@ -467,7 +478,7 @@ async def test_link_unlink_and_withdrawing_the_consent(client: Client, issuer: s
     assert (await come_back(client, issuer, sub)).status_code == 409
 
 
-# -- Privacy: download and erasure --------------------------------------------------------------------
+# -- Privacy: download and erasure -------------------------------------------------------------
 
 
 async def test_export_holds_the_identity_and_erasure_removes_it(

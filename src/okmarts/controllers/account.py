@@ -323,9 +323,7 @@ class AccountController(Controller):
         return response
 
 
-async def security_context(
-    request: HTMXRequest, account: Account, **extra: Any
-) -> dict[str, Any]:
+async def security_context(request: HTMXRequest, account: Account, **extra: Any) -> dict[str, Any]:
     """Password, linked sign-ins (services.oidc) and the sign-in history."""
     history = (
         await SignIn.select(

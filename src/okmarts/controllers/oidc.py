@@ -301,5 +301,3 @@ class OidcController(Controller):
                 link_errors={key: refused.message},
             )
         return redirect_after_post(request, "/account/security?notice=unlinked")
-
-

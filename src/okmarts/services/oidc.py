@@ -27,10 +27,9 @@ import hashlib
 import logging
 import secrets
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-import warnings
 
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
@@ -377,9 +376,11 @@ def identity_from_claims(provider: OidcProvider, claims: dict[str, Any]) -> Iden
 
 
 async def linked_account(identity: Identity) -> Account | None:
-    row = await LinkedIdentity.select(LinkedIdentity.account).where(
-        LinkedIdentity.identity_key == identity.key
-    ).first()
+    row = (
+        await LinkedIdentity.select(LinkedIdentity.account)
+        .where(LinkedIdentity.identity_key == identity.key)
+        .first()
+    )
     if row is None:
         return None
     return await Account.objects().where(Account.id == row["account"]).first()
@@ -434,9 +435,11 @@ async def link(
         stored = await _lock(account.id)
         if stored is None:
             raise LinkRefused(Message(N_("This account no longer exists.")))
-        owner = await LinkedIdentity.select(LinkedIdentity.account).where(
-            LinkedIdentity.identity_key == identity.key
-        ).first()
+        owner = (
+            await LinkedIdentity.select(LinkedIdentity.account)
+            .where(LinkedIdentity.identity_key == identity.key)
+            .first()
+        )
         if owner is not None:
             if owner["account"] == account.id:
                 return
@@ -444,8 +447,7 @@ async def link(
                 Message(N_("That account is already linked to another Okmarts account."))
             )
         if await LinkedIdentity.exists().where(
-            (LinkedIdentity.account == account.id)
-            & (LinkedIdentity.provider == identity.provider)
+            (LinkedIdentity.account == account.id) & (LinkedIdentity.provider == identity.provider)
         ):
             raise LinkRefused(
                 Message(
@@ -571,8 +573,10 @@ def _validate(identity: Identity, data: ProviderSignUp, today: dt.date) -> tuple
         )
     if not data.accept_sign_in:
         errors["accept_sign_in"] = Message(
-            N_("Please agree to signing in with your other account, or create an account with "
-               "a password instead.")
+            N_(
+                "Please agree to signing in with your other account, or create an account with "
+                "a password instead."
+            )
         )
     born = None
     try:

@@ -363,8 +363,10 @@ EXPORT_FILES: list[ExportFile] = [
             "provider": N_("The provider's name in our settings."),
             "issuer": N_("The provider's address (OpenID Connect issuer)."),
             "subject": N_("The provider's number for you."),
-            "claims": N_("What we keep of what the provider sent: email, nickname, picture "
-                         "address, country, company."),
+            "claims": N_(
+                "What we keep of what the provider sent: email, nickname, picture "
+                "address, country, company."
+            ),
             "linked_at": N_("When you linked it."),
             "last_used_at": N_("When you last signed in with it."),
         },
