@@ -154,7 +154,8 @@ async def test_sign_up_shows_the_claims_kept_and_logs_both_consents(
     login = await client.get("/login")
     assert "Continue with Mock ID" in login.text
     # Browsers apply form-action to the redirect after the button's POST: the provider's allowed.
-    assert f"form-action 'self' {issuer};" in login.headers["content-security-policy"]
+    allowed = f"form-action 'self' http://127.0.0.1:9 {issuer};"
+    assert allowed in login.headers["content-security-policy"]
     email = new_email("oidc")
     sub = await person(
         issuer,
