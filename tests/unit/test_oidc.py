@@ -505,3 +505,25 @@ async def test_export_holds_the_identity_and_erasure_removes_it(
     await erasure.erase_account(account.id, settings=app.state.settings, reason="test")
     assert not await LinkedIdentity.exists().where(LinkedIdentity.subject == linked["subject"])
     assert not await Account.exists().where(Account.email == email)
+
+
+async def test_an_account_without_password_is_deleted_by_the_emailed_link(
+    client: Client, issuer: str
+) -> None:
+    """Signed up with a provider only: the deletion asks no password (there is none); the
+    emailed link is the proof. The linked identity goes with the account."""
+    email = new_email("oidc-delete")
+    account, sub = await sign_up_with_provider(client, issuer, email=email, email_verified=True)
+    form = await client.get("/account/privacy/delete")
+    assert form.status_code == 200 and "Current password" not in form.text
+    asked = await post_form(client, "/account/privacy/delete", {"reviews": "keep"})
+    assert asked.status_code == 200 and "Check your mailbox" in asked.text
+    [link] = await links_mailed_to(email, "account_deletion")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    done = await post_form(client, "/account/delete/confirm", {"token": token})
+    assert done.status_code == 200
+    assert not await Account.exists().where(Account.id == account.id)
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.subject == sub)
+    # The identity is free again: signing in with it offers a new sign-up.
+    back = await come_back(client, issuer, sub)
+    assert back.status_code == 303 and back.headers["location"] == "/sign-in-with/sign-up"

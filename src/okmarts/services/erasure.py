@@ -353,11 +353,15 @@ async def open_orders(account_id: int) -> list[str]:
 async def request_deletion(
     account: Account, password: str, reviews: str, site: Site, now: dt.datetime | None = None
 ) -> None:
-    """Check the password and mail a link that confirms the deletion (valid LINK_HOURS)."""
+    """Check the password and mail a link that confirms the deletion (valid LINK_HOURS). An
+    account that signs in with another account only (services.oidc) has no password: the
+    emailed link is the proof then."""
     now = now or now_utc()
     choice = parse_choice(reviews)
     await rate_limits.consume((REQUESTS_PER_ACCOUNT, str(account.id)), now=now)
-    if not await password_matches(account.password_hash, password[:PASSWORD_MAX_LENGTH]):
+    if account.password_hash and not await password_matches(
+        account.password_hash, password[:PASSWORD_MAX_LENGTH]
+    ):
         raise FormInvalid({"password": Message(N_("Your password is not correct."))})
     numbers = await open_orders(account.id)
     if numbers:

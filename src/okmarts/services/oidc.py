@@ -30,6 +30,7 @@ import time
 import warnings
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from authlib.deprecate import AuthlibDeprecationWarning
@@ -149,6 +150,11 @@ def identity_key(issuer: str, subject: str) -> str:
     return hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()
 
 
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def find_provider(providers: tuple[OidcProvider, ...], key: str) -> OidcProvider | None:
     return next((provider for provider in providers if provider.key == key), None)
 
@@ -217,6 +223,15 @@ async def begin(
 ) -> tuple[str, Flow]:
     """The address to send the browser to, and the flow to keep until it comes back."""
     metadata = await discover(provider)
+    if _origin(metadata["authorization_endpoint"]) != _origin(provider.issuer):
+        # The CSP's form-action allows the issuer's origin only (okmarts.app): browsers would
+        # stop the redirect there.
+        log.warning(
+            "Provider %s authorises on %s, not its issuer's origin: add that origin to the "
+            "CSP's form-action, or browsers will not follow the redirect",
+            provider.key,
+            _origin(metadata["authorization_endpoint"]),
+        )
     flow = Flow(
         provider=provider.key,
         state=secrets.token_urlsafe(24),
