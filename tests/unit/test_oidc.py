@@ -220,6 +220,20 @@ async def test_sign_up_shows_the_claims_kept_and_logs_both_consents(
     assert security.status_code == 200 and "Last used on" in security.text
     assert await SignIn.count().where(SignIn.account == account.id) == 2
     assert await accounts_count() == before + 1
+    # The same browser: no alert. Another browser (no device cookie): the new-device alert,
+    # as for a password sign-in.
+    assert not await links_mailed_to(email, "new_device")
+    client.cookies.clear()
+    from_elsewhere = await come_back(client, issuer, sub)
+    assert from_elsewhere.status_code == 303 and from_elsewhere.headers["location"] == "/account"
+    assert await links_mailed_to(email, "new_device")
+    newest = (
+        await SignIn.select(SignIn.method, SignIn.new_device)
+        .where(SignIn.account == account.id)
+        .order_by(SignIn.id, ascending=False)
+        .first()
+    )
+    assert newest == {"method": "mock", "new_device": True}
 
 
 async def test_unverified_email_gets_the_shops_link_and_a_child_needs_a_guardian(
