@@ -10,11 +10,11 @@ import logging
 from typing import Any
 
 from litestar import Controller, MediaType, Response, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
-    HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
@@ -145,11 +145,7 @@ class OidcController(Controller):
     async def start(self, request: HTMXRequest, key: FromPath[str], data: Form) -> Any:
         provider = _provider(request, key)
         if provider is None:
-            return Template(
-                template_name="pages/errors/404.html",
-                context={"status": 404},
-                status_code=HTTP_404_NOT_FOUND,
-            )
+            raise NotFoundException()
         data = clean_form(data)
         return await _leave(request, provider, "sign-in", safe_next(data.get("next"), ""))
 
@@ -157,11 +153,7 @@ class OidcController(Controller):
     async def callback(self, request: HTMXRequest, key: FromPath[str]) -> Any:
         provider = _provider(request, key)
         if provider is None:
-            return Template(
-                template_name="pages/errors/404.html",
-                context={"status": 404},
-                status_code=HTTP_404_NOT_FOUND,
-            )
+            raise NotFoundException()
         query = request.query_params
         flow = _flow(request)
         try:
