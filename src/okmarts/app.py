@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined, select_autoescape
 from litestar import Litestar, MediaType, get
@@ -27,6 +28,7 @@ from okmarts.controllers.checkout import CheckoutController, OrdersController
 from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
+from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
@@ -60,6 +62,26 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
     "frame-ancestors 'none'; object-src 'none'"
 )
+
+
+def content_security_policy(settings: Settings) -> str:
+    """The policy, with the providers of "Sign in with another account" allowed as form
+    targets: their forms post here and are redirected there, and browsers apply form-action
+    to the redirect too. (A provider whose authorisation page is on another host than its
+    issuer needs that host here as well.)"""
+    origins = sorted({_origin(provider.issuer) for provider in settings.oidc_providers})
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self';", "form-action 'self' " + " ".join(origins) + ";"
+    )
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 # Served over https: browsers keep to https for a year (sub-domains included).
 HSTS = [
     ResponseHeader(name="Strict-Transport-Security", value="max-age=31536000; includeSubDomains")
@@ -146,7 +168,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
     if settings.pseudo_locale and pseudo_locale.PSEUDO_LOCALE not in catalogs.available:
         log.warning("OKMARTS_PSEUDO_LOCALE is on but not generated: run `okmarts pseudo-locale`.")
     secure = settings.base_url.startswith("https://")
-    security_headers = [*SECURITY_HEADERS, *(HSTS if secure else [])]
+    security_headers = [
+        ResponseHeader(name="Content-Security-Policy", value=content_security_policy(settings))
+        if header.name == "Content-Security-Policy"
+        else header
+        for header in [*SECURITY_HEADERS, *(HSTS if secure else [])]
+    ]
     static = StaticFiles(settings.static_dir, watch=settings.debug)
     jinja = build_jinja(settings, catalogs, static)
     # Every page shows the wind-down notice: the state is read once per worker and interval,
@@ -159,6 +186,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         )
     )
     jinja.globals["wind_down_notice"] = closing.notice
+    # "Sign in with another account": the buttons, when any provider is configured.
+    jinja.globals["oidc_providers"] = settings.oidc_providers
     messaging.configure_email_rendering(settings.locales_dir)
     # Every worker runs a sender; claims keep them from sending one message twice.
     mail_sender = messaging.MailSender(settings) if settings.mail_sender_enabled else None
@@ -224,6 +253,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             InfoController,
             ConsentController,
             SignInController,
+            OidcController,
             AccountController,
             CartController,
             CheckoutController,

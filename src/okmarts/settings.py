@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,53 @@ def _days(env: os._Environ[str] | dict[str, str], data_class: str, default: int)
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """An OpenID Connect provider shoppers may sign in with ("Sign in with another account").
+
+    From OKMARTS_OIDC_<NAME>_ISSUER (its discovery document is at
+    <issuer>/.well-known/openid-configuration), _CLIENT_ID, _CLIENT_SECRET (empty: a public
+    client, PKCE only), _DISPLAY_NAME (the button's "Continue with …"; default: the name) and
+    _SCOPES (default "openid email profile"). <NAME> is letters and digits; its lower case is
+    the provider's key in addresses (/sign-in-with/<key>) and in the database.
+    """
+
+    key: str
+    issuer: str
+    client_id: str
+    client_secret: str = ""
+    display_name: str = ""
+    scopes: str = "openid email profile"
+
+
+_OIDC_ISSUER = re.compile(r"^OKMARTS_OIDC_([A-Z0-9]+)_ISSUER$")
+
+
+def oidc_providers_from_env(env: os._Environ[str] | dict[str, str]) -> tuple[OidcProvider, ...]:
+    """Every provider with an issuer and a client id, in name order."""
+    providers = []
+    for name in sorted(env):
+        match = _OIDC_ISSUER.match(name)
+        if not match or not env[name].strip():
+            continue
+        prefix = f"OKMARTS_OIDC_{match.group(1)}_"
+        client_id = (env.get(prefix + "CLIENT_ID") or "").strip()
+        if not client_id:
+            continue
+        providers.append(
+            OidcProvider(
+                key=match.group(1).lower(),
+                issuer=env[name].strip().rstrip("/"),
+                client_id=client_id,
+                client_secret=(env.get(prefix + "CLIENT_SECRET") or "").strip(),
+                display_name=(env.get(prefix + "DISPLAY_NAME") or "").strip()
+                or match.group(1).capitalize(),
+                scopes=(env.get(prefix + "SCOPES") or "").strip() or "openid email profile",
+            )
+        )
+    return tuple(providers)
 
 
 @dataclass(frozen=True)
@@ -80,6 +128,8 @@ class Settings:
     # the listed codes are offered whatever their completion (a translator's preview).
     language_min_completion: float = 80.0
     language_preview: tuple[str, ...] = ()
+    # "Sign in with another account" (services.oidc): none configured, no button anywhere.
+    oidc_providers: tuple[OidcProvider, ...] = ()
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -129,6 +179,7 @@ class Settings:
                 for code in (env.get("OKMARTS_LANGUAGE_PREVIEW") or "").split(",")
                 if code.strip()
             ),
+            oidc_providers=oidc_providers_from_env(env),
         )
 
 

@@ -140,6 +140,28 @@ async def end_session(request: Request, response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE)
 
 
+def set_signed_cookie(
+    request: Request, response: Response, name: str, value: Any, max_age: int
+) -> None:
+    """A short-lived signed HttpOnly cookie (SameSite=Lax: it comes back on a top-level
+    redirect from another site, as a provider's answer is)."""
+    signed = _signer(request.app.state.settings.secret_key, name).dumps(value)
+    response.set_cookie(
+        name, signed, max_age=max_age, httponly=True, samesite="lax", secure=_secure(request)
+    )
+
+
+def read_signed_cookie(request: Request, name: str, max_age: int) -> Any:
+    """The value of a cookie set by `set_signed_cookie`, or None (absent, forged, too old)."""
+    raw = request.cookies.get(name)
+    if not raw:
+        return None
+    try:
+        return _signer(request.app.state.settings.secret_key, name).loads(raw, max_age=max_age)
+    except (BadSignature, ValueError, UnicodeError):
+        return None
+
+
 def client_device(request: Request) -> accounts.Device:
     """Who is asking, for rate limits and sign-in history; gives the browser a device id."""
     secret = request.app.state.settings.secret_key

@@ -442,13 +442,14 @@ async def test_consents_are_given_and_withdrawn_where_given_and_logged(client: C
     await post_form(client, "/account/privacy/switches", {"restrict_processing": "yes"})
     assert not privacy.personalisation_allowed(await fresh(account.id))
 
-    # No third-party sign-in exists: it is shown as not linked, and nothing can be given.
+    # Third-party sign-in (none configured here): not given, and not given from this page —
+    # linking an account gives it (tests/unit/test_oidc.py).
     page = await client.get("/account/privacy")
-    assert "Not linked." in page.text
+    assert "This shop offers no sign-in with another account" in page.text
     refused = await post_form(
         client, "/account/privacy/consents", {"consent": "third_party_sign_in", "granted": "yes"}
     )
-    assert refused.status_code == 422 and "no third-party sign-in yet" in refused.text
+    assert refused.status_code == 422 and "given by linking another account" in refused.text
     assert (
         await post_form(client, "/account/privacy/consents", {"consent": "x"})
     ).status_code == 422

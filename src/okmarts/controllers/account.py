@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MA
 
 from okmarts.i18n import current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import accounts, addresses, points, profile
+from okmarts.services import accounts, addresses, oidc, points, profile
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.avatars import MAX_UPLOAD_BYTES
 from okmarts.services.rate_limits import RateLimited
@@ -284,22 +284,11 @@ class AccountController(Controller):
 
     # -- Security -------------------------------------------------------------------------------
 
-    async def _security_context(self, account: Account, **extra: Any) -> dict[str, Any]:
-        history = (
-            await SignIn.select(
-                SignIn.created_at, SignIn.ip, SignIn.browser, SignIn.os, SignIn.new_device
-            )
-            .where(SignIn.account == account.id)
-            .order_by(SignIn.created_at, ascending=False)
-            .limit(SIGN_IN_HISTORY_ROWS)
-        )
-        return {"account": account, "history": history, "errors": {}, **extra}
-
     @get("/security", name="account_security", media_type=MediaType.HTML)
     async def security_page(
         self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
     ) -> Template:
-        return SECURITY.render(request, await self._security_context(account, notice=notice))
+        return SECURITY.render(request, await security_context(request, account, notice=notice))
 
     @post("/password", name="account_password", media_type=MediaType.HTML)
     async def change_password(
@@ -316,7 +305,7 @@ class AccountController(Controller):
         except FormInvalid as error:
             return SECURITY.render(
                 request,
-                await self._security_context(account, errors=error.errors),
+                await security_context(request, account, errors=error.errors),
                 HTTP_422_UNPROCESSABLE_ENTITY,
             )
         # Every other session ended; this browser gets a cookie for the new version.
@@ -332,6 +321,48 @@ class AccountController(Controller):
         response = redirect_after_post(request, "/account/security?notice=signed-out-elsewhere")
         await start_session(request, response, account)
         return response
+
+
+async def security_context(request: HTMXRequest, account: Account, **extra: Any) -> dict[str, Any]:
+    """Password, linked sign-ins (services.oidc) and the sign-in history."""
+    history = (
+        await SignIn.select(
+            SignIn.created_at,
+            SignIn.ip,
+            SignIn.browser,
+            SignIn.os,
+            SignIn.new_device,
+            SignIn.method,
+        )
+        .where(SignIn.account == account.id)
+        .order_by(SignIn.created_at, ascending=False)
+        .limit(SIGN_IN_HISTORY_ROWS)
+    )
+    providers = request.app.state.settings.oidc_providers
+    linked = {row["provider"]: row for row in await oidc.identities(account.id)}
+    return {
+        "account": account,
+        "history": history,
+        "errors": {},
+        "has_password": oidc.has_password(account),
+        "sign_ins": [
+            {"provider": provider, "linked": linked.get(provider.key)} for provider in providers
+        ],
+        "provider_names": {provider.key: provider.display_name for provider in providers},
+        "link_errors": {},
+        **extra,
+    }
+
+
+async def security_page(
+    request: HTMXRequest, account: Account, status: int, **extra: Any
+) -> Template:
+    """The security page again, with what went wrong (a link or unlink refused)."""
+    return Template(
+        template_name=SECURITY.page,
+        context=await security_context(request, account, **extra),
+        status_code=status,
+    )
 
 
 def _address_edit_page(

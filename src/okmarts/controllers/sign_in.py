@@ -255,10 +255,15 @@ def _entry_page(request: HTMXRequest, view: View, next_path: str | None) -> Any:
 
 
 async def _signed_in(
-    request: HTMXRequest, account: Account, device: accounts.Device, target: str
+    request: HTMXRequest,
+    account: Account,
+    device: accounts.Device,
+    target: str,
+    method: str = "password",
 ) -> Response[Any]:
-    """Record the sign-in (alerting on a new device) and give this browser its session."""
-    await accounts.record_sign_in(account, device, site(request))
+    """Record the sign-in (alerting on a new device) and give this browser its session.
+    `method`: "password", or the provider's key for a sign-in with another account."""
+    await accounts.record_sign_in(account, device, site(request), method=method)
     response = redirect_after_post(request, target)
     await start_session(request, response, account)
     await merge_visitor_cart(request, response, account)

@@ -398,9 +398,14 @@ async def authenticate(
 
 
 async def record_sign_in(
-    account: Account, device: Device, site: Site, now: dt.datetime | None = None
+    account: Account,
+    device: Device,
+    site: Site,
+    now: dt.datetime | None = None,
+    method: str = "password",
 ) -> SignIn:
     """Add to the sign-in history; mail an alert when the device was never seen before.
+    `method`: "password", or the key of the provider signed in with (services.oidc).
 
     The first sign-in of an account (at sign-up) has nothing to compare with: no alert.
     """
@@ -424,6 +429,7 @@ async def record_sign_in(
             os=system[:60],
             device_hash=fingerprint,
             new_device=new_device,
+            method=method[:40],
         )
         await sign_in.save()
         if new_device:
@@ -526,9 +532,12 @@ async def revoke_sessions(account_id: int) -> int:
 
 
 async def change_password(account: Account, current: str, new: str, confirm: str) -> int:
-    """Set a new password after checking the current one; ends every other session."""
+    """Set a new password after checking the current one; ends every other session. An account
+    made by signing in with another account has no password yet: it sets one without."""
     errors: dict[str, Message] = {}
-    if not await password_matches(account.password_hash, current[:PASSWORD_MAX_LENGTH]):
+    if account.password_hash and not await password_matches(
+        account.password_hash, current[:PASSWORD_MAX_LENGTH]
+    ):
         errors["current_password"] = Message(N_("Your current password is not correct."))
     problem = password_problem(new, account.email)
     if problem:

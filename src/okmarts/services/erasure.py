@@ -52,6 +52,7 @@ from okmarts.tables.accounts import (
     AccountSession,
     Address,
     Attempt,
+    LinkedIdentity,
     PointsEntry,
     SignIn,
 )
@@ -132,6 +133,14 @@ REGISTRY: tuple[Rule, ...] = (
     Rule(Address, (), Action.DELETE, "own", "The address book goes with the account."),
     Rule(SignIn, (), Action.DELETE, "own", "Sign-in history (IP, browser) is only for security."),
     Rule(AccountSession, (), Action.DELETE, "own", "Every session ends with the account."),
+    Rule(
+        LinkedIdentity,
+        (),
+        Action.DELETE,
+        "own",
+        "Accounts of other platforms linked for signing in are unlinked: issuer, subject and "
+        "the claims kept go.",
+    ),
     Rule(
         Attempt,
         ("key",),
@@ -344,11 +353,15 @@ async def open_orders(account_id: int) -> list[str]:
 async def request_deletion(
     account: Account, password: str, reviews: str, site: Site, now: dt.datetime | None = None
 ) -> None:
-    """Check the password and mail a link that confirms the deletion (valid LINK_HOURS)."""
+    """Check the password and mail a link that confirms the deletion (valid LINK_HOURS). An
+    account that signs in with another account only (services.oidc) has no password: the
+    emailed link is the proof then."""
     now = now or now_utc()
     choice = parse_choice(reviews)
     await rate_limits.consume((REQUESTS_PER_ACCOUNT, str(account.id)), now=now)
-    if not await password_matches(account.password_hash, password[:PASSWORD_MAX_LENGTH]):
+    if account.password_hash and not await password_matches(
+        account.password_hash, password[:PASSWORD_MAX_LENGTH]
+    ):
         raise FormInvalid({"password": Message(N_("Your password is not correct."))})
     numbers = await open_orders(account.id)
     if numbers:

@@ -65,6 +65,8 @@ class ConsentKind:
     label: str
     explanation: str
     column: Column | None  # None: the function does not exist yet, so nothing to give
+    # Given elsewhere (third-party sign-in: by linking an account), withdrawn here.
+    given_elsewhere: bool = False
 
 
 CONSENTS: dict[str, ConsentKind] = {
@@ -85,8 +87,13 @@ CONSENTS: dict[str, ConsentKind] = {
         ConsentKind(
             "third_party_sign_in",
             N_("Third-party sign-in"),
-            N_("Signing in with an account of another platform, which then shares your profile."),
-            None,
+            N_(
+                "Signing in with an account of another platform, which then shares your email, "
+                "nickname, picture, country and company with us. Given when you link one on "
+                "the Password and sign-ins page; withdrawing it unlinks them."
+            ),
+            Account.third_party_sign_in_consent,
+            given_elsewhere=True,
         ),
     )
 }
@@ -315,6 +322,7 @@ def consent_states(account: Account) -> list[dict[str, Any]]:
             "granted": None
             if kind.column is None
             else bool(getattr(account, kind.column._meta.name)),
+            "given_elsewhere": kind.given_elsewhere,
         }
         for kind in CONSENTS.values()
     ]
@@ -332,6 +340,8 @@ async def set_consent(
         raise PrivacyRefused(
             Message(N_("Okmarts has no third-party sign-in yet: nothing is linked or shared."))
         )
+    if kind.given_elsewhere:
+        return await _third_party_sign_in(account, granted, now or now_utc())
     if granted and is_child(account):
         raise PrivacyRefused(
             Message(
@@ -356,4 +366,32 @@ async def set_consent(
         if not granted:
             await _insert_request(account.id, "withdraw", consent, now, completed=True)
     setattr(account, name, granted)
+    return True
+
+
+async def _third_party_sign_in(account: Account, granted: bool, now: dt.datetime) -> bool:
+    """Authorised login: given by linking an account (services.oidc.link); withdrawn here, which
+    unlinks every linked account — refused while one is the only way to sign in."""
+    if granted:
+        raise PrivacyRefused(
+            Message(
+                N_(
+                    "This consent is given by linking another account on the Password and "
+                    "sign-ins page."
+                )
+            )
+        )
+    from okmarts.services import oidc
+
+    async with write_transaction(Account._meta.db):
+        stored = await _locked_account(
+            account.id, Account.id, Account.password_hash, Account.third_party_sign_in_consent
+        )
+        if not stored["third_party_sign_in_consent"]:
+            return False
+        try:
+            await oidc.withdraw_consent_in_transaction(account.id, stored, now, unlink_all=True)
+        except oidc.LinkRefused as refused:
+            raise PrivacyRefused(refused.message) from refused
+    account.third_party_sign_in_consent = False
     return True

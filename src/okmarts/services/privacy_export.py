@@ -35,6 +35,7 @@ from okmarts.tables.accounts import (
     AccountSession,
     Address,
     Attempt,
+    LinkedIdentity,
     PointsEntry,
     SignIn,
 )
@@ -80,6 +81,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Question: "questions.json",
     PointsEntry: "points.json",
     SignIn: "sign_ins.json",
+    LinkedIdentity: "linked_accounts.json",
     AccountSession: "sessions.json",
     Attempt: "rate_limit_attempts.json",
     OutboxMessage: "emails_sent.json",
@@ -92,6 +94,8 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
 NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
     Account: frozenset({"password_hash", "session_version"}),
     AccountSession: frozenset({"key_hash", "account"}),
+    # A digest of issuer and subject (both exported): an index, not data of its own.
+    LinkedIdentity: frozenset({"identity_key", "account"}),
     Order: frozenset({"checkout_key", "account"}),
     PaymentAttempt: frozenset({"checkout_key", "account"}),
     Review: frozenset({"moderated_by", "account"}),
@@ -133,6 +137,9 @@ EXPORT_FILES: list[ExportFile] = [
             "object_to_marketing": N_("Whether you object to direct marketing."),
             "marketing_email_consent": N_("Whether you agreed to marketing email."),
             "personalisation_consent": N_("Whether you agreed to personalised recommendations."),
+            "third_party_sign_in_consent": N_(
+                "Whether you agreed to signing in with another account (authorised login)."
+            ),
             "last_active_at": N_("When you were last active."),
         },
     ),
@@ -341,8 +348,28 @@ EXPORT_FILES: list[ExportFile] = [
             "os": N_("Operating system."),
             "device_hash": N_("A keyed hash of your browser's device cookie (not the cookie)."),
             "new_device": N_("Whether we saw that device for the first time."),
+            "method": N_("How you signed in: password, or the other account's provider."),
         },
         csv=True,
+    ),
+    ExportFile(
+        "linked_accounts.json",
+        N_(
+            "Accounts of other platforms linked for signing in, with what we keep of them. "
+            "Their tokens are never stored."
+        ),
+        {
+            "id": _ID,
+            "provider": N_("The provider's name in our settings."),
+            "issuer": N_("The provider's address (OpenID Connect issuer)."),
+            "subject": N_("The provider's number for you."),
+            "claims": N_(
+                "What we keep of what the provider sent: email, nickname, picture "
+                "address, country, company."
+            ),
+            "linked_at": N_("When you linked it."),
+            "last_used_at": N_("When you last signed in with it."),
+        },
     ),
     ExportFile(
         "sessions.json",
@@ -482,6 +509,11 @@ def _columns(table: type[Table], *extra: Any) -> list[Any]:
     )
 
 
+def _loaded(value: Any) -> Any:
+    """A JSON column as its value (SQLite hands it over as text)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _without(rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
     return [{key: value for key, value in row.items() if key not in names} for row in rows]
 
@@ -610,7 +642,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "object_to_marketing": account["object_to_marketing"],
         "marketing_email": account["marketing_email_consent"],
         "personalised_recommendations": account["personalisation_consent"],
-        "third_party_sign_in": "not available: nothing linked",
+        "third_party_sign_in": account["third_party_sign_in_consent"],
     }
     return {
         "profile.json": account,
@@ -630,6 +662,10 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         ),
         "points.json": await _own(PointsEntry, account_id),
         "sign_ins.json": await _own(SignIn, account_id),
+        "linked_accounts.json": [
+            {**row, "claims": _loaded(row["claims"])}
+            for row in await _own(LinkedIdentity, account_id)
+        ],
         "sessions.json": await _own(AccountSession, account_id),
         "rate_limit_attempts.json": await _attempts(account),
         "emails_sent.json": await _own(OutboxMessage, account_id),

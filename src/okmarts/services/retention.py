@@ -10,6 +10,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 |---|---|---|---|---|
 | Sign-in history (`sign_in_history`) | `SIGN_IN` | 180 | the sign-in | row deleted (a)|
 | Sessions (`sessions`) | — | 30 | signing in | row deleted (h) |
+| Linked accounts (`linked_identity`) | — | the account's life | linking | deleted (j) |
 | Rate-limit attempts (`rate_limit_attempts`) | `ATTEMPT` | 1 | the attempt | row deleted |
 | Visit statistics (`page_views`) | `PAGE_VIEW` | 400 | the page view | row deleted |
 | Cookie-consent log (`cookie_consents`) | `COOKIE_CONSENT` | 1095 | the choice | row deleted |
@@ -73,6 +74,10 @@ Why these periods:
     (banks release an uncaptured hold within days, and statements arrive monthly) and cover
     card-testing checks; the order's Payment row keeps what the books need. Unfinished ones are
     never deleted: the sweep settles them first.
+(j) Accounts of other platforms linked for signing in (services.oidc): kept while linked, as
+    the way the shopper signs in; unlinked by the shopper (or by withdrawing the consent), and
+    deleted with the account (erasure, including the unverified and inactive rules above: a
+    sign-in with a linked account counts as activity). The provider's tokens are never stored.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for

@@ -7,6 +7,7 @@ Personal data is marked `# personal` where it is declared, so export, erasure an
 from __future__ import annotations
 
 from piccolo.columns import (
+    JSON,
     Boolean,
     Date,
     ForeignKey,
@@ -47,6 +48,10 @@ class Account(Table, tablename="account"):
     object_to_marketing = Boolean(default=False)
     marketing_email_consent = Boolean(default=False)
     personalisation_consent = Boolean(default=False)
+    # Policy §1(2)1: the separate consent to authorised login (signing in with another
+    # platform's account, which shares the claims kept in LinkedIdentity). Given when an
+    # identity is linked; withdrawing it unlinks every identity.
+    third_party_sign_in_consent = Boolean(default=False)
     last_active_at = Timestamptz(null=True, default=None)
 
     @classmethod
@@ -93,6 +98,27 @@ class SignIn(Table, tablename="sign_in"):
     # A hash of the signed device cookie: "seen before" without keeping the cookie itself.
     device_hash = Varchar(length=64, index=True)
     new_device = Boolean(default=False)
+    # "password", or the key of the OpenID Connect provider signed in with (settings).
+    method = Varchar(length=40, default="password")
+
+
+class LinkedIdentity(Table, tablename="linked_identity"):
+    """An account of another platform (an OpenID Connect provider) linked for signing in.
+
+    Only what the sign-up page lists is kept: the issuer, the provider's subject id and the
+    claims in `claims` (email, nickname, avatar address, country, company, as sent). The
+    provider's tokens are never stored: they are used once, during the sign-in.
+    """
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    provider = Varchar(length=40)  # the settings' key, e.g. "google"
+    issuer = Varchar(length=300)
+    subject = Varchar(length=255)  # personal: the provider's id of the person
+    # sha256(issuer + newline + subject): one account per identity, enforced by the database.
+    identity_key = Varchar(length=64, unique=True)
+    claims = JSON(default="{}")  # personal
+    linked_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
 
 
 class AccountSession(Table, tablename="account_session"):

@@ -1,0 +1,177 @@
+"""Sign in with another account, in Chromium, against a real OpenID Connect provider on loopback
+(`oidc-provider-mock` in a thread): sign up with it, sign out, sign in with it; link and unlink
+from the security page. JavaScript on and off: it is redirects and forms.
+
+The shop runs as a server of its own here (the other browser tests' server has no provider
+configured, so their pages show no "Continue with" button).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from oidc_provider_mock import run_server_in_thread
+from playwright.sync_api import Browser, Page, expect
+
+from tests.conftest import TestDatabase
+from tests.e2e.conftest import free_port, query, wait_until_serving
+from tests.smtp import SmtpSink
+
+PASSWORD = "amber lathe 47 spindle"
+
+
+def new_email(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}{chr(64)}example.com"
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[str]:
+    with run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="module")
+def oidc_shop(seeded_database: TestDatabase, mail_server: SmtpSink, issuer: str) -> Iterator[str]:
+    """`okmarts serve` with the loopback provider configured as "Mock ID"."""
+    port = free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = seeded_database.data_dir / "server-oidc.log"
+    env = {
+        **seeded_database.env(),
+        "OKMARTS_BASE_URL": base_url,
+        "OKMARTS_SMTP_URL": mail_server.url,
+        "OKMARTS_MAIL_POLL_SECONDS": "0.5",
+        "OKMARTS_SIGN_UP_LIMIT_PER_HOUR": "10000",
+        "OKMARTS_OIDC_MOCK_ISSUER": issuer,
+        "OKMARTS_OIDC_MOCK_CLIENT_ID": "okmarts-e2e",
+        "OKMARTS_OIDC_MOCK_CLIENT_SECRET": "e2e-secret",
+        "OKMARTS_OIDC_MOCK_DISPLAY_NAME": "Mock ID",
+    }
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_until_serving(base_url, process, log_path)
+            yield base_url
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@pytest.fixture
+def shop_page(browser: Browser, oidc_shop: str, javascript: bool) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=oidc_shop,
+        java_script_enabled=javascript,
+        locale="en-US",
+        extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def person(issuer: str, **claims: Any) -> str:
+    sub = f"person-{uuid.uuid4().hex[:10]}"
+    response = httpx.put(f"{issuer}/users/{sub}", json=claims)
+    assert response.status_code == 204
+    return sub
+
+
+def authorize_at_provider(page: Page, issuer: str, sub: str) -> None:
+    """On the provider's own page: sign in as `sub` and allow the shop."""
+    expect(page).to_have_url(re.compile("^" + re.escape(issuer) + "/oauth2/authorize"))
+    page.locator("input[name=sub]").first.fill(sub)
+    page.get_by_role("button", name="Authorize", exact=True).click()
+
+
+def test_sign_up_and_sign_in_with_another_account(
+    shop_page: Page, issuer: str, seeded_database: TestDatabase
+) -> None:
+    page = shop_page
+    email = new_email("oidc-e2e")
+    sub = person(issuer, email=email, email_verified=True, nickname="Spindle", company="ACME")
+
+    page.goto("/login")
+    page.get_by_role("button", name="Continue with Mock ID").click()
+    authorize_at_provider(page, issuer, sub)
+
+    # Back at the shop: what it keeps, before anything is created.
+    expect(page).to_have_url(re.compile(r"/sign-in-with/sign-up$"))
+    kept = page.locator("#kept-claims")
+    expect(kept).to_contain_text(email)
+    expect(kept).to_contain_text("Spindle")
+    expect(kept).to_contain_text("ACME")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator(".field-error")).to_have_count(2)
+    assert query(seeded_database, f"SELECT id FROM account WHERE email = '{email}'") == []
+    page.get_by_label("I agree to signing in with my Mock ID account").check()
+    page.get_by_label("I have read and accept the privacy policy.").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/account\?notice=welcome$"))
+    [(granted,)] = query(
+        seeded_database,
+        "SELECT c.granted FROM consent_event c JOIN account a ON a.id = c.account"
+        f" WHERE a.email = '{email}' AND c.consent = 'third_party_sign_in'",
+    )
+    assert granted in (True, 1)
+
+    # Out, and in again with the provider: straight to the account.
+    page.get_by_role("button", name="Sign out").click()
+    page.goto("/login")
+    page.get_by_role("button", name="Continue with Mock ID").click()
+    authorize_at_provider(page, issuer, sub)
+    expect(page).to_have_url(re.compile(r"/account$"))
+    page.goto("/account/security")
+    expect(page.locator("#sign-in-mock")).to_contain_text("Last used on")
+    expect(page.locator("#sign-in-history")).to_contain_text("Mock ID")
+
+
+def test_link_and_unlink_from_the_security_page(
+    shop_page: Page, issuer: str, seeded_database: TestDatabase
+) -> None:
+    page = shop_page
+    email = new_email("oidc-link")
+    page.goto("/register")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("I have read and accept the privacy policy.").check()
+    page.get_by_role("button", name="Create account").click()
+    expect(page).to_have_url(re.compile(r"/account\?notice=welcome$"))
+
+    page.goto("/account/security")
+    card = page.locator("#sign-in-mock")
+    expect(card).to_contain_text("Not linked.")
+    card.get_by_label("I agree to signing in with my Mock ID account").check()
+    card.get_by_role("button", name="Link Mock ID").click()
+    sub = person(issuer, email=new_email("elsewhere"), email_verified=True)
+    authorize_at_provider(page, issuer, sub)
+    expect(page).to_have_url(re.compile(r"/account/security\?notice=linked$"))
+    expect(page.locator("#sign-in-mock")).to_contain_text("Linked on")
+
+    page.locator("#sign-in-mock").get_by_role("button", name="Unlink").click()
+    expect(page).to_have_url(re.compile(r"/account/security\?notice=unlinked$"))
+    expect(page.locator("#sign-in-mock")).to_contain_text("Not linked.")
+    assert (
+        query(
+            seeded_database,
+            "SELECT l.id FROM linked_identity l JOIN account a ON a.id = l.account"
+            f" WHERE a.email = '{email}'",
+        )
+        == []
+    )

@@ -1,0 +1,543 @@
+"""Sign in with another account (OpenID Connect) against a real provider on loopback.
+
+The provider is `oidc-provider-mock` (a real OpenID Connect server, Authlib inside) running in
+a thread: discovery, JWKS, signed ID tokens, codes used once. Tests put a person's claims on it
+(`PUT /users/<sub>`), then click "Authorize" the way a browser would (a POST with `sub`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import json
+import logging
+import uuid
+import zipfile
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from oidc_provider_mock import run_server_in_thread
+
+from okmarts.app import create_app
+from okmarts.services import erasure, oidc
+from okmarts.settings import OidcProvider
+from okmarts.tables.accounts import Account, LinkedIdentity, SignIn
+from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from tests.conftest import TestDatabase
+from tests.states.accounts import (
+    PASSWORD,
+    errors_in,
+    links_mailed_to,
+    new_email,
+    post_form,
+    sign_up,
+)
+from tests.unit.conftest import settings_for
+
+Client = AsyncTestClient[Litestar]
+CLIENT_ID = "okmarts-test"
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Iterator[str]:
+    with run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+def mock_provider(issuer: str) -> OidcProvider:
+    return OidcProvider(
+        key="mock",
+        issuer=issuer,
+        client_id=CLIENT_ID,
+        client_secret="test-client-secret",
+        display_name="Mock ID",
+    )
+
+
+@pytest.fixture
+def app(seeded_database: TestDatabase, issuer: str) -> Litestar:
+    settings = dataclasses.replace(
+        settings_for(seeded_database),
+        oidc_providers=(
+            mock_provider(issuer),
+            # Nothing listens on port 9 of loopback: a provider that is down.
+            OidcProvider(key="down", issuer="http://127.0.0.1:9", client_id="x"),
+        ),
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[Client]:
+    async with AsyncTestClient(app=app) as client:
+        yield client
+
+
+async def person(issuer: str, **claims: Any) -> str:
+    """A person at the provider with these claims; returns their subject."""
+    sub = f"person-{uuid.uuid4().hex[:10]}"
+    async with httpx.AsyncClient() as http:
+        response = await http.put(f"{issuer}/users/{sub}", json=claims)
+        assert response.status_code == 204, response.text
+    return sub
+
+
+async def authorize(authorize_url: str, sub: str, action: str = "") -> str:
+    """Click "Authorize" (or "Deny") at the provider: returns the callback address."""
+    form = {"action": "deny"} if action == "deny" else {"sub": sub}
+    async with httpx.AsyncClient() as http:
+        response = await http.post(authorize_url, data=form)
+    assert response.status_code in (302, 303), response.text
+    return response.headers["location"]
+
+
+def local(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
+async def go_to_provider(client: Client, provider: str = "mock", path: str = "") -> Any:
+    return await post_form(client, path or f"/sign-in-with/{provider}", {"next": ""})
+
+
+async def come_back(client: Client, issuer: str, sub: str, start: str = "") -> Any:
+    """Leave for the provider, authorise as `sub`, and come back: the shop's answer."""
+    left = await go_to_provider(client, path=start)
+    assert left.status_code == 303, left.text
+    assert left.headers["location"].startswith(f"{issuer}/oauth2/authorize?")
+    query = parse_qs(urlsplit(left.headers["location"]).query)
+    # PKCE, state and nonce are sent.
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert query["state"][0] and query["nonce"][0]
+    callback = await authorize(left.headers["location"], sub)
+    return await client.get(local(callback), follow_redirects=False)
+
+
+async def sign_up_with_provider(client: Client, issuer: str, **claims: Any) -> tuple[Account, str]:
+    sub = await person(issuer, **claims)
+    back = await come_back(client, issuer, sub)
+    assert back.status_code == 303 and back.headers["location"] == "/sign-in-with/sign-up"
+    created = await post_form(
+        client, "/sign-in-with/sign-up", {"accept_policy": "yes", "accept_sign_in": "yes"}
+    )
+    assert created.status_code == 303, created.text
+    assert created.headers["location"] == "/account?notice=welcome"
+    account = await Account.objects().where(Account.email == claims["email"]).first()
+    assert account is not None
+    return account, sub
+
+
+async def accounts_count() -> int:
+    return await Account.count()
+
+
+# -- Sign-up and sign-in ---------------------------------------------------------------------------
+
+
+async def test_no_provider_configured_shows_no_button(seeded_database: TestDatabase) -> None:
+    async with AsyncTestClient(app=create_app(settings_for(seeded_database))) as plain:
+        page = await plain.get("/login")
+        assert page.status_code == 200 and "Continue with" not in page.text
+        assert "form-action 'self';" in page.headers["content-security-policy"]
+        assert (await post_form(plain, "/sign-in-with/mock")).status_code == 404
+
+
+async def test_sign_up_shows_the_claims_kept_and_logs_both_consents(
+    client: Client, issuer: str
+) -> None:
+    login = await client.get("/login")
+    assert "Continue with Mock ID" in login.text
+    # Browsers apply form-action to the redirect after the button's POST: the provider's allowed.
+    allowed = f"form-action 'self' http://127.0.0.1:9 {issuer};"
+    assert allowed in login.headers["content-security-policy"]
+    email = new_email("oidc")
+    sub = await person(
+        issuer,
+        email=email,
+        email_verified=True,
+        nickname="Gearhead",
+        company="ACME Drives",
+        country="DE",
+        phone_number="+49 30 1234567",  # not kept
+    )
+    before = await accounts_count()
+    back = await come_back(client, issuer, sub)
+    assert back.status_code == 303 and back.headers["location"] == "/sign-in-with/sign-up"
+    page = await client.get("/sign-in-with/sign-up")
+    assert page.status_code == 200
+    for shown in (email, "Gearhead", "ACME Drives", "DE", "Mock ID"):
+        assert shown in page.text
+    assert "1234567" not in page.text
+    assert "Date of birth" in page.text  # the provider gave none
+
+    # Neither consent: refused, nothing created.
+    refused = await post_form(client, "/sign-in-with/sign-up", {})
+    assert refused.status_code == 422
+    assert len(errors_in(refused.text)) == 2
+    assert await accounts_count() == before
+
+    created = await post_form(
+        client, "/sign-in-with/sign-up", {"accept_policy": "yes", "accept_sign_in": "yes"}
+    )
+    assert created.status_code == 303 and created.headers["location"] == "/account?notice=welcome"
+    account = await Account.objects().where(Account.email == email).first()
+    assert account.email_verified_at is not None  # the provider verified it
+    assert account.password_hash == "" and account.nickname == "Gearhead"
+    assert account.company == "ACME Drives" and account.third_party_sign_in_consent
+    [identity] = await LinkedIdentity.select().where(LinkedIdentity.account == account.id)
+    assert identity["issuer"] == issuer and identity["subject"] == sub
+    assert identity["provider"] == "mock"
+    claims = (
+        identity["claims"]
+        if isinstance(identity["claims"], dict)
+        else json.loads(identity["claims"])
+    )
+    assert claims == {
+        "email": email,
+        "nickname": "Gearhead",
+        "country": "DE",
+        "company": "ACME Drives",
+    }
+    [consent] = await ConsentEvent.select().where(ConsentEvent.account == account.id)
+    assert consent["consent"] == "third_party_sign_in" and consent["granted"]
+    assert await PolicyAcceptance.count().where(PolicyAcceptance.account == account.id) == 1
+    assert not await links_mailed_to(email, "verify_email")
+    [first] = await SignIn.select().where(SignIn.account == account.id)
+    assert first["method"] == "mock"
+
+    # Signed in; the page shows the account. Out, and in again with the provider.
+    assert email in (await client.get("/account/security")).text
+    await post_form(client, "/logout")
+    again = await come_back(client, issuer, sub)
+    assert again.status_code == 303 and again.headers["location"] == "/account"
+    security = await client.get("/account/security")
+    assert security.status_code == 200 and "Last used on" in security.text
+    assert await SignIn.count().where(SignIn.account == account.id) == 2
+    assert await accounts_count() == before + 1
+    # The same browser: no alert. Another browser (no device cookie): the new-device alert,
+    # as for a password sign-in.
+    assert not await links_mailed_to(email, "new_device")
+    client.cookies.clear()
+    from_elsewhere = await come_back(client, issuer, sub)
+    assert from_elsewhere.status_code == 303 and from_elsewhere.headers["location"] == "/account"
+    assert await links_mailed_to(email, "new_device")
+    newest = (
+        await SignIn.select(SignIn.method, SignIn.new_device)
+        .where(SignIn.account == account.id)
+        .order_by(SignIn.id, ascending=False)
+        .first()
+    )
+    assert newest == {"method": "mock", "new_device": True}
+
+
+async def test_unverified_email_gets_the_shops_link_and_a_child_needs_a_guardian(
+    client: Client, issuer: str
+) -> None:
+    email = new_email("oidc-child")
+    sub = await person(issuer, email=email, email_verified=False)
+    await come_back(client, issuer, sub)
+    young = (dt.date.today() - dt.timedelta(days=365 * 10)).isoformat()
+    refused = await post_form(
+        client,
+        "/sign-in-with/sign-up",
+        {"accept_policy": "yes", "accept_sign_in": "yes", "date_of_birth": young},
+    )
+    assert refused.status_code == 422 and "under 14" in refused.text
+    assert not await Account.exists().where(Account.email == email)
+    guardian = new_email("guardian")
+    created = await post_form(
+        client,
+        "/sign-in-with/sign-up",
+        {
+            "accept_policy": "yes",
+            "accept_sign_in": "yes",
+            "date_of_birth": young,
+            "guardian_email": guardian,
+        },
+    )
+    assert created.status_code == 303
+    account = await Account.objects().where(Account.email == email).first()
+    assert account.email_verified_at is None and account.is_minor
+    assert await links_mailed_to(email, "verify_email")
+    assert await links_mailed_to(guardian, "guardian_consent")
+
+
+async def test_an_unlinked_provider_never_signs_in_to_an_account_with_its_email(
+    client: Client, issuer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Account takeover: the provider says "this is victim@…" (even "verified"); the shop
+    never signs in to the victim's account with it, nor makes a second account."""
+    victim = await sign_up(client)
+    await post_form(client, "/logout")
+    sub = await person(issuer, email=victim.email, email_verified=True)
+    before = await accounts_count()
+    with caplog.at_level(logging.WARNING, logger="okmarts.oidc"):
+        answer = await come_back(client, issuer, sub)
+    assert answer.status_code == 409
+    assert "already uses this email address" in answer.text
+    assert "okmarts_session" not in answer.cookies
+    assert (await client.get("/account/security", follow_redirects=False)).status_code != 200
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.account == victim.id)
+    assert await accounts_count() == before
+    assert "unlinked account" in caplog.text
+
+    # The owner signs in with the password, then links from the security page.
+    signed_in = await post_form(client, "/login", {"email": victim.email, "password": PASSWORD})
+    assert signed_in.status_code == 303
+    no_consent = await post_form(client, "/sign-in-with/mock/link", {})
+    assert no_consent.status_code == 422 and "Please agree" in no_consent.text
+    left = await post_form(client, "/sign-in-with/mock/link", {"consent": "yes"})
+    assert left.status_code == 303
+    callback = await authorize(left.headers["location"], sub)
+    done = await client.get(local(callback), follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"].endswith("notice=linked")
+    assert await LinkedIdentity.exists().where(LinkedIdentity.account == victim.id)
+    assert (await Account.objects().get(Account.id == victim.id)).third_party_sign_in_consent
+
+    await post_form(client, "/logout")
+    back = await come_back(client, issuer, sub)
+    assert back.status_code == 303 and back.headers["location"] == "/account"
+    page = await client.get("/account/security")
+    assert victim.email in page.text and "Mock ID" in page.text
+
+
+# -- Bad input --------------------------------------------------------------------------------
+
+
+async def test_tampered_state_and_replayed_code_are_refused(
+    client: Client, issuer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    email = new_email("oidc-replay")
+    sub = await person(issuer, email=email, email_verified=True)
+    before = await accounts_count()
+
+    left = await go_to_provider(client)
+    callback = await authorize(left.headers["location"], sub)
+    parts = urlsplit(callback)
+    query = parse_qs(parts.query)
+    tampered = local(
+        urlunsplit(parts._replace(query=urlencode({"code": query["code"][0], "state": "forged"})))
+    )
+    flow_cookie = client.cookies.get("okmarts_oidc_flow")
+    with caplog.at_level(logging.WARNING, logger="okmarts.oidc"):
+        refused = await client.get(tampered, follow_redirects=False)
+    assert refused.status_code == 400
+    assert "expired, was already used or was not started here" in refused.text
+    assert "refused (state)" in caplog.text
+
+    # The real answer works once (the tampered one did not use the code)…
+    client.cookies.set("okmarts_oidc_flow", flow_cookie)
+    first = await client.get(local(callback), follow_redirects=False)
+    assert first.status_code == 303 and first.headers["location"] == "/sign-in-with/sign-up"
+    # …and the same code again, with the same flow cookie, is refused by the provider.
+    client.cookies.set("okmarts_oidc_flow", flow_cookie)
+    with caplog.at_level(logging.WARNING, logger="okmarts.oidc"):
+        replayed = await client.get(local(callback), follow_redirects=False)
+    assert replayed.status_code == 400 and "refused (code)" in caplog.text
+    assert await accounts_count() == before
+
+    # No flow at all (cookie gone): refused.
+    client.cookies.delete("okmarts_oidc_flow")
+    assert (await client.get(local(callback), follow_redirects=False)).status_code == 400
+    # A sign-up page without a pending identity: refused, nothing created.
+    client.cookies.clear()
+    assert (await client.get("/sign-in-with/sign-up")).status_code == 400
+    assert (
+        await post_form(client, "/sign-in-with/sign-up", {"accept_policy": "yes"})
+    ).status_code == 400
+    assert await accounts_count() == before
+
+
+async def test_provider_down_missing_email_and_denial_get_a_clear_page(
+    client: Client, issuer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    before = await accounts_count()
+    with caplog.at_level(logging.WARNING, logger="okmarts.oidc"):
+        down = await go_to_provider(client, "down")
+    assert down.status_code == 400 and "We could not reach" in down.text
+    assert "refused (unavailable)" in caplog.text
+
+    sub = await person(issuer, nickname="NoMail")
+    no_email = await come_back(client, issuer, sub)
+    assert no_email.status_code == 400 and "did not tell us an email address" in no_email.text
+    assert "refused (email)" in caplog.text
+
+    left = await go_to_provider(client)
+    callback = await authorize(left.headers["location"], "", action="deny")
+    denied = await client.get(local(callback), follow_redirects=False)
+    assert denied.status_code == 400 and "You did not allow the sign-in" in denied.text
+    assert await accounts_count() == before
+
+
+async def test_an_id_token_for_another_audience_or_expired_is_refused(issuer: str) -> None:
+    """A genuine ID token from the same provider, issued to another client: refused; and one
+    whose time is past."""
+    sub = await person(issuer, email=new_email("aud"), email_verified=True)
+    provider = mock_provider(issuer)
+    metadata = await oidc.discover(provider)
+    redirect = "http://shop.test/callback"
+    nonce = "n-" + uuid.uuid4().hex
+    params = {
+        "client_id": "another-shop",
+        "response_type": "code",
+        "scope": "openid email",
+        "redirect_uri": redirect,
+        "state": "s",
+        "nonce": nonce,
+    }
+    callback = await authorize(f"{metadata['authorization_endpoint']}?{urlencode(params)}", sub)
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    async with httpx.AsyncClient() as http:
+        token = (
+            await http.post(
+                metadata["token_endpoint"],
+                data={
+                    "grant_type": "authorization_code",
+                    "code": code,
+                    "redirect_uri": redirect,
+                    "client_id": "another-shop",
+                    "client_secret": "whatever",
+                },
+            )
+        ).json()
+    id_token = token["id_token"]
+    # Genuine for its own audience…
+    other = dataclasses.replace(provider, client_id="another-shop")
+    claims = await oidc.verify_id_token(other, metadata, id_token, nonce)
+    assert claims["sub"] == sub
+    # …refused for ours, with a wrong nonce, or once expired.
+    with pytest.raises(oidc.OidcError) as refused:
+        await oidc.verify_id_token(provider, metadata, id_token, nonce)
+    assert refused.value.reason == "token"
+    with pytest.raises(oidc.OidcError):
+        await oidc.verify_id_token(other, metadata, id_token, "another-nonce")
+    later = int(claims["exp"]) + 3600
+    with pytest.raises(oidc.OidcError):
+        await oidc.verify_id_token(other, metadata, id_token, nonce, now=later)
+    # A token whose signature does not match: refused.
+    head, body, signature = id_token.split(".")
+    forged = f"{head}.{body}.{signature[:-4]}AAAA"
+    with pytest.raises(oidc.OidcError):
+        await oidc.verify_id_token(other, metadata, forged, nonce)
+
+
+# -- Link, unlink, consent ----------------------------------------------------------------------
+
+
+async def test_link_unlink_and_withdrawing_the_consent(client: Client, issuer: str) -> None:
+    email = new_email("oidc-only")
+    account, sub = await sign_up_with_provider(client, issuer, email=email, email_verified=True)
+    page = await client.get("/account/security")
+    assert "Set a password" in page.text and "Current password" not in page.text
+
+    # The only way to sign in: unlinking is refused, and so is withdrawing the consent.
+    refused = await post_form(client, "/sign-in-with/mock/unlink")
+    assert refused.status_code == 409 and "only way you can sign in" in refused.text
+    assert await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
+    withdraw = await post_form(
+        client, "/account/privacy/consents", {"consent": "third_party_sign_in", "granted": "no"}
+    )
+    assert withdraw.status_code == 422 and "only way you can sign in" in withdraw.text
+    # Giving it from the privacy center is not how it is given.
+    give = await post_form(
+        client, "/account/privacy/consents", {"consent": "third_party_sign_in", "granted": "yes"}
+    )
+    assert give.status_code == 422 and "linking another account" in give.text
+
+    # A password first (none to confirm), then unlinking works and withdraws the consent.
+    new_password = "copper gear 88 flywheel"
+    set_password = await post_form(
+        client,
+        "/account/password",
+        {"new_password": new_password, "confirm_password": new_password},
+    )
+    assert set_password.status_code == 303, set_password.text
+    unlinked = await post_form(client, "/sign-in-with/mock/unlink")
+    assert unlinked.status_code == 303 and unlinked.headers["location"].endswith("unlinked")
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
+    stored = await Account.objects().get(Account.id == account.id)
+    assert not stored.third_party_sign_in_consent
+    events = (
+        await ConsentEvent.select(ConsentEvent.granted)
+        .where(ConsentEvent.account == account.id)
+        .order_by(ConsentEvent.id)
+    )
+    assert [event["granted"] for event in events] == [True, False]
+
+    # Link again from the security page, then withdraw the consent in the privacy center.
+    left = await post_form(client, "/sign-in-with/mock/link", {"consent": "yes"})
+    callback = await authorize(left.headers["location"], sub)
+    assert (
+        (await client.get(local(callback), follow_redirects=False))
+        .headers["location"]
+        .endswith("notice=linked")
+    )
+    withdrawn = await post_form(
+        client, "/account/privacy/consents", {"consent": "third_party_sign_in", "granted": "no"}
+    )
+    assert withdrawn.status_code == 303
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
+    assert await PrivacyRequest.exists().where(
+        (PrivacyRequest.account == account.id)
+        & (PrivacyRequest.kind == "withdraw")
+        & (PrivacyRequest.details == "third_party_sign_in")
+    )
+    # Signing in with the provider now finds no link, and the email is taken: refused.
+    await post_form(client, "/logout")
+    assert (await come_back(client, issuer, sub)).status_code == 409
+
+
+# -- Privacy: download and erasure -------------------------------------------------------------
+
+
+async def test_export_holds_the_identity_and_erasure_removes_it(
+    client: Client, issuer: str, app: Litestar
+) -> None:
+    email = new_email("oidc-export")
+    account, _ = await sign_up_with_provider(
+        client, issuer, email=email, email_verified=True, nickname="Exporter"
+    )
+    response = await client.get("/account/privacy/export")
+    assert response.status_code == 200
+    files = zipfile.ZipFile(io.BytesIO(response.content))
+    [linked] = json.loads(files.read("linked_accounts.json"))
+    assert linked["issuer"] == issuer and linked["provider"] == "mock"
+    assert linked["claims"]["email"] == email and linked["claims"]["nickname"] == "Exporter"
+    assert "identity_key" not in linked and "account" not in linked
+    assert "linked_accounts.json" in files.read("README.md").decode()
+    consents = json.loads(files.read("consents.json"))
+    assert consents["current"]["third_party_sign_in"] is True
+    [sign_in] = json.loads(files.read("sign_ins.json"))
+    assert sign_in["method"] == "mock"
+
+    await erasure.erase_account(account.id, settings=app.state.settings, reason="test")
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.subject == linked["subject"])
+    assert not await Account.exists().where(Account.email == email)
+
+
+async def test_an_account_without_password_is_deleted_by_the_emailed_link(
+    client: Client, issuer: str
+) -> None:
+    """Signed up with a provider only: the deletion asks no password (there is none); the
+    emailed link is the proof. The linked identity goes with the account."""
+    email = new_email("oidc-delete")
+    account, sub = await sign_up_with_provider(client, issuer, email=email, email_verified=True)
+    form = await client.get("/account/privacy/delete")
+    assert form.status_code == 200 and "Current password" not in form.text
+    asked = await post_form(client, "/account/privacy/delete", {"reviews": "keep"})
+    assert asked.status_code == 200 and "Check your mailbox" in asked.text
+    [link] = await links_mailed_to(email, "account_deletion")
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    done = await post_form(client, "/account/delete/confirm", {"token": token})
+    assert done.status_code == 200
+    assert not await Account.exists().where(Account.id == account.id)
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.subject == sub)
+    # The identity is free again: signing in with it offers a new sign-up.
+    back = await come_back(client, issuer, sub)
+    assert back.status_code == 303 and back.headers["location"] == "/sign-in-with/sign-up"
