@@ -10,7 +10,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 |---|---|---|---|---|
 | Sign-in history (`sign_in_history`) | `SIGN_IN` | 180 | the sign-in | row deleted (a)|
 | Sessions (`sessions`) | — | 30 | signing in | row deleted (h) |
-| Linked accounts (`linked_identity`) | — | the account's life | linking | deleted (j) |
+| Linked accounts (`account`: kept with it) | — | the account's life | linking | deleted (j) |
 | Rate-limit attempts (`rate_limit_attempts`) | `ATTEMPT` | 1 | the attempt | row deleted |
 | Visit statistics (`page_views`) | `PAGE_VIEW` | 400 | the page view | row deleted |
 | Cookie-consent log (`cookie_consents`) | `COOKIE_CONSENT` | 1095 | the choice | row deleted |
@@ -130,6 +130,7 @@ CLASS_OF_TABLE = {
     "policy_acceptance": ACCOUNT_LIFETIME,
     "sign_in": "sign_in_history",
     "account_session": "sessions",
+    "linked_identity": ACCOUNT_LIFETIME,
     "attempt": "rate_limit_attempts",
     "shop_order": "orders_anonymised",
     "order_event": "orders_anonymised",
