@@ -17,6 +17,7 @@ APP_CONFIG = AppConfig(
             "okmarts.tables.checkout",
             "okmarts.tables.reviews",
             "okmarts.tables.privacy",
+            "okmarts.tables.recommendations",
         ],
         exclude_imported=True,
     ),

@@ -1,0 +1,411 @@
+"""Recommendations that say why: kits, "often bought together", and (with consent) "buy again".
+
+- **Kits** (`Bundle`, `BundlePart`) are put together by staff in the admin. A kit's page and each
+  part's product page show it; "Add the kit" puts every part in the cart at once (services.cart
+  `add_many`), and pricing gives the kit price to every complete kit in the cart
+  (services.pricing `BundleTerms`), competing with coupons and automatic discounts.
+- **Often bought together** is not personal: `product_pair` counts, for each two products, the
+  live orders holding both. `count_order` adds an order's pairs in the transaction that writes
+  it and `uncount_order` takes them away in the one that cancels or refunds it, so a request
+  only reads one index range (product, orders) — never a scan of the orders. A pair shows from
+  `MIN_SUPPORT` orders on, so one order does not make a recommendation.
+- **Buy again** is personal: products from the shopper's own delivered orders, only while
+  services.privacy.personalisation_allowed says so, and never in a shared cached page.
+- **Dismissals**: a signed-in shopper whose data may be used for personalisation has them kept
+  in `recommendation_dismissal` (personal data: export, erasure, retention; removed when the
+  consent is withdrawn); anyone else's are kept in the browser's own cookie, and only with the
+  preferences cookie category accepted (controllers.recommendations).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from okmarts.db import write_transaction
+from okmarts.services import pricing
+from okmarts.services.catalog import ProductCard, _cards
+from okmarts.services.privacy import personalisation_allowed
+from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Product
+from okmarts.tables.checkout import Order
+from okmarts.tables.recommendations import (
+    Bundle,
+    BundlePart,
+    ProductPair,
+    RecommendationDismissal,
+)
+
+# A pair is recommended from this many orders holding both products on.
+MIN_SUPPORT = 2
+# The cart asks for partners of its most recently added products only (each one index range).
+CART_SOURCES = 5
+# Orders whose products count as bought (for "buy again").
+DELIVERED = ("delivered", "completed")
+# Orders that no longer count as bought together (their pairs were taken away).
+UNCOUNTED = ("cancelled", "refunded")
+MAX_DISMISSALS = 200
+
+
+@dataclass
+class Recommendation:
+    """A product card with the reason it is shown: `reason` is a msgid, `params` its values."""
+
+    card: ProductCard
+    reason: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+# -- Often bought together: the pair counts ---------------------------------------------------
+
+
+def _pairs_select(order_id: int, orders: int) -> str:
+    # Every ordered pair of two different products of the order, once (a cart holds a product
+    # on one line, but an order may be written otherwise one day), in a fixed order so that
+    # concurrent writers lock the rows they share in the same order (no deadlock on PostgreSQL).
+    # The WHERE clause also keeps SQLite's parser from reading ON CONFLICT as the join's ON.
+    return (
+        f"SELECT a.product, b.product, {int(orders)} FROM order_line a JOIN order_line b"
+        ' ON b."order" = a."order" AND b.product <> a.product'
+        f' WHERE a."order" = {int(order_id)} AND a.product IS NOT NULL AND b.product IS NOT NULL'
+        " GROUP BY a.product, b.product ORDER BY a.product, b.product"
+    )
+
+
+async def count_order(order_id: int) -> None:
+    """A placed order's products count as bought together (inside the order's transaction)."""
+    await ProductPair.raw(
+        "INSERT INTO product_pair (product, other, orders) "
+        + _pairs_select(order_id, 1)
+        + " ON CONFLICT (product, other) DO UPDATE SET orders = product_pair.orders + 1"
+    )
+
+
+async def uncount_order(order_id: int) -> None:
+    """A cancelled or refunded order's pairs no longer count (inside the status change's
+    transaction; the caller makes sure it happens once per order). Pairs left with no order
+    are deleted."""
+    await ProductPair.raw(
+        "INSERT INTO product_pair (product, other, orders) "
+        + _pairs_select(order_id, 0)
+        + " ON CONFLICT (product, other) DO UPDATE SET orders = product_pair.orders - 1"
+    )
+    await ProductPair.raw(
+        "DELETE FROM product_pair WHERE orders <= 0 AND product IN "
+        f'(SELECT product FROM order_line WHERE "order" = {int(order_id)})'
+    )
+
+
+async def pair_count(product_id: int, other_id: int) -> int:
+    rows = await ProductPair.raw(
+        "SELECT orders FROM product_pair WHERE product = {} AND other = {}", product_id, other_id
+    )
+    return int(rows[0]["orders"]) if rows else 0
+
+
+async def _partners(product_id: int, limit: int) -> list[dict[str, Any]]:
+    """The product's most frequent partners, from the (product, orders) index alone."""
+    return await ProductPair.raw(
+        "SELECT other, orders FROM product_pair WHERE product = {} AND orders >= {}"
+        " ORDER BY orders DESC, other LIMIT {}",
+        product_id,
+        MIN_SUPPORT,
+        limit,
+    )
+
+
+async def _in_stock_cards(ids: Sequence[int]) -> dict[int, ProductCard]:
+    """Cards of these products that can be bought now, by id (one query and their pictures)."""
+    if not ids:
+        return {}
+    rows = await Product.select(
+        Product.id,
+        Product.slug,
+        Product.title,
+        Product.sku,
+        Product.price_minor,
+        Product.currency,
+        Product.stock,
+        Product.brand.name.as_alias("brand_name"),
+    ).where(Product.id.is_in(list(ids)), Product.stock > 0)
+    return {card.id: card for card in await _cards(rows)}
+
+
+async def bought_with(product_id: int, title: str, limit: int = 4) -> list[Recommendation]:
+    """"Often bought with <title>": this product's partners in stock, the most frequent first."""
+    partners = [row["other"] for row in await _partners(product_id, limit * 2)]
+    cards = await _in_stock_cards(partners)
+    return [
+        Recommendation(cards[other], "Often bought with %(title)s", {"title": title})
+        for other in partners
+        if other in cards
+    ][:limit]
+
+
+async def bought_with_cart(
+    items: Sequence[tuple[int, str]], hidden: Iterable[int] = (), limit: int = 4
+) -> list[Recommendation]:
+    """Partners of the cart's last added products (id, title), not in the cart nor dismissed."""
+    exclude = {product_id for product_id, _ in items} | set(hidden)
+    best: dict[int, tuple[int, str]] = {}
+    for product_id, title in list(items)[-CART_SOURCES:]:
+        for row in await _partners(product_id, limit * 2):
+            other, orders = row["other"], row["orders"]
+            if other not in exclude and orders > best.get(other, (0, ""))[0]:
+                best[other] = (orders, title)
+    ranked = sorted(best, key=lambda other: (-best[other][0], other))
+    cards = await _in_stock_cards(ranked[: limit * 2])
+    return [
+        Recommendation(cards[other], "Often bought with %(title)s", {"title": best[other][1]})
+        for other in ranked
+        if other in cards
+    ][:limit]
+
+
+# -- Kits -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class KitPart:
+    product_id: int
+    slug: str
+    title: str
+    sku: str
+    unit_price_minor: int
+    stock: int
+    quantity: int
+
+    @property
+    def available(self) -> bool:
+        return self.stock >= self.quantity
+
+
+@dataclass
+class Kit:
+    id: int
+    name: str
+    slug: str
+    description: str
+    currency: str
+    price_minor: int | None
+    percent_off: int | None
+    parts: list[KitPart]
+
+    @property
+    def parts_total_minor(self) -> int:
+        return sum(part.unit_price_minor * part.quantity for part in self.parts)
+
+    @property
+    def terms(self) -> pricing.BundleTerms:
+        return pricing.BundleTerms(
+            name=self.name,
+            parts=tuple((part.product_id, part.quantity) for part in self.parts),
+            price_minor=self.price_minor,
+            percent_off=self.percent_off,
+        )
+
+    @property
+    def saving_minor(self) -> int:
+        prices = {part.product_id: part.unit_price_minor for part in self.parts}
+        return pricing.kit_saving(self.terms, prices)
+
+    @property
+    def kit_price_minor(self) -> int:
+        return self.parts_total_minor - self.saving_minor
+
+    @property
+    def missing(self) -> list[KitPart]:
+        """Parts that can't be had in the kit's quantity now."""
+        return [part for part in self.parts if not part.available]
+
+    @property
+    def available_parts(self) -> list[KitPart]:
+        return [part for part in self.parts if part.available]
+
+
+async def _kits(where: Any) -> list[Kit]:
+    bundles = await Bundle.select().where(Bundle.active.eq(True), where).order_by(Bundle.name)
+    if not bundles:
+        return []
+    parts = (
+        await BundlePart.select(
+            BundlePart.bundle,
+            BundlePart.quantity,
+            BundlePart.product.id.as_alias("product_id"),
+            BundlePart.product.slug.as_alias("slug"),
+            BundlePart.product.title.as_alias("title"),
+            BundlePart.product.sku.as_alias("sku"),
+            BundlePart.product.price_minor.as_alias("price_minor"),
+            BundlePart.product.currency.as_alias("currency"),
+            BundlePart.product.stock.as_alias("stock"),
+        )
+        .where(BundlePart.bundle.is_in([row["id"] for row in bundles]))
+        .order_by(BundlePart.position)
+        .order_by(BundlePart.id)
+    )
+    kits = []
+    for row in bundles:
+        kit_parts = [
+            KitPart(
+                product_id=part["product_id"],
+                slug=part["slug"],
+                title=part["title"],
+                sku=part["sku"],
+                unit_price_minor=part["price_minor"],
+                stock=part["stock"],
+                quantity=max(1, part["quantity"]),
+            )
+            for part in parts
+            if part["bundle"] == row["id"] and part["currency"] == row["currency"]
+        ]
+        if kit_parts:
+            kits.append(
+                Kit(
+                    id=row["id"],
+                    name=row["name"],
+                    slug=row["slug"],
+                    description=row["description"],
+                    currency=row["currency"],
+                    price_minor=row["price_minor"],
+                    percent_off=row["percent_off"],
+                    parts=kit_parts,
+                )
+            )
+    return kits
+
+
+async def get_kit(slug: str) -> Kit | None:
+    kits = await _kits(Bundle.slug == slug)
+    return kits[0] if kits else None
+
+
+async def kits_with(product_id: int) -> list[Kit]:
+    """The active kits this product is a part of."""
+    ids = await BundlePart.select(BundlePart.bundle).where(BundlePart.product == product_id)
+    if not ids:
+        return []
+    return await _kits(Bundle.id.is_in([row["bundle"] for row in ids]))
+
+
+async def bundle_terms(currency: str, product_ids: Iterable[int]) -> list[pricing.BundleTerms]:
+    """The kits that could apply to a cart of these products (all of a kit's parts in it)."""
+    ids = set(product_ids)
+    if not ids:
+        return []
+    linked = await BundlePart.select(BundlePart.bundle).where(BundlePart.product.is_in(list(ids)))
+    if not linked:
+        return []
+    kits = await _kits(
+        (Bundle.id.is_in(list({row["bundle"] for row in linked}))) & (Bundle.currency == currency)
+    )
+    return [kit.terms for kit in kits if all(part.product_id in ids for part in kit.parts)]
+
+
+@dataclass
+class KitGroup:
+    """Complete kits in the cart, for the cart page to group their lines under the kit's name."""
+
+    kit: Kit
+    count: int
+
+
+async def kits_in_cart(lines: Sequence[pricing.PricedLine], currency: str) -> list[KitGroup]:
+    quantities: dict[int, int] = {}
+    for line in lines:
+        quantities[line.product_id] = quantities.get(line.product_id, 0) + line.quantity
+    if not quantities:
+        return []
+    linked = await BundlePart.select(BundlePart.bundle).where(
+        BundlePart.product.is_in(list(quantities))
+    )
+    if not linked:
+        return []
+    kits = await _kits(
+        (Bundle.id.is_in(list({row["bundle"] for row in linked}))) & (Bundle.currency == currency)
+    )
+    groups = []
+    for kit in kits:
+        count = min(quantities.get(part.product_id, 0) // part.quantity for part in kit.parts)
+        if count > 0:
+            groups.append(KitGroup(kit, count))
+    return groups
+
+
+# -- Buy again (personal) ----------------------------------------------------------------------
+
+
+async def buy_again(account: Account, limit: int = 4) -> list[Recommendation]:
+    """Products from the shopper's own delivered orders, the latest first, with the date they
+    were ordered; nothing at all unless their data may be used for personalisation."""
+    if not personalisation_allowed(account):
+        return []
+    hidden = await dismissed_ids(account)
+    rows = await Order.raw(
+        "SELECT l.product AS product, MAX(o.created_at) AS ordered_at"
+        ' FROM order_line l JOIN shop_order o ON o.id = l."order"'
+        " WHERE o.account = {} AND o.status IN ('delivered', 'completed')"
+        " AND l.product IS NOT NULL GROUP BY l.product ORDER BY 2 DESC LIMIT {}",
+        account.id,
+        limit * 3,
+    )
+    wanted = [row["product"] for row in rows if row["product"] not in hidden]
+    cards = await _in_stock_cards(wanted)
+    dates = {row["product"]: _as_datetime(row["ordered_at"]) for row in rows}
+    return [
+        Recommendation(cards[pid], "You ordered this on %(date)s", {"date": dates[pid]})
+        for pid in wanted
+        if pid in cards
+    ][:limit]
+
+
+def _as_datetime(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+# -- Dismissals -------------------------------------------------------------------------------
+
+
+def remembers_in_database(account: Account | None) -> bool:
+    """Dismissals are kept with the account only while its data may personalise; otherwise the
+    browser keeps them (a cookie, with the preferences category accepted)."""
+    return account is not None and personalisation_allowed(account)
+
+
+async def dismiss(account: Account, product_id: int, now: dt.datetime | None = None) -> bool:
+    """Remember that this shopper does not want `product_id` recommended (once; idempotent).
+    False when the product does not exist."""
+    now = now or dt.datetime.now(dt.UTC)
+    if not await Product.exists().where(Product.id == product_id):
+        return False
+    async with write_transaction(RecommendationDismissal._meta.db, durable=False):
+        await RecommendationDismissal.raw(
+            "INSERT INTO recommendation_dismissal (account, product, created_at)"
+            " VALUES ({}, {}, {}) ON CONFLICT (account, product) DO NOTHING",
+            account.id,
+            product_id,
+            now,
+        )
+    return True
+
+
+async def dismissed_ids(account: Account) -> set[int]:
+    rows = await RecommendationDismissal.raw(
+        "SELECT product FROM recommendation_dismissal WHERE account = {}"
+        " ORDER BY created_at DESC LIMIT {}",
+        account.id,
+        MAX_DISMISSALS,
+    )
+    return {row["product"] for row in rows}
+
+
+async def forget_signals(account_id: int) -> int:
+    """Remove what was kept to personalise for this account (inside the caller's transaction:
+    consent withdrawn, processing restricted, marketing objected to). Returns rows removed."""
+    removed = await RecommendationDismissal.delete().where(
+        RecommendationDismissal.account == account_id
+    ).returning(RecommendationDismissal.id)
+    return len(removed)
