@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import reviews
+from okmarts.dismissals import dismissed
 from okmarts.tables.accounts import Account
 from okmarts.web import cart_items_word, current_account, current_cart_count
 
@@ -61,6 +62,10 @@ NEXT_PAGE = f"\x1f{_MARK}~next\x1f"
 CARD_TEMPLATE = "partials/catalog/product_card.html"
 CARD_CACHE_BYTES = 2 * 1024 * 1024
 _VOTE = re.compile(r"vote-(\d+)-(helpful|not_helpful)-(choice|pressed)")
+# A recommended product's card, between rec-<id>-start and rec-<id>-end: left out for a shopper
+# who dismissed that product (services.recommendations), kept for everyone else.
+_RECOMMENDED = re.compile(r"rec-(\d+)-start")
+_REGION_END = re.compile(r"(rec-\d+|banner)-end")
 
 
 class _SomeShopper:
@@ -88,6 +93,8 @@ def template_globals() -> dict[str, Any]:
     return {
         "viewer_name": lambda: account_name(current_account.get()),
         "product_card": product_card,
+        # A page for one shopper leaves dismissed recommendations out as it renders.
+        "recommendation_region": lambda product_id, edge: "",
     }
 
 
@@ -133,20 +140,28 @@ class Rendered:
     status_code: int = 200
     # Reviews whose vote buttons show the asking shopper's own vote.
     voted_reviews: tuple[int, ...] = ()
+    # Products recommended in the page, each card a region a dismissal leaves out.
+    recommended: tuple[int, ...] = ()
 
     @classmethod
     def from_html(cls, html: str, status_code: int = 200) -> Rendered:
         parts = tuple(_HOLE.split(html))
         voted = {int(match[1]) for name in parts[1::2] if (match := _VOTE.fullmatch(name))}
-        return cls(parts, status_code, tuple(sorted(voted)))
+        recommended = {
+            int(match[1]) for name in parts[1::2] if (match := _RECOMMENDED.fullmatch(name))
+        }
+        return cls(parts, status_code, tuple(sorted(voted)), tuple(sorted(recommended)))
 
     @property
     def holes(self) -> tuple[str, ...]:
         return self.parts[1::2]
 
-    def fill(self, values: Mapping[str, str], banner: bool) -> str:
-        """The page for one shopper: every hole filled from `values` (HTML-safe already), and
-        the cookie banner left out unless `banner`."""
+    def fill(
+        self, values: Mapping[str, str], banner: bool, hidden: frozenset[int] = frozenset()
+    ) -> str:
+        """The page for one shopper: every hole filled from `values` (HTML-safe already), the
+        cookie banner left out unless `banner`, and the recommendations of `hidden` products
+        (the shopper dismissed them) left out."""
         out: list[str] = []
         skipping = False
         parts = self.parts
@@ -156,8 +171,10 @@ class Rendered:
             name = parts[index + 1]
             if name == "banner-start":
                 skipping = not banner
-            elif name == "banner-end":
+            elif _REGION_END.fullmatch(name):
                 skipping = False
+            elif match := _RECOMMENDED.fullmatch(name):
+                skipping = skipping or int(match[1]) in hidden
             elif not skipping:
                 out.append(values.get(name, ""))
         if not skipping:
@@ -220,8 +237,11 @@ class PageCache:
         )
         rendered = await self.rendered(key, lambda: _render(request, build, signed_in))
         values = await personal_values(request, rendered, account)
+        hidden: frozenset[int] = frozenset()
+        if rendered.recommended:
+            hidden = frozenset(await dismissed(request, account)) & frozenset(rendered.recommended)
         return Response(
-            content=rendered.fill(values, banner=cookie_banner_wanted()),
+            content=rendered.fill(values, banner=cookie_banner_wanted(), hidden=hidden),
             media_type=MediaType.HTML,
             status_code=rendered.status_code,
             headers={"Vary": VARY},
@@ -269,6 +289,7 @@ async def _render(
             cart_count=lambda: CART_COUNT,
             cart_items_word=lambda: CART_ITEMS,
             vote_state=lambda review_id, choice, part: hole(f"vote-{review_id}-{choice}-{part}"),
+            recommendation_region=lambda product_id, edge: Markup(hole(f"rec-{int(product_id)}-{edge}")),
             # Every copy holds the banner: fill() leaves it out for those who chose.
             cookie_banner_wanted=lambda: True,
             cookie_banner_marks=(BANNER_START, BANNER_END),

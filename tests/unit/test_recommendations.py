@@ -84,8 +84,7 @@ async def test_often_bought_with_needs_the_minimum_support(app: Litestar) -> Non
     await place(app, [a, b])
     shown = await recommendations.bought_with(a["id"], a["title"])
     assert [r.card.id for r in shown] == [b["id"]]
-    assert shown[0].reason == "Often bought with %(title)s"
-    assert shown[0].params == {"title": a["title"]}
+    assert (shown[0].reason, shown[0].about) == ("bought_with", a["title"])
     # The cart: partners of what is in it, not what is in it already.
     in_cart = await recommendations.bought_with_cart([(b["id"], b["title"])])
     assert [r.card.id for r in in_cart] == [a["id"]]

@@ -15,7 +15,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog, questions, reviews
+from okmarts.services import catalog, questions, recommendations, reviews
 from okmarts.web import View, current_account
 
 SORT_LABELS = {
@@ -184,12 +184,21 @@ class CatalogController(Controller):
                 page=page_number(params.get("rpage")),
                 viewer=current_account.get(),
             )
+            # Not personal: the same for everyone, so they belong in the shared page (a
+            # shopper's dismissals are left out as it is filled: page_cache).
+            bought_with = await recommendations.bought_with(product.id, product.title)
+            shown = {rec.card.id for rec in bought_with}
+            related = [
+                card for card in await catalog.related_products(product) if card.id not in shown
+            ]
             return Page(
                 "pages/catalog/product.html",
                 {
                     "product": product,
                     "breadcrumbs": tree.ancestors(product.category_id),
-                    "related": await catalog.related_products(product),
+                    "related": related,
+                    "kits": await recommendations.kits_with(product.id),
+                    "bought_with": bought_with,
                     "reviews": reviews_page,
                     "review_sorts": reviews.SORTS,
                     "questions": await questions.answered(product.id),

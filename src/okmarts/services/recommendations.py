@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from okmarts.db import write_transaction
@@ -51,11 +51,14 @@ MAX_DISMISSALS = 200
 
 @dataclass
 class Recommendation:
-    """A product card with the reason it is shown: `reason` is a msgid, `params` its values."""
+    """A product card with the reason it is shown (the template words each `reason`):
+    "bought_with": often bought with `about` (a product's title); "ordered": the shopper
+    ordered it on `ordered_at`."""
 
     card: ProductCard
     reason: str
-    params: dict[str, Any] = field(default_factory=dict)
+    about: str = ""
+    ordered_at: dt.datetime | None = None
 
 
 # -- Often bought together: the pair counts ---------------------------------------------------
@@ -138,7 +141,7 @@ async def bought_with(product_id: int, title: str, limit: int = 4) -> list[Recom
     partners = [row["other"] for row in await _partners(product_id, limit * 2)]
     cards = await _in_stock_cards(partners)
     return [
-        Recommendation(cards[other], "Often bought with %(title)s", {"title": title})
+        Recommendation(cards[other], "bought_with", about=title)
         for other in partners
         if other in cards
     ][:limit]
@@ -158,7 +161,7 @@ async def bought_with_cart(
     ranked = sorted(best, key=lambda other: (-best[other][0], other))
     cards = await _in_stock_cards(ranked[: limit * 2])
     return [
-        Recommendation(cards[other], "Often bought with %(title)s", {"title": best[other][1]})
+        Recommendation(cards[other], "bought_with", about=best[other][1])
         for other in ranked
         if other in cards
     ][:limit]
@@ -354,7 +357,7 @@ async def buy_again(account: Account, limit: int = 4) -> list[Recommendation]:
     cards = await _in_stock_cards(wanted)
     dates = {row["product"]: _as_datetime(row["ordered_at"]) for row in rows}
     return [
-        Recommendation(cards[pid], "You ordered this on %(date)s", {"date": dates[pid]})
+        Recommendation(cards[pid], "ordered", ordered_at=dates[pid])
         for pid in wanted
         if pid in cards
     ][:limit]
