@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
-from okmarts.services import reviews
+from okmarts.services import recommendations, reviews
 from okmarts.dismissals import dismissed
 from okmarts.tables.accounts import Account
 from okmarts.web import cart_items_word, current_account, current_cart_count
@@ -52,6 +52,10 @@ def hole(name: str) -> str:
 
 
 CSRF = hole("csrf")
+# The home page's personal block ("buy again", or the offer to turn it on): filled for each
+# shopper from their own orders (services.recommendations.for_you), never kept in the page.
+FOR_YOU = hole("for-you")
+FOR_YOU_TEMPLATE = "partials/recommendations/for_you.html"
 CART_COUNT = hole("cart-count")
 CART_ITEMS = hole("cart-items")
 ACCOUNT_NAME = hole("account-name")
@@ -95,6 +99,8 @@ def template_globals() -> dict[str, Any]:
         "product_card": product_card,
         # A page for one shopper leaves dismissed recommendations out as it renders.
         "recommendation_region": lambda product_id, edge: "",
+        # Only shared pages have the hole; a page for one shopper includes the block itself.
+        "for_you_hole": lambda: "",
     }
 
 
@@ -259,6 +265,8 @@ async def personal_values(
         "cart-items": str(escape(cart_items_word(request.app.state.catalogs))),
         "account-name": str(escape(account_name(account))),
     }
+    if "for-you" in rendered.holes:
+        values["for-you"] = await for_you_block(request, account, values["csrf"])
     if rendered.voted_reviews:
         mine = {}
         if account is not None:
@@ -269,6 +277,15 @@ async def personal_values(
                 values[f"vote-{review_id}-{choice}-choice"] = "withdraw" if chosen else choice
                 values[f"vote-{review_id}-{choice}-pressed"] = "true" if chosen else "false"
     return values
+
+
+async def for_you_block(request: HTMXRequest, account: Account | None, csrf: str) -> str:
+    """The personal block, rendered for this shopper alone (an empty string for a visitor)."""
+    block = await recommendations.for_you(account)
+    if not block.recommendations and not block.offer:
+        return ""
+    template = request.app.template_engine.get_template(FOR_YOU_TEMPLATE)
+    return str(template.render(for_you=block, request=request, csrf_token=lambda: csrf))
 
 
 async def _render(
@@ -289,10 +306,13 @@ async def _render(
             cart_count=lambda: CART_COUNT,
             cart_items_word=lambda: CART_ITEMS,
             vote_state=lambda review_id, choice, part: hole(f"vote-{review_id}-{choice}-{part}"),
-            recommendation_region=lambda product_id, edge: Markup(hole(f"rec-{int(product_id)}-{edge}")),
+            recommendation_region=lambda product_id, edge: Markup(
+                hole(f"rec-{int(product_id)}-{edge}")
+            ),
             # Every copy holds the banner: fill() leaves it out for those who chose.
             cookie_banner_wanted=lambda: True,
             cookie_banner_marks=(BANNER_START, BANNER_END),
+            for_you_hole=lambda: Markup(FOR_YOU),
         )
     finally:
         current_account.reset(token)

@@ -186,7 +186,7 @@ class CatalogController(Controller):
             )
             # Not personal: the same for everyone, so they belong in the shared page (a
             # shopper's dismissals are left out as it is filled: page_cache).
-            bought_with = await recommendations.bought_with(product.id, product.title)
+            bought_with, kits = await recommendations.for_product_page(product.id, product.title)
             shown = {rec.card.id for rec in bought_with}
             related = [
                 card for card in await catalog.related_products(product) if card.id not in shown
@@ -197,7 +197,7 @@ class CatalogController(Controller):
                     "product": product,
                     "breadcrumbs": tree.ancestors(product.category_id),
                     "related": related,
-                    "kits": await recommendations.kits_with(product.id),
+                    "kits": kits,
                     "bought_with": bought_with,
                     "reviews": reviews_page,
                     "review_sorts": reviews.SORTS,

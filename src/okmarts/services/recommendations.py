@@ -27,7 +27,7 @@ from typing import Any
 from okmarts.db import write_transaction
 from okmarts.services import pricing
 from okmarts.services.catalog import ProductCard, _cards
-from okmarts.services.privacy import personalisation_allowed
+from okmarts.services.privacy import is_child, personalisation_allowed
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import Order
@@ -167,6 +167,34 @@ async def bought_with_cart(
     ][:limit]
 
 
+async def for_product_page(
+    product_id: int, title: str, limit: int = 4
+) -> tuple[list[Recommendation], list[Kit]]:
+    """What a product page recommends: its partners ("often bought with") and the kits it is a
+    part of, found with one query (two index ranges); their cards and kits only when there are
+    some."""
+    rows = await ProductPair.raw(
+        "SELECT * FROM (SELECT 'pair' AS kind, other AS id, orders FROM product_pair"
+        " WHERE product = {} AND orders >= {} ORDER BY orders DESC, other LIMIT {}) AS pairs"
+        " UNION ALL SELECT 'kit' AS kind, bundle AS id, 0 AS orders FROM bundle_part"
+        " WHERE product = {}",
+        product_id,
+        MIN_SUPPORT,
+        limit * 2,
+        product_id,
+    )
+    partners = [row["id"] for row in rows if row["kind"] == "pair"]
+    kit_ids = [row["id"] for row in rows if row["kind"] == "kit"]
+    cards = await _in_stock_cards(partners)
+    recommended = [
+        Recommendation(cards[other], "bought_with", about=title)
+        for other in partners
+        if other in cards
+    ][:limit]
+    kits = await _kits(Bundle.id.is_in(kit_ids)) if kit_ids else []
+    return recommended, kits
+
+
 # -- Kits -----------------------------------------------------------------------------------------
 
 
@@ -284,14 +312,6 @@ async def get_kit(slug: str) -> Kit | None:
     return kits[0] if kits else None
 
 
-async def kits_with(product_id: int) -> list[Kit]:
-    """The active kits this product is a part of."""
-    ids = await BundlePart.select(BundlePart.bundle).where(BundlePart.product == product_id)
-    if not ids:
-        return []
-    return await _kits(Bundle.id.is_in([row["bundle"] for row in ids]))
-
-
 async def bundle_terms(currency: str, product_ids: Iterable[int]) -> list[pricing.BundleTerms]:
     """The kits that could apply to a cart of these products (all of a kit's parts in it)."""
     ids = set(product_ids)
@@ -369,6 +389,31 @@ def _as_datetime(value: Any) -> dt.datetime:
     return dt.datetime.fromisoformat(str(value))
 
 
+@dataclass
+class ForYou:
+    """The personal block for one shopper: what to buy again, or the offer to turn it on."""
+
+    recommendations: list[Recommendation]
+    offer: bool  # "turn on personalised recommendations" (never to a child or a restricted one)
+
+
+async def for_you(account: Account | None) -> ForYou:
+    """The home page's and personal center's personal block. Visitors: nothing. Without the
+    consent: only the one-line offer, to those who may give it. Nothing is read from the
+    shopper's orders unless personalisation_allowed says so."""
+    if account is None:
+        return ForYou([], offer=False)
+    if personalisation_allowed(account):
+        return ForYou(await buy_again(account), offer=False)
+    may_offer = not (
+        account.personalisation_consent
+        or account.restrict_processing
+        or account.object_to_marketing
+        or is_child(account)
+    )
+    return ForYou([], offer=may_offer)
+
+
 # -- Dismissals -------------------------------------------------------------------------------
 
 
@@ -403,12 +448,3 @@ async def dismissed_ids(account: Account) -> set[int]:
         MAX_DISMISSALS,
     )
     return {row["product"] for row in rows}
-
-
-async def forget_signals(account_id: int) -> int:
-    """Remove what was kept to personalise for this account (inside the caller's transaction:
-    consent withdrawn, processing restricted, marketing objected to). Returns rows removed."""
-    removed = await RecommendationDismissal.delete().where(
-        RecommendationDismissal.account == account_id
-    ).returning(RecommendationDismissal.id)
-    return len(removed)

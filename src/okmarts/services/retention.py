@@ -21,6 +21,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Finished orders (`orders_anonymised`) | `ORDER` | 3650 | last status change | (e) |
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
 | Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
+| Dismissed recommendations (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | the dismissal | deleted (j) |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -73,6 +74,10 @@ Why these periods:
     (banks release an uncaptured hold within days, and statements arrive monthly) and cover
     card-testing checks; the order's Payment row keeps what the books need. Unfinished ones are
     never deleted: the sweep settles them first.
+(j) "Not interested" on a recommendation (services.recommendations), kept for a signed-in
+    shopper whose data may personalise: after a year the product may be worth showing again,
+    and tastes change. Withdrawing the consent (or restricting processing, objecting, being a
+    child) removes them all at once, not waiting for this.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
@@ -104,6 +109,7 @@ from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
+from okmarts.tables.recommendations import RecommendationDismissal
 
 log = logging.getLogger("okmarts.retention")
 
@@ -203,6 +209,12 @@ async def run(
         PaymentAttempt,
         PaymentAttempt.status.is_in(list(FINISHED_ATTEMPT_STATUSES))
         & (PaymentAttempt.updated_at < before(settings.retention_payment_attempt_days)),
+        dry_run,
+    )
+    counts["recommendation_dismissals"] = await _delete(
+        RecommendationDismissal,
+        RecommendationDismissal.created_at
+        < before(settings.retention_recommendation_dismissal_days),
         dry_run,
     )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)

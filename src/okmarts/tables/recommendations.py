@@ -53,6 +53,6 @@ class ProductPair(Table, tablename="product_pair"):
 class RecommendationDismissal(Table, tablename="recommendation_dismissal"):
     """A recommendation a signed-in shopper said they don't want to see again."""
 
-    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)  # personal
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
     product = ForeignKey(references=Product, on_delete=OnDelete.cascade)  # personal
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
