@@ -35,6 +35,7 @@ from markupsafe import Markup, escape
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import recommendations, reviews
+from okmarts import recently_viewed
 from okmarts.dismissals import dismissed
 from okmarts.tables.accounts import Account
 from okmarts.web import cart_items_word, current_account, current_cart_count
@@ -281,8 +282,11 @@ async def personal_values(
 
 async def for_you_block(request: HTMXRequest, account: Account | None, csrf: str) -> str:
     """The personal block, rendered for this shopper alone (an empty string for a visitor)."""
-    block = await recommendations.for_you(account)
-    if not block.recommendations and not block.offer:
+    block = await recommendations.for_you(account, recently_viewed.read(request, account))
+    if block.viewed:
+        hidden = await dismissed(request, account)
+        block.viewed = [rec for rec in block.viewed if rec.card.id not in hidden]
+    if not block.recommendations and not block.offer and not block.viewed:
         return ""
     template = request.app.template_engine.get_template(FOR_YOU_TEMPLATE)
     return str(template.render(for_you=block, request=request, csrf_token=lambda: csrf))

@@ -176,3 +176,52 @@ async def test_a_visitor_who_rejected_preferences_cookies_gets_nothing_remembere
         assert f"Often bought with {a['title']}" not in text_of(
             (await accepting.get(f"/products/{a['slug']}")).text
         )
+
+
+async def accept_cookies(client: AsyncTestClient[Litestar], choice: str) -> None:
+    await client.get("/")
+    response = await client.post(
+        "/cookies",
+        data={"_csrf_token": client.cookies.get("okmarts_csrf"), "choice": choice, "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+def recently_viewed(page: str) -> list[int]:
+    return [int(n) for n in re.findall(r'id="recently-viewed-(\d+)"', page)]
+
+
+async def test_recently_viewed_lives_in_the_browser_with_preferences_only(app: Litestar) -> None:
+    product = await new_product(9)
+    async with AsyncTestClient(app=app) as visitor:
+        await accept_cookies(visitor, "accept_all")
+        await visitor.get(f"/products/{product['slug']}")
+        assert "okmarts_viewed" in visitor.cookies
+        page = (await visitor.get("/")).text
+        assert recently_viewed(page) == [product["id"]]
+        assert "You looked at this recently" in text_of(page)
+        # Nothing of it on the server: the shared home page has a hole, not the card.
+        async with AsyncTestClient(app=app) as other:
+            assert recently_viewed((await other.get("/")).text) == []
+        # Rejecting preferences cookies deletes it.
+        await accept_cookies(visitor, "reject_all")
+        assert "okmarts_viewed" not in visitor.cookies
+        await visitor.get(f"/products/{product['slug']}")
+        assert "okmarts_viewed" not in visitor.cookies
+        assert recently_viewed((await visitor.get("/")).text) == []
+
+
+async def test_recently_viewed_needs_the_consent_of_a_signed_in_shopper(app: Litestar) -> None:
+    product = await new_product(9)
+    async with AsyncTestClient(app=app) as client:
+        await accept_cookies(client, "accept_all")
+        await verified_account(client)
+        await client.get(f"/products/{product['slug']}")
+        assert "okmarts_viewed" not in client.cookies  # no personalisation consent yet
+        await consent(client, True)
+        await client.get(f"/products/{product['slug']}")
+        assert recently_viewed((await client.get("/")).text) == [product["id"]]
+        await consent(client, False)
+        assert "okmarts_viewed" not in client.cookies
+        assert recently_viewed((await client.get("/")).text) == []

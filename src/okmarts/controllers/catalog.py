@@ -12,6 +12,7 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
+from okmarts import recently_viewed
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
@@ -209,7 +210,11 @@ class CatalogController(Controller):
                 },
             )
 
-        return await page_cache(request).respond(request, build)
+        response = await page_cache(request).respond(request, build)
+        if response.status_code == HTTP_200_OK and not request.htmx:
+            # In the browser's own cookie, with the preferences it accepted (never stored here).
+            recently_viewed.remember(request, response, current_account.get(), slug)
+        return response
 
     @get("/search", name="search")
     async def search(self, request: HTMXRequest) -> Response[str]:

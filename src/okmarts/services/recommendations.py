@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from okmarts.db import write_transaction
@@ -395,16 +395,19 @@ class ForYou:
 
     recommendations: list[Recommendation]
     offer: bool  # "turn on personalised recommendations" (never to a child or a restricted one)
+    viewed: list[Recommendation] = field(default_factory=list)
 
 
-async def for_you(account: Account | None) -> ForYou:
-    """The home page's and personal center's personal block. Visitors: nothing. Without the
-    consent: only the one-line offer, to those who may give it. Nothing is read from the
-    shopper's orders unless personalisation_allowed says so."""
+async def for_you(account: Account | None, viewed_slugs: Sequence[str] = ()) -> ForYou:
+    """The home page's and personal center's personal block. Visitors: what their browser
+    says they viewed (okmarts.recently_viewed decides whether it may). Without the consent:
+    only the one-line offer, to those who may give it. Nothing is read from the shopper's
+    orders unless personalisation_allowed says so."""
+    viewed = await recently_viewed_cards(viewed_slugs)
     if account is None:
-        return ForYou([], offer=False)
+        return ForYou([], offer=False, viewed=viewed)
     if personalisation_allowed(account):
-        return ForYou(await buy_again(account), offer=False)
+        return ForYou(await buy_again(account), offer=False, viewed=viewed)
     may_offer = not (
         account.personalisation_consent
         or account.restrict_processing
@@ -412,6 +415,17 @@ async def for_you(account: Account | None) -> ForYou:
         or is_child(account)
     )
     return ForYou([], offer=may_offer)
+
+
+async def recently_viewed_cards(slugs: Sequence[str], limit: int = 4) -> list[Recommendation]:
+    """Cards of these products (newest viewed first), in stock, for "Recently viewed"."""
+    if not slugs:
+        return []
+    rows = await Product.select(Product.id, Product.slug).where(Product.slug.is_in(list(slugs)))
+    ids = {row["slug"]: row["id"] for row in rows}
+    cards = await _in_stock_cards(list(ids.values()))
+    ordered = [cards[ids[slug]] for slug in slugs if slug in ids and ids[slug] in cards]
+    return [Recommendation(card, "viewed") for card in ordered[:limit]]
 
 
 # -- Dismissals -------------------------------------------------------------------------------
