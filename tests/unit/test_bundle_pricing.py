@@ -64,6 +64,13 @@ def test_a_kit_price_above_the_parts_saves_nothing() -> None:
     assert bundle_discount(CART, [dear]) == (0, "")
 
 
+def test_a_kit_never_takes_off_more_than_its_parts_cost() -> None:
+    typo = BundleTerms("Typo kit", ((PLC, 1), (PSU, 1)), price_minor=-5_000)
+    over = BundleTerms("Over kit", ((PLC, 1), (PSU, 1)), percent_off=150)
+    assert bundle_discount(CART, [typo]) == (48_000, "Typo kit")
+    assert bundle_discount(CART, [over]) == (48_000, "Over kit")
+
+
 def test_parts_paid_with_points_are_not_in_a_kit() -> None:
     lines = [part(PLC, 40_000), part(PSU, 8_000, points_price=500, pay_with_points=True)]
     lines.append(part(CABLE, 2_000, 2))

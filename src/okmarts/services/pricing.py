@@ -211,7 +211,8 @@ def kit_saving(terms: BundleTerms, unit_prices: dict[int, int]) -> int:
         return 0
     parts_total = sum(unit_prices[product_id] * quantity for product_id, quantity in terms.parts)
     if terms.price_minor is not None:
-        return max(0, parts_total - terms.price_minor)
+        # A kit price below zero (a typo in the admin) gives the kit away, never more.
+        return max(0, min(parts_total, parts_total - terms.price_minor))
     if terms.percent_off is not None:
         return max(0, min(parts_total, percent_of(parts_total, terms.percent_off)))
     return 0
