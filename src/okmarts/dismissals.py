@@ -41,7 +41,8 @@ def from_cookie(request: Request) -> list[int]:
     if not isinstance(data, list):
         return []
     return [
-        value for value in data[:MAX_IN_COOKIE]
+        value
+        for value in data[:MAX_IN_COOKIE]
         if isinstance(value, int) and not isinstance(value, bool) and value > 0
     ]
 

@@ -32,11 +32,11 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
+from okmarts import recently_viewed
+from okmarts.dismissals import dismissed
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import recommendations, reviews
-from okmarts import recently_viewed
-from okmarts.dismissals import dismissed
 from okmarts.tables.accounts import Account
 from okmarts.web import cart_items_word, current_account, current_cart_count
 

@@ -32,9 +32,9 @@ async def place(app: Litestar, products: list[dict]) -> orders.Placed:
 
 async def pairs_of(*products: dict) -> dict[tuple[int, int], int]:
     ids = [p["id"] for p in products]
-    rows = await ProductPair.select(ProductPair.product, ProductPair.other, ProductPair.orders).where(
-        ProductPair.product.is_in(ids)
-    )
+    rows = await ProductPair.select(
+        ProductPair.product, ProductPair.other, ProductPair.orders
+    ).where(ProductPair.product.is_in(ids))
     return {(row["product"], row["other"]): row["orders"] for row in rows}
 
 
@@ -63,8 +63,9 @@ async def test_cancelling_and_refunding_take_the_pairs_away(app: Litestar) -> No
     pairs = await pairs_of(a, b, c)
     # The pairs only the cancelled order held are gone, not left at zero.
     assert pairs == {(a["id"], b["id"]): 1, (b["id"], a["id"]): 1}
-    await orders.change_status(second.order.id, "shipped", actor="staff", settings=settings,
-                               tracking_number="TRACK-1")
+    await orders.change_status(
+        second.order.id, "shipped", actor="staff", settings=settings, tracking_number="TRACK-1"
+    )
     await orders.change_status(second.order.id, "refunded", actor="staff", settings=settings)
     assert await pairs_of(a, b, c) == {}
     # A refused change (a cancelled order can't be refunded) takes nothing away twice.
@@ -88,9 +89,9 @@ async def test_often_bought_with_needs_the_minimum_support(app: Litestar) -> Non
     # The cart: partners of what is in it, not what is in it already.
     in_cart = await recommendations.bought_with_cart([(b["id"], b["title"])])
     assert [r.card.id for r in in_cart] == [a["id"]]
-    assert await recommendations.bought_with_cart(
-        [(a["id"], a["title"]), (b["id"], b["title"])]
-    ) == []
+    assert (
+        await recommendations.bought_with_cart([(a["id"], a["title"]), (b["id"], b["title"])]) == []
+    )
     # Out of stock: not recommended.
     await Product.update({Product.stock: 0}).where(Product.id == b["id"])
     assert await recommendations.bought_with(a["id"], a["title"]) == []

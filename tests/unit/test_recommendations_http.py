@@ -46,7 +46,9 @@ async def test_a_kit_page_shows_its_parts_and_price_and_adds_them_all(client: Cl
 async def test_add_the_kit_with_htmx_answers_in_place(client: Client) -> None:
     kit, _ = await new_kit(percent_off=10)
     answer = await post_form(
-        client, f"/kits/{kit['slug']}/cart", headers={**HTMX, "HX-Target": f"kit-feedback-{kit['id']}"}
+        client,
+        f"/kits/{kit['slug']}/cart",
+        headers={**HTMX, "HX-Target": f"kit-feedback-{kit['id']}"},
     )
     assert answer.status_code == 200
     assert "The kit is in your cart." in answer.text and "<html" not in answer.text
@@ -74,7 +76,7 @@ async def test_a_part_out_of_stock_is_named_and_the_rest_offered(app: Litestar) 
 
 
 async def test_a_kit_that_outgrows_the_stock_adds_nothing(app: Litestar) -> None:
-    kit, (first, second) = await new_kit(stocks=(3, 1))
+    kit, (_, second) = await new_kit(stocks=(3, 1))
     async with AsyncTestClient(app=app) as client:
         account = await verified_account(client)
         await cart.save_account_items(account.id, [cart.CartItem(second["id"], 1)])
@@ -85,7 +87,7 @@ async def test_a_kit_that_outgrows_the_stock_adds_nothing(app: Litestar) -> None
         )
         # All or nothing: the first part was not added either.
         items = await cart.account_items(account.id)
-        assert items == [cart.CartItem(second["id"], 1)]  # not first["id"]
+        assert items == [cart.CartItem(second["id"], 1)]  # not the first part
 
 
 async def test_a_product_page_names_its_kits_and_what_is_bought_with_it(

@@ -84,14 +84,19 @@ async def test_the_shared_home_page_is_rendered_without_anyones_block(app: Lites
 
 async def test_withdrawing_consent_hides_the_block_and_removes_dismissals(app: Litestar) -> None:
     async with AsyncTestClient(app=app) as client:
-        account, product = await shopper_who_bought(client)
+        account, _ = await shopper_who_bought(client)
         await consent(client, True)
         other = await new_product(5)
-        dismissed = await post_form(client, "/recommendations/dismiss", {"product_id": str(other["id"])})
+        dismissed = await post_form(
+            client, "/recommendations/dismiss", {"product_id": str(other["id"])}
+        )
         assert dismissed.status_code == 303
-        assert await RecommendationDismissal.count().where(
-            RecommendationDismissal.account == account.id
-        ) == 1
+        assert (
+            await RecommendationDismissal.count().where(
+                RecommendationDismissal.account == account.id
+            )
+            == 1
+        )
         # In the data download.
         export = await privacy_export.collect_export(account.id)
         assert [row["product"] for row in export["dismissed_recommendations.json"]] == [other["id"]]
@@ -149,7 +154,11 @@ async def test_a_visitor_who_rejected_preferences_cookies_gets_nothing_remembere
         await visitor.get("/")
         await visitor.post(
             "/cookies",
-            data={"_csrf_token": visitor.cookies.get("okmarts_csrf"), "choice": "reject_all", "next": "/"},
+            data={
+                "_csrf_token": visitor.cookies.get("okmarts_csrf"),
+                "choice": "reject_all",
+                "next": "/",
+            },
             follow_redirects=False,
         )
         raw = (await visitor.get("/")).text
@@ -165,11 +174,17 @@ async def test_a_visitor_who_rejected_preferences_cookies_gets_nothing_remembere
         await accepting.get("/")
         await accepting.post(
             "/cookies",
-            data={"_csrf_token": accepting.cookies.get("okmarts_csrf"), "choice": "accept_all", "next": "/"},
+            data={
+                "_csrf_token": accepting.cookies.get("okmarts_csrf"),
+                "choice": "accept_all",
+                "next": "/",
+            },
             follow_redirects=False,
         )
         answer = await post_form(
-            accepting, "/recommendations/dismiss", {"product_id": str(b["id"]), "next": f"/products/{a['slug']}"}
+            accepting,
+            "/recommendations/dismiss",
+            {"product_id": str(b["id"]), "next": f"/products/{a['slug']}"},
         )
         assert answer.status_code == 303 and "okmarts_dismissed" in accepting.cookies
         # Kept in the browser only: the product page leaves it out for this visitor alone.

@@ -12,9 +12,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from okmarts import dismissals
 from okmarts.i18n import N_, Message
 from okmarts.inputs import parse_int
-from okmarts import dismissals
 from okmarts.services import cart, checkout, recommendations
 from okmarts.services.cart import CartError
 from okmarts.web import (

@@ -9,7 +9,6 @@ from litestar import Controller, MediaType, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
-from litestar.response import Template
 from litestar.status_codes import HTTP_200_OK, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts import dismissals
@@ -101,7 +100,11 @@ class RecommendationsController(Controller):
         if product_id is None:
             return DISMISSED.render(
                 request,
-                {"remembered": False, "back": back, "error": Message(N_("There is no such product."))},
+                {
+                    "remembered": False,
+                    "back": back,
+                    "error": Message(N_("There is no such product.")),
+                },
                 HTTP_422_UNPROCESSABLE_ENTITY,
             )
         remembered, cookie = await dismissals.remember(request, current_account.get(), product_id)

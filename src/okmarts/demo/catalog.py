@@ -27,7 +27,6 @@ from typing import Any
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
-from okmarts.services.catalog import build_search_text
 from okmarts.demo.catalog_data import (
     AUTO_DISCOUNTS,
     BRANDS,
@@ -42,8 +41,8 @@ from okmarts.demo.catalog_data import (
     Subcategory,
     TopCategory,
 )
+from okmarts.services.catalog import build_search_text
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
-from okmarts.tables.recommendations import Bundle, BundlePart
 from okmarts.tables.checkout import (
     AutoDiscount,
     Coupon,
@@ -51,6 +50,7 @@ from okmarts.tables.checkout import (
     ShippingRate,
     ShippingZone,
 )
+from okmarts.tables.recommendations import Bundle, BundlePart
 
 MAX_PRODUCTS = 200_000
 # Bound parameters per statement: SQLite allows 32,766 and PostgreSQL 32,767.
@@ -283,8 +283,12 @@ DEMO_KITS = (
         "everything to wire up a first machine.",
         None,
         10,
-        (("compact-plcs", 1), ("din-rail-power-supplies", 1), ("io-modules", 2),
-         ("control-cables", 1)),
+        (
+            ("compact-plcs", 1),
+            ("din-rail-power-supplies", 1),
+            ("io-modules", 2),
+            ("control-cables", 1),
+        ),
     ),
     (
         "Modular PLC kit",
@@ -293,8 +297,7 @@ DEMO_KITS = (
         "power cuts.",
         92,
         None,
-        (("modular-plc-cpus", 1), ("io-modules", 4), ("din-rail-power-supplies", 1),
-         ("dc-ups", 1)),
+        (("modular-plc-cpus", 1), ("io-modules", 4), ("din-rail-power-supplies", 1), ("dc-ups", 1)),
     ),
     (
         "Safety kit",
@@ -330,8 +333,16 @@ async def _insert_kits(writer: _BulkWriter, category_ids: dict[str, int]) -> Non
                 total = sum(price * quantity for _, price, quantity in parts)
                 price_minor = total * share // 100 // 100 * 100
             await writer.insert(
-                (Bundle.name, Bundle.slug, Bundle.description, Bundle.price_minor,
-                 Bundle.percent_off, Bundle.currency, Bundle.active, Bundle.created_at),
+                (
+                    Bundle.name,
+                    Bundle.slug,
+                    Bundle.description,
+                    Bundle.price_minor,
+                    Bundle.percent_off,
+                    Bundle.currency,
+                    Bundle.active,
+                    Bundle.created_at,
+                ),
                 [(name, slug, description, price_minor, percent_off, "USD", True, BASE_TIME)],
             )
             bundle_id = (await _ids(Bundle.slug))[slug]

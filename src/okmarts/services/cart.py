@@ -235,9 +235,7 @@ async def change(
     return [CartItem(pid, qty) for pid, qty in current.items()]
 
 
-async def add_many(
-    items: list[CartItem], additions: list[tuple[int, int, str]]
-) -> list[CartItem]:
+async def add_many(items: list[CartItem], additions: list[tuple[int, int, str]]) -> list[CartItem]:
     """The cart with several products added at once (a kit's parts: id, quantity, title), each
     checked as `change` checks one; the first that can't be added stops it all, named."""
     for product_id, quantity, title in additions:

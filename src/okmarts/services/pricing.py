@@ -180,7 +180,9 @@ def price_order(
     weight = sum(line.weight_grams * line.quantity for line in lines)
 
     kits_minor, kits_label = bundle_discount(lines, bundles)
-    discount, label, coupon_code = _best_discount(subtotal, coupon, discounts, kits_minor, kits_label)
+    discount, label, coupon_code = _best_discount(
+        subtotal, coupon, discounts, kits_minor, kits_label
+    )
 
     balance = max(0, points_balance)
     points_left = max(0, balance - points_for_items)
@@ -218,9 +220,7 @@ def kit_saving(terms: BundleTerms, unit_prices: dict[int, int]) -> int:
     return 0
 
 
-def bundle_discount(
-    lines: Sequence[PricedLine], bundles: Sequence[BundleTerms]
-) -> tuple[int, str]:
+def bundle_discount(lines: Sequence[PricedLine], bundles: Sequence[BundleTerms]) -> tuple[int, str]:
     """(amount, label) the complete kits among the money lines take off, by the module's rules."""
     left: dict[int, int] = {}
     unit_prices: dict[int, int] = {}

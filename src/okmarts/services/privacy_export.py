@@ -273,7 +273,7 @@ EXPORT_FILES: list[ExportFile] = [
     ),
     ExportFile(
         "dismissed_recommendations.json",
-        N_("Products you asked us not to recommend to you again (\"Not interested\")."),
+        N_('Products you asked us not to recommend to you again ("Not interested").'),
         {
             "product": N_("Our number for the product."),
             "product_sku": N_("Product code (SKU)."),

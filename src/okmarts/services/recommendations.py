@@ -67,37 +67,34 @@ class Recommendation:
 # -- Often bought together: the pair counts ---------------------------------------------------
 
 
-def _pairs_select(order_id: int, orders: int) -> str:
-    # Every ordered pair of two different products of the order, once (a cart holds a product
-    # on one line, but an order may be written otherwise one day), in a fixed order so that
-    # concurrent writers lock the rows they share in the same order (no deadlock on PostgreSQL).
-    # The WHERE clause also keeps SQLite's parser from reading ON CONFLICT as the join's ON.
+def pairs_insert(order_id: int, change: int) -> str:
+    """The statement adding `change` (+1 placed, -1 cancelled or refunded) to every pair of the
+    order's products, both ways. Each ordered pair of two different products once (a cart holds
+    a product on one line, but an order may be written otherwise one day), in a fixed order so
+    that concurrent writers lock the rows they share in the same order (no deadlock on
+    PostgreSQL). The WHERE clause also keeps SQLite's parser from reading ON CONFLICT as the
+    join's ON. A pair taken away that was never counted is written at 0 (and then deleted)."""
     return (
-        f"SELECT a.product, b.product, {int(orders)} FROM order_line a JOIN order_line b"
-        ' ON b."order" = a."order" AND b.product <> a.product'
+        "INSERT INTO product_pair (product, other, orders)"
+        f" SELECT a.product, b.product, {max(0, int(change))}"
+        ' FROM order_line a JOIN order_line b ON b."order" = a."order" AND b.product <> a.product'
         f' WHERE a."order" = {int(order_id)} AND a.product IS NOT NULL AND b.product IS NOT NULL'
         " GROUP BY a.product, b.product ORDER BY a.product, b.product"
+        " ON CONFLICT (product, other) DO UPDATE"
+        f" SET orders = product_pair.orders + ({int(change)})"
     )
 
 
 async def count_order(order_id: int) -> None:
     """A placed order's products count as bought together (inside the order's transaction)."""
-    await ProductPair.raw(
-        "INSERT INTO product_pair (product, other, orders) "
-        + _pairs_select(order_id, 1)
-        + " ON CONFLICT (product, other) DO UPDATE SET orders = product_pair.orders + 1"
-    )
+    await ProductPair.raw(pairs_insert(order_id, 1))
 
 
 async def uncount_order(order_id: int) -> None:
     """A cancelled or refunded order's pairs no longer count (inside the status change's
     transaction; the caller makes sure it happens once per order). Pairs left with no order
     are deleted."""
-    await ProductPair.raw(
-        "INSERT INTO product_pair (product, other, orders) "
-        + _pairs_select(order_id, 0)
-        + " ON CONFLICT (product, other) DO UPDATE SET orders = product_pair.orders - 1"
-    )
+    await ProductPair.raw(pairs_insert(order_id, -1))
     await ProductPair.raw(
         "DELETE FROM product_pair WHERE orders <= 0 AND product IN "
         f'(SELECT product FROM order_line WHERE "order" = {int(order_id)})'
@@ -140,7 +137,7 @@ async def _in_stock_cards(ids: Sequence[int]) -> dict[int, ProductCard]:
 
 
 async def bought_with(product_id: int, title: str, limit: int = 4) -> list[Recommendation]:
-    """"Often bought with <title>": this product's partners in stock, the most frequent first."""
+    """ "Often bought with <title>": this product's partners in stock, the most frequent first."""
     partners = [row["other"] for row in await _partners(product_id, limit * 2)]
     cards = await _in_stock_cards(partners)
     return [

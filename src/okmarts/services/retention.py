@@ -21,7 +21,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Finished orders (`orders_anonymised`) | `ORDER` | 3650 | last status change | (e) |
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
 | Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
-| Dismissed recommendations (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | the dismissal | deleted (j) |
+| Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (j) | deleted |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -74,10 +74,10 @@ Why these periods:
     (banks release an uncaptured hold within days, and statements arrive monthly) and cover
     card-testing checks; the order's Payment row keeps what the books need. Unfinished ones are
     never deleted: the sweep settles them first.
-(j) "Not interested" on a recommendation (services.recommendations), kept for a signed-in
-    shopper whose data may personalise: after a year the product may be worth showing again,
-    and tastes change. Withdrawing the consent (or restricting processing, objecting, being a
-    child) removes them all at once, not waiting for this.
+(j) Counted from when the dismissal was saved. "Not interested" on a recommendation
+    (services.recommendations), kept for a signed-in shopper whose data may personalise: after
+    a year the product may be worth showing again, and tastes change. Withdrawing the consent
+    (or restricting processing, objecting) removes them all at once, not waiting for this.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for

@@ -13,7 +13,6 @@ from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 
 
-
 class Bundle(Table, tablename="bundle"):
     """A kit: parts (BundlePart) sold together for a kit price or a percentage off."""
 

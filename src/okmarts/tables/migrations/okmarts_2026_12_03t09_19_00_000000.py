@@ -3,15 +3,16 @@ the recommendations a shopper dismissed (recommendation_dismissal). Their compos
 follow in the next migration (raw steps run before a migration's tables are made)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Text,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -62,9 +63,7 @@ DESCRIPTION = "Kits, often-bought-together pair counts, dismissed recommendation
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="BundlePart",
@@ -80,9 +79,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Bundle", tablename="bundle", schema=None, columns=None
-    )
+    manager.add_table(class_name="Bundle", tablename="bundle", schema=None, columns=None)
 
     manager.add_table(
         class_name="RecommendationDismissal",
