@@ -10,8 +10,8 @@
   only reads one index range (product, orders) — never a scan of the orders. A pair shows from
   `MIN_SUPPORT` orders on, so one order does not make a recommendation.
   Measured (bench/product_pairs.py, SQLite, 200,000 products, 1,000,000 order lines in
-  250,000 orders, 3.9 million pair rows): counting an order's pairs 1.3 ms; a product's
-  partners 0.03 ms, 0.1 ms for the most popular products.
+  250,000 orders, 3.9 million pair rows, a busy 2-core machine): counting an order's pairs
+  1.3-2.5 ms; a product's partners 0.03-0.1 ms, 0.1-0.3 ms for the most popular products.
 - **Buy again** is personal: products from the shopper's own delivered orders, only while
   services.privacy.personalisation_allowed says so, and never in a shared cached page.
 - **Dismissals**: a signed-in shopper whose data may be used for personalisation has them kept
