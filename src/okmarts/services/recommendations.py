@@ -17,7 +17,9 @@
 - **Dismissals**: a signed-in shopper whose data may be used for personalisation has them kept
   in `recommendation_dismissal` (personal data: export, erasure, retention; removed when the
   consent is withdrawn); anyone else's are kept in the browser's own cookie, and only with the
-  preferences cookie category accepted (controllers.recommendations).
+  preferences cookie category accepted (okmarts.dismissals).
+- **Recently viewed** is never stored here: the browser's own cookie (okmarts.recently_viewed)
+  lists the slugs, and `recently_viewed_cards` only turns them into cards.
 """
 
 from __future__ import annotations
@@ -47,8 +49,6 @@ MIN_SUPPORT = 2
 CART_SOURCES = 5
 # Orders whose products count as bought (for "buy again").
 DELIVERED = ("delivered", "completed")
-# Orders that no longer count as bought together (their pairs were taken away).
-UNCOUNTED = ("cancelled", "refunded")
 MAX_DISMISSALS = 200
 
 
@@ -56,7 +56,7 @@ MAX_DISMISSALS = 200
 class Recommendation:
     """A product card with the reason it is shown (the template words each `reason`):
     "bought_with": often bought with `about` (a product's title); "ordered": the shopper
-    ordered it on `ordered_at`."""
+    ordered it on `ordered_at`; "viewed": this browser showed it recently."""
 
     card: ProductCard
     reason: str
@@ -368,7 +368,9 @@ async def buy_again(account: Account, limit: int = 4) -> list[Recommendation]:
     rows = await Order.raw(
         "SELECT l.product AS product, MAX(o.created_at) AS ordered_at"
         ' FROM order_line l JOIN shop_order o ON o.id = l."order"'
-        " WHERE o.account = {} AND o.status IN ('delivered', 'completed')"
+        " WHERE o.account = {} AND o.status IN ("
+        + ", ".join(f"'{status}'" for status in DELIVERED)
+        + ")"
         " AND l.product IS NOT NULL GROUP BY l.product ORDER BY 2 DESC LIMIT {}",
         account.id,
         limit * 3,
