@@ -25,7 +25,7 @@ STATEMENTS = [
     "CREATE UNIQUE INDEX bundle_part_key ON bundle_part (bundle, product)",
     # Orders already placed, but for those cancelled or refunded (their pairs no longer count).
     "INSERT INTO product_pair (product, other, orders)"
-    " SELECT a.product, b.product, COUNT(DISTINCT a.\"order\") FROM order_line a"
+    ' SELECT a.product, b.product, COUNT(DISTINCT a."order") FROM order_line a'
     ' JOIN order_line b ON b."order" = a."order" AND b.product <> a.product'
     ' JOIN shop_order o ON o.id = a."order"'
     " WHERE a.product IS NOT NULL AND b.product IS NOT NULL"
