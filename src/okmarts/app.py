@@ -30,6 +30,7 @@ from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
 from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
+from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OidcController,
             AccountController,
             CartController,
+            RecommendationsController,
             CheckoutController,
             OrdersController,
             ReviewsController,

@@ -34,9 +34,11 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup, escape
 
+from okmarts import recently_viewed
+from okmarts.dismissals import dismissed
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
-from okmarts.services import reviews
+from okmarts.services import recommendations, reviews
 from okmarts.services.catalog import (
     ProductCard,
     ProductDetail,
@@ -61,6 +63,10 @@ def hole(name: str) -> str:
 
 
 CSRF = hole("csrf")
+# The home page's personal block ("buy again", or the offer to turn it on): filled for each
+# shopper from their own orders (services.recommendations.for_you), never kept in the page.
+FOR_YOU = hole("for-you")
+FOR_YOU_TEMPLATE = "partials/recommendations/for_you.html"
 CART_COUNT = hole("cart-count")
 CART_ITEMS = hole("cart-items")
 ACCOUNT_NAME = hole("account-name")
@@ -71,6 +77,10 @@ NEXT_PAGE = f"\x1f{_MARK}~next\x1f"
 CARD_TEMPLATE = "partials/catalog/product_card.html"
 CARD_CACHE_BYTES = 2 * 1024 * 1024
 _VOTE = re.compile(r"vote-(\d+)-(helpful|not_helpful)-(choice|pressed)")
+# A recommended product's card, between rec-<id>-start and rec-<id>-end: left out for a shopper
+# who dismissed that product (services.recommendations), kept for everyone else.
+_RECOMMENDED = re.compile(r"rec-(\d+)-start")
+_REGION_END = re.compile(r"(rec-\d+|banner)-end")
 
 
 class _SomeShopper:
@@ -98,6 +108,10 @@ def template_globals() -> dict[str, Any]:
     return {
         "viewer_name": lambda: account_name(current_account.get()),
         "product_card": product_card,
+        # A page for one shopper leaves dismissed recommendations out as it renders.
+        "recommendation_region": lambda product_id, edge: "",
+        # Only shared pages have the hole; a page for one shopper includes the block itself.
+        "for_you_hole": lambda: "",
     }
 
 
@@ -191,6 +205,8 @@ class Rendered:
     products: frozenset[int] = frozenset()
     # False when the page holds a NUL: then no hole has a fixed width.
     fixed: bool = True
+    # Products recommended in the page, each card a region a dismissal leaves out.
+    recommended: tuple[int, ...] = ()
 
     @classmethod
     def from_html(
@@ -212,6 +228,7 @@ class Rendered:
                 compressor.compress(b"\x00" * width)
                 compressor.flush(zlib.Z_SYNC_FLUSH)  # dropped: it only keeps distances right
         voted = {int(match[1]) for name in holes if (match := _VOTE.fullmatch(name))}
+        recommended = {int(match[1]) for name in holes if (match := _RECOMMENDED.fullmatch(name))}
         return cls(
             tuple(segments),
             tuple(checks),
@@ -220,6 +237,7 @@ class Rendered:
             tuple(sorted(voted)),
             products,
             fixed,
+            tuple(sorted(recommended)),
         )
 
     @property
@@ -227,9 +245,12 @@ class Rendered:
         """Bytes it keeps, roughly: what the page cache's budget counts."""
         return sum(map(len, self.segments)) + 64 * len(self.holes) + 256
 
-    def deflate(self, values: Mapping[str, str], banner: bool) -> bytes | None:
+    def deflate(
+        self, values: Mapping[str, str], banner: bool, hidden: frozenset[int] = frozenset()
+    ) -> bytes | None:
         """The page for one shopper as a zlib stream (Content-Encoding: deflate): every hole
-        filled from `values` (HTML-safe already), the cookie banner left out unless `banner`.
+        filled from `values` (HTML-safe already), the cookie banner left out unless `banner`,
+        and the recommendations of `hidden` products (the shopper dismissed them) left out.
         None if a value has not its fixed width (a forged CSRF cookie): use `fill`."""
         out = [_ZLIB_HEADER]
         adler = 1
@@ -245,8 +266,10 @@ class Rendered:
             name = holes[index]
             if name == "banner-start":
                 skipping = not banner
-            elif name == "banner-end":
+            elif _REGION_END.fullmatch(name):
                 skipping = False
+            elif match := _RECOMMENDED.fullmatch(name):
+                skipping = skipping or int(match[1]) in hidden
             elif not skipping:
                 value = values.get(name, "").encode()
                 if self.fixed and len(value) != FIXED_WIDTH.get(name, len(value)):
@@ -258,14 +281,18 @@ class Rendered:
         out.append(adler.to_bytes(4, "big"))
         return b"".join(out)
 
-    def fill(self, values: Mapping[str, str], banner: bool) -> str:
+    def fill(
+        self, values: Mapping[str, str], banner: bool, hidden: frozenset[int] = frozenset()
+    ) -> str:
         """The page for one shopper as text (for clients that don't take `deflate`)."""
-        body = self.deflate(values, banner)
+        body = self.deflate(values, banner, hidden)
         if body is not None:
             return zlib.decompress(body).decode()
         # A value of another width: put NULs of the right width in its place, then the value.
         stand_ins = {name: "\x00" * width for name, width in FIXED_WIDTH.items()}
-        text = zlib.decompress(self.deflate({**values, **stand_ins}, banner) or b"").decode()
+        text = zlib.decompress(
+            self.deflate({**values, **stand_ins}, banner, hidden) or b""
+        ).decode()
         for name, stand_in in stand_ins.items():
             text = text.replace(stand_in, values.get(name, ""))
         return text
@@ -406,8 +433,11 @@ class PageCache:
         rendered = await self.rendered(key, lambda: _render(request, build, signed_in))
         values = await personal_values(request, rendered, account)
         banner = cookie_banner_wanted()
+        hidden: frozenset[int] = frozenset()
+        if rendered.recommended:
+            hidden = frozenset(await dismissed(request, account)) & frozenset(rendered.recommended)
         if _accepts_deflate(request.headers.get("accept-encoding", "")):
-            body = rendered.deflate(values, banner)
+            body = rendered.deflate(values, banner, hidden)
             if body is not None:
                 # Compressed already: Litestar's compression leaves "cached" answers alone.
                 ScopeState.from_scope(request.scope).is_cached = True
@@ -418,7 +448,7 @@ class PageCache:
                     headers={"Vary": f"{VARY}, Accept-Encoding", "Content-Encoding": "deflate"},
                 )
         return Response(
-            content=rendered.fill(values, banner),
+            content=rendered.fill(values, banner, hidden),
             media_type=MediaType.HTML,
             status_code=rendered.status_code,
             headers={"Vary": VARY},
@@ -450,6 +480,8 @@ async def personal_values(
         "cart-items": str(escape(cart_items_word(request.app.state.catalogs))),
         "account-name": str(escape(account_name(account))),
     }
+    if "for-you" in rendered.holes:
+        values["for-you"] = await for_you_block(request, account, values["csrf"])
     if rendered.voted_reviews:
         mine = {}
         if account is not None:
@@ -460,6 +492,18 @@ async def personal_values(
                 values[f"vote-{review_id}-{choice}-choice"] = "withdraw" if chosen else choice
                 values[f"vote-{review_id}-{choice}-pressed"] = "true" if chosen else "false"
     return values
+
+
+async def for_you_block(request: HTMXRequest, account: Account | None, csrf: str) -> str:
+    """The personal block, rendered for this shopper alone (an empty string for a visitor)."""
+    block = await recommendations.for_you(account, recently_viewed.read(request, account))
+    if block.viewed:
+        hidden = await dismissed(request, account)
+        block.viewed = [rec for rec in block.viewed if rec.card.id not in hidden]
+    if not block.recommendations and not block.offer and not block.viewed:
+        return ""
+    template = request.app.template_engine.get_template(FOR_YOU_TEMPLATE)
+    return str(template.render(for_you=block, request=request, csrf_token=lambda: csrf))
 
 
 async def _render(
@@ -480,9 +524,13 @@ async def _render(
             cart_count=lambda: CART_COUNT,
             cart_items_word=lambda: CART_ITEMS,
             vote_state=lambda review_id, choice, part: hole(f"vote-{review_id}-{choice}-{part}"),
+            recommendation_region=lambda product_id, edge: Markup(
+                hole(f"rec-{int(product_id)}-{edge}")
+            ),
             # Every copy holds the banner: fill() leaves it out for those who chose.
             cookie_banner_wanted=lambda: True,
             cookie_banner_marks=(BANNER_START, BANNER_END),
+            for_you_hole=lambda: Markup(FOR_YOU),
         )
     finally:
         current_account.reset(token)

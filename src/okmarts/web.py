@@ -368,6 +368,16 @@ async def change_cart(
     return await cart.change(await cart_items(request), product_id, quantity, add=add)
 
 
+async def add_many_to_cart(
+    request: Request, additions: list[tuple[int, int, str]]
+) -> list[cart.CartItem]:
+    """Add several products (a kit's parts) at once: all of them, or none and a CartError."""
+    account = current_account.get()
+    if account is not None:
+        return await cart.add_many_to_account_cart(account.id, additions)
+    return await cart.add_many(await cart_items(request), additions)
+
+
 def store_cart(request: Request, response: Response[Any], items: list[cart.CartItem]) -> None:
     """A visitor's cart goes back into their signed cookie (an account's is saved already)."""
     if current_account.get() is None:

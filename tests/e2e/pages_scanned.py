@@ -62,6 +62,8 @@ SCANNED: list[Scan] = [
         "{product_title}",
         who=SHOPPER,
     ),
+    # A seeded demo kit (okmarts seed), and the kit's own page.
+    Scan("kit", "/kits/{slug:str}", "/kits/starter-kit", "Starter kit"),
     Scan("search-results", "/search", "/search?q=sensor", "Results for “sensor”"),
     Scan("search-nothing", "/search", "/search?q=qqxzv", "Results for “qqxzv”"),
     Scan("search-start", "/search", "/search", "Search the catalog"),

@@ -48,8 +48,9 @@ async def test_product_page_queries(
     row = await Product.select(Product.slug).first()
     assert row
     # product + its images + related products + their first images + rating summary + one page
-    # of reviews with their authors (skipped when there are none) + answered questions
-    assert await page_queries(client, queries, f"/products/{row['slug']}") <= 7, queries.statements
+    # of reviews with their authors (skipped when there are none) + answered questions + the
+    # product's partners and kits in one look-up (their cards and kits only when there are some)
+    assert await page_queries(client, queries, f"/products/{row['slug']}") <= 8, queries.statements
 
 
 async def test_listing_and_search_queries(

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.recommendations import Bundle, BundlePart
 
 # The admin's view of `account`: the same table without `password_hash`, so the hash is neither
 # returned by the API, nor filterable, nor in the edit form (a `secret` column would still be).
@@ -137,6 +138,33 @@ def catalog_tables() -> list[TableConfig]:
             ],
             link_column=ProductImage.path,
             order_by=[OrderBy(ProductImage.product), OrderBy(ProductImage.position)],
+        ),
+        # Kits: a kit, then its parts (product and quantity each) in "Kit parts". A kit price
+        # or a percent off; the shop prices every complete kit in a cart (services.pricing).
+        config(
+            Bundle,
+            visible_columns=[
+                Bundle.name,
+                Bundle.slug,
+                Bundle.price_minor,
+                Bundle.percent_off,
+                Bundle.currency,
+                Bundle.active,
+            ],
+            visible_filters=[Bundle.name, Bundle.active],
+            link_column=Bundle.name,
+            order_by=[OrderBy(Bundle.name)],
+        ),
+        config(
+            BundlePart,
+            visible_columns=[
+                BundlePart.bundle,
+                BundlePart.product,
+                BundlePart.quantity,
+                BundlePart.position,
+            ],
+            visible_filters=[BundlePart.bundle, BundlePart.product],
+            order_by=[OrderBy(BundlePart.bundle), OrderBy(BundlePart.position)],
         ),
     ]
 

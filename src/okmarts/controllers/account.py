@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_429_TOO_MA
 
 from okmarts.i18n import current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import accounts, addresses, oidc, points, profile
+from okmarts.services import accounts, addresses, oidc, points, profile, recommendations
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.avatars import MAX_UPLOAD_BYTES
 from okmarts.services.rate_limits import RateLimited
@@ -50,6 +50,8 @@ async def _overview_context(account: Account) -> dict[str, Any]:
         "profile_complete": profile.is_complete(account),
         "reward": points.PROFILE_COMPLETE_POINTS,
         "minor_age": accounts.MINOR_AGE,
+        # Personal, with consent only (services.recommendations.for_you).
+        "for_you": await recommendations.for_you(account),
     }
 
 

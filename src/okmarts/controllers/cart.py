@@ -12,9 +12,10 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from okmarts import dismissals
 from okmarts.i18n import N_, Message
 from okmarts.inputs import parse_int
-from okmarts.services import cart, checkout
+from okmarts.services import cart, checkout, recommendations
 from okmarts.services.cart import CartError
 from okmarts.web import (
     Form,
@@ -67,9 +68,15 @@ async def _cart_page(
     back: str = "",
 ) -> Template:
     view = await cart.view(items if items is not None else await cart_items(request))
-    summary = await checkout.cart_summary(view, country=country, account=current_account.get())
+    account = current_account.get()
+    summary = await checkout.cart_summary(view, country=country, account=account)
+    hidden = await dismissals.dismissed(request, account) if view.lines else set()
     context = {
         "cart": view,
+        "kits": await recommendations.kits_in_cart(checkout.priced_lines(view), view.currency),
+        "bought_with": await recommendations.bought_with_cart(
+            [(line.product_id, line.title) for line in view.lines], hidden
+        ),
         "summary": summary,
         "error": error,
         "notice": notice,

@@ -12,10 +12,11 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
+from okmarts import recently_viewed
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog, questions, reviews
+from okmarts.services import catalog, questions, recommendations, reviews
 from okmarts.web import View, current_account
 
 SORT_LABELS = {
@@ -184,12 +185,21 @@ class CatalogController(Controller):
                 page=page_number(params.get("rpage")),
                 viewer=current_account.get(),
             )
+            # Not personal: the same for everyone, so they belong in the shared page (a
+            # shopper's dismissals are left out as it is filled: page_cache).
+            bought_with, kits = await recommendations.for_product_page(product.id, product.title)
+            shown = {rec.card.id for rec in bought_with}
+            related = [
+                card for card in await catalog.related_products(product) if card.id not in shown
+            ]
             return Page(
                 "pages/catalog/product.html",
                 {
                     "product": product,
                     "breadcrumbs": tree.ancestors(product.category_id),
-                    "related": await catalog.related_products(product),
+                    "related": related,
+                    "kits": kits,
+                    "bought_with": bought_with,
                     "reviews": reviews_page,
                     "review_sorts": reviews.SORTS,
                     "questions": await questions.answered(product.id),
@@ -203,7 +213,11 @@ class CatalogController(Controller):
                 },
             )
 
-        return await page_cache(request).respond(request, build)
+        response = await page_cache(request).respond(request, build)
+        if response.status_code == HTTP_200_OK and not request.htmx:
+            # In the browser's own cookie, with the preferences it accepted (never stored here).
+            recently_viewed.remember(request, response, current_account.get(), slug)
+        return response
 
     @get("/search", name="search")
     async def search(self, request: HTMXRequest) -> Response[str]:

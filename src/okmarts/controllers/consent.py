@@ -13,6 +13,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_303_SEE_OTHER, HTTP_400_BAD_REQUEST
 
+from okmarts import dismissals, recently_viewed
 from okmarts.hooks.consent import (
     BANNER_CLOSED_TEMPLATE,
     BANNER_TEMPLATE,
@@ -48,6 +49,10 @@ def _set_consent_cookie(request: HTMXRequest, response: Response[Any], chosen: C
     )
     if consent.ANALYTICS not in chosen.categories:
         response.delete_cookie(consent.VISIT_COOKIE)
+    if consent.PREFERENCES not in chosen.categories:
+        # What the browser kept under "preferences" goes with the choice.
+        response.delete_cookie(recently_viewed.COOKIE)
+        response.delete_cookie(dismissals.COOKIE)
 
 
 def _settings_context(request: HTMXRequest, next_path: str, saved: bool) -> dict[str, Any]:

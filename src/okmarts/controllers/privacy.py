@@ -17,6 +17,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
+from okmarts import recently_viewed
 from okmarts.services import accounts, privacy, privacy_export
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
@@ -93,12 +94,17 @@ class PrivacyController(Controller):
         await privacy.set_switches(
             account, _checked(data, "restrict_processing"), _checked(data, "object_to_marketing")
         )
+        response: Any
         if not request.htmx:
-            return redirect_after_post(
+            response = redirect_after_post(
                 request, "/account/privacy?notice=switches-saved#privacy-switches"
             )
-        context = await _center(account, notice="switches-saved", oob=True)
-        return SWITCHES.render(request, context)
+        else:
+            context = await _center(account, notice="switches-saved", oob=True)
+            response = SWITCHES.render(request, context)
+        if not privacy.personalisation_allowed(account):
+            recently_viewed.forget(response)
+        return response
 
     @post("/consents", name="account_privacy_consents", media_type=MediaType.HTML)
     async def consents(
@@ -112,12 +118,18 @@ class PrivacyController(Controller):
             context = await _center(account, refusal=refused.message)
             return CONSENTS.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         notice = "consent-given" if granted else "consent-withdrawn"
+        response: Any
         if not request.htmx:
-            return redirect_after_post(
+            response = redirect_after_post(
                 request, f"/account/privacy?notice={notice}#privacy-consents"
             )
-        context = await _center(account, notice=notice, oob=True)
-        return CONSENTS.render(request, context)
+        else:
+            context = await _center(account, notice=notice, oob=True)
+            response = CONSENTS.render(request, context)
+        if not privacy.personalisation_allowed(account):
+            # What this browser kept to personalise (recently viewed) goes too.
+            recently_viewed.forget(response)
+        return response
 
     @post("/requests", name="account_privacy_request", media_type=MediaType.HTML)
     async def open_request(

@@ -52,6 +52,7 @@ from okmarts.tables.checkout import (
     ShippingRate,
     ShippingZone,
 )
+from okmarts.tables.recommendations import Bundle, BundlePart
 
 MAX_PRODUCTS = 200_000
 # Bound parameters per statement: SQLite allows 32,766 and PostgreSQL 32,767.
@@ -147,6 +148,7 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
         ]
         await writer.insert(IMAGE_COLUMNS, images)
         await _insert_checkout(writer)
+        await _insert_kits(writer, category_ids)
     if not writer.postgres:
         # The transaction went through the write-ahead log, which SQLite reuses but never
         # shrinks by itself: without this a 100k-product seed leaves a ~300 MB -wal file.
@@ -269,6 +271,89 @@ async def _insert_checkout(writer: _BulkWriter) -> None:
         (AutoDiscount.name, AutoDiscount.percent, AutoDiscount.min_subtotal_minor),
         list(AUTO_DISCOUNTS),
     )
+
+
+# Demo kits (staff make their own in the admin): name, slug, description, kit price as a share of
+# the parts' prices (percent of the total, rounded down to whole units) or a percent off, and
+# the parts by category, each the category's first product in stock, with its quantity.
+DEMO_KITS = (
+    (
+        "Starter kit",
+        "starter-kit",
+        "A compact PLC with its power supply, two I/O modules and a control cable: "
+        "everything to wire up a first machine.",
+        None,
+        10,
+        (
+            ("compact-plcs", 1),
+            ("din-rail-power-supplies", 1),
+            ("io-modules", 2),
+            ("control-cables", 1),
+        ),
+    ),
+    (
+        "Modular PLC kit",
+        "modular-plc-kit",
+        "A modular CPU with four I/O modules, a power supply and a DC UPS to ride through "
+        "power cuts.",
+        92,
+        None,
+        (("modular-plc-cpus", 1), ("io-modules", 4), ("din-rail-power-supplies", 1), ("dc-ups", 1)),
+    ),
+    (
+        "Safety kit",
+        "safety-kit",
+        "A safety controller with the sensor cables to connect it.",
+        None,
+        5,
+        (("safety-controllers", 1), ("sensor-actuator-cables", 2)),
+    ),
+)
+
+
+async def _insert_kits(writer: _BulkWriter, category_ids: dict[str, int]) -> None:
+    """The demo kits whose categories have a product in stock (a small catalog may have none)."""
+    for name, slug, description, share, percent_off, wanted in DEMO_KITS:
+        parts = []
+        for category, quantity in wanted:
+            row = (
+                await Product.select(Product.id, Product.price_minor)
+                .where(
+                    (Product.category == category_ids.get(category, 0))
+                    & (Product.stock >= quantity * 2)
+                )
+                .order_by(Product.id)
+                .first()
+            )
+            if row is None:
+                break
+            parts.append((row["id"], row["price_minor"], quantity))
+        else:
+            price_minor = None
+            if share is not None:
+                total = sum(price * quantity for _, price, quantity in parts)
+                price_minor = total * share // 100 // 100 * 100
+            await writer.insert(
+                (
+                    Bundle.name,
+                    Bundle.slug,
+                    Bundle.description,
+                    Bundle.price_minor,
+                    Bundle.percent_off,
+                    Bundle.currency,
+                    Bundle.active,
+                    Bundle.created_at,
+                ),
+                [(name, slug, description, price_minor, percent_off, "USD", True, BASE_TIME)],
+            )
+            bundle_id = (await _ids(Bundle.slug))[slug]
+            await writer.insert(
+                (BundlePart.bundle, BundlePart.product, BundlePart.quantity, BundlePart.position),
+                [
+                    (bundle_id, product_id, quantity, position)
+                    for position, (product_id, _, quantity) in enumerate(parts)
+                ],
+            )
 
 
 def _with_ids(

@@ -235,6 +235,41 @@ async def change(
     return [CartItem(pid, qty) for pid, qty in current.items()]
 
 
+async def add_many(items: list[CartItem], additions: list[tuple[int, int, str]]) -> list[CartItem]:
+    """The cart with several products added at once (a kit's parts: id, quantity, title), each
+    checked as `change` checks one; the first that can't be added stops it all, named."""
+    for product_id, quantity, title in additions:
+        try:
+            items = await change(items, product_id, quantity, add=True)
+        except CartError as problem:
+            if problem.message.msgid in _NAMED_PROBLEMS:
+                raise CartError(
+                    Message(N_("%(title)s can't be added: not enough in stock."), {"title": title})
+                ) from problem
+            raise
+    return items
+
+
+# What `change` says of "this product" that add_many says of a named part instead.
+_NAMED_PROBLEMS = {
+    "Sorry, this product is out of stock.",
+    "Only %(num)s of this product are in stock.",
+    "At most %(num)s of one product per order.",
+    "This product is no longer available.",
+}
+
+
+async def add_many_to_account_cart(
+    account_id: int, additions: list[tuple[int, int, str]]
+) -> list[CartItem]:
+    """`add_many` for a signed-in shopper's cart: one locked transaction, all or nothing."""
+    async with write_transaction(CartLine._meta.db, durable=False):
+        await lock_row(Account, account_id)
+        items = await add_many(await account_items(account_id), additions)
+        await _replace_lines(account_id, items)
+    return items
+
+
 async def product_title(product_id: int) -> str:
     """The product's name, for the message that says what was just added."""
     rows = await Product.raw("SELECT title FROM product WHERE id = {}", product_id)

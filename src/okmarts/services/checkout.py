@@ -12,7 +12,7 @@ from typing import Any
 
 from okmarts.i18n import N_, Message, current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import addresses, coupons, points, pricing, shipping
+from okmarts.services import addresses, coupons, points, pricing, recommendations, shipping
 from okmarts.services.accounts import normalize_email
 from okmarts.services.cart import CartView
 from okmarts.services.payments import CardDetails, validate_card
@@ -49,6 +49,10 @@ def priced_lines(
         )
         for line in cart.lines
     ]
+
+
+def cart_product_ids(cart: CartView) -> list[int]:
+    return [line.product_id for line in cart.lines]
 
 
 def points_rules(settings: Settings) -> pricing.PointsRules:
@@ -88,6 +92,7 @@ async def cart_summary(
         lines,
         currency=cart.currency,
         discounts=await coupons.automatic_discounts(cart.currency, now),
+        bundles=await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
         shipping_minor=quotes[0].cost_minor if quotes else 0,
     )
     return Summary(
@@ -283,6 +288,7 @@ async def price_checkout(
         currency=cart.currency,
         coupon=coupon,
         discounts=await coupons.automatic_discounts(cart.currency, now),
+        bundles=await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
         shipping_minor=chosen.cost_minor if chosen else 0,
         points_requested=_points_requested(form, errors),
         points_balance=balance,

@@ -66,6 +66,7 @@ from okmarts.tables.checkout import (
 )
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
 
 log = logging.getLogger("okmarts.erasure")
@@ -151,6 +152,13 @@ REGISTRY: tuple[Rule, ...] = (
     ),
     # -- Shopping -------------------------------------------------------------------------
     Rule(CartLine, (), Action.DELETE, "own", "The saved cart goes with the account."),
+    Rule(
+        RecommendationDismissal,
+        (),
+        Action.DELETE,
+        "own",
+        "Recommendations the shopper dismissed: a personal signal, kept only for them.",
+    ),
     Rule(
         Order,
         ("recipient", "phone", "email", "city", "line", "zip_code", "tracking_number"),

@@ -15,7 +15,15 @@ from typing import Any
 
 from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import cart, checkout, coupons, payment_attempts, points, pricing
+from okmarts.services import (
+    cart,
+    checkout,
+    coupons,
+    payment_attempts,
+    points,
+    pricing,
+    recommendations,
+)
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, PaymentResult
 from okmarts.settings import Settings
@@ -176,6 +184,7 @@ async def _write_order(
         if not paid:
             await _check_unpaid_limit(account.id, settings.unpaid_order_limit)
         order = await _write_order_and_lines(account, priced, lines, paid, now)
+        await recommendations.count_order(order.id)
         await _record_payment(order, priced, payment_result, attempt_id, now)
         if paid:
             await _record_event(order, "paid", "system", now)
@@ -565,6 +574,9 @@ async def change_status(
             )
         if new_status in {"cancelled", "refunded"}:
             await _give_back(order, previous, restock=new_status == "cancelled", now=now)
+            # Its products no longer count as bought together (cancelled and refunded are
+            # final, and the conditional update above lets one change through: once per order).
+            await recommendations.uncount_order(order.id)
         if new_status == "delivered" and order.account is not None:
             earned = (
                 order.total_minor

@@ -7,8 +7,13 @@ all price the same inputs the same way. Every amount is an int of minor units of
 Rules:
 - The subtotal counts money lines only. A redeeming line (`pay_with_points`) costs
   `points_price * quantity` points (`points_for_items`) and no money; its weight still ships.
-- Discounts do not stack: the coupon and the best automatic discount are each worked out on
-  the subtotal and the larger one applies; on a tie the coupon wins (the shopper chose it).
+- Discounts do not stack: the coupon, the best automatic discount and the kit prices are each
+  worked out and the largest one applies; on a tie the coupon wins (the shopper chose it), and
+  a kit wins over an automatic discount.
+- Kits (`BundleTerms`): every complete set of a kit's parts among the money lines is a kit,
+  worth its parts at their unit prices less the kit price (or less `percent_off` % of them,
+  rounded half-up per kit; never below 0). A part counts in one kit only: kits saving the most
+  per kit take their parts first. Several kits: their savings add up, as one discount.
   A coupon or automatic discount below its `min_subtotal_minor` does not apply (pricing
   ignores it; services.coupons.check_coupon tells the shopper why), and neither does a
   discount worth nothing, so an empty cart shows no coupon.
@@ -31,6 +36,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from babel.numbers import get_currency_precision
+
+from okmarts.i18n import N_
 
 CouponKind = Literal["percent", "fixed"]
 
@@ -76,6 +83,21 @@ class DiscountTerms:
     name: str  # the stored English name, N_-marked where seeded; translated where shown
     percent: int | Decimal
     min_subtotal_minor: int = 0
+
+
+@dataclass(frozen=True)
+class BundleTerms:
+    """A kit in force (services.recommendations.bundle_terms): parts and their quantities, and
+    a kit price or a whole percent off (neither: no saving)."""
+
+    name: str  # staff's name for the kit, shown as the discount's label
+    parts: tuple[tuple[int, int], ...]  # (product id, quantity per kit)
+    price_minor: int | None = None
+    percent_off: int | Decimal | None = None
+
+
+# The label when more than one kind of kit is in the order.
+KITS_LABEL = N_("Kit prices")
 
 
 @dataclass(frozen=True)
@@ -138,6 +160,7 @@ def price_order(
     currency: str,
     coupon: CouponTerms | None = None,
     discounts: Sequence[DiscountTerms] = (),
+    bundles: Sequence[BundleTerms] = (),
     shipping_minor: int = 0,
     points_requested: int = 0,
     points_balance: int = 0,
@@ -156,7 +179,10 @@ def price_order(
     points_for_items = sum(line.line_points for line in lines)
     weight = sum(line.weight_grams * line.quantity for line in lines)
 
-    discount, label, coupon_code = _best_discount(subtotal, coupon, discounts)
+    kits_minor, kits_label = bundle_discount(lines, bundles)
+    discount, label, coupon_code = _best_discount(
+        subtotal, coupon, discounts, kits_minor, kits_label
+    )
 
     balance = max(0, points_balance)
     points_left = max(0, balance - points_for_items)
@@ -181,8 +207,54 @@ def price_order(
     )
 
 
+def kit_saving(terms: BundleTerms, unit_prices: dict[int, int]) -> int:
+    """What one kit takes off its parts' prices (0 if a part is not priced here)."""
+    if any(product_id not in unit_prices for product_id, _ in terms.parts):
+        return 0
+    parts_total = sum(unit_prices[product_id] * quantity for product_id, quantity in terms.parts)
+    if terms.price_minor is not None:
+        # A kit price below zero (a typo in the admin) gives the kit away, never more.
+        return max(0, min(parts_total, parts_total - terms.price_minor))
+    if terms.percent_off is not None:
+        return max(0, min(parts_total, percent_of(parts_total, terms.percent_off)))
+    return 0
+
+
+def bundle_discount(lines: Sequence[PricedLine], bundles: Sequence[BundleTerms]) -> tuple[int, str]:
+    """(amount, label) the complete kits among the money lines take off, by the module's rules."""
+    left: dict[int, int] = {}
+    unit_prices: dict[int, int] = {}
+    for line in lines:
+        if not line.pay_with_points:
+            left[line.product_id] = left.get(line.product_id, 0) + line.quantity
+            unit_prices[line.product_id] = line.unit_price_minor
+    savings = [
+        (kit_saving(terms, unit_prices), index, terms)
+        for index, terms in enumerate(bundles)
+        if terms.parts and all(quantity > 0 for _, quantity in terms.parts)
+    ]
+    total, names = 0, []
+    for saving, _, terms in sorted(savings, key=lambda item: (-item[0], item[1])):
+        if saving <= 0:
+            continue
+        kits = min(left.get(product_id, 0) // quantity for product_id, quantity in terms.parts)
+        if kits <= 0:
+            continue
+        for product_id, quantity in terms.parts:
+            left[product_id] -= kits * quantity
+        total += kits * saving
+        names.append(terms.name)
+    if not names:
+        return 0, ""
+    return total, names[0] if len(names) == 1 else KITS_LABEL
+
+
 def _best_discount(
-    subtotal: int, coupon: CouponTerms | None, discounts: Sequence[DiscountTerms]
+    subtotal: int,
+    coupon: CouponTerms | None,
+    discounts: Sequence[DiscountTerms],
+    kits_minor: int = 0,
+    kits_label: str = "",
 ) -> tuple[int, str, str]:
     """(amount, label, coupon code) of the one discount that applies."""
     best_auto, auto_name = 0, ""
@@ -193,8 +265,11 @@ def _best_discount(
         if amount > best_auto:  # strictly better: on a tie the first listed keeps it
             best_auto, auto_name = amount, terms.name
     from_coupon = coupon_discount(coupon, subtotal) if coupon is not None else 0
-    if coupon is not None and from_coupon > 0 and from_coupon >= best_auto:
+    kits_minor = min(kits_minor, subtotal)
+    if coupon is not None and from_coupon > 0 and from_coupon >= max(best_auto, kits_minor):
         return from_coupon, coupon.code, coupon.code
+    if kits_minor > 0 and kits_minor >= best_auto:
+        return kits_minor, kits_label, ""
     if best_auto > 0:
         return best_auto, auto_name, ""
     return 0, "", ""

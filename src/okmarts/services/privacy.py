@@ -27,6 +27,7 @@ from okmarts.services import accounts
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
 from okmarts.tables.privacy import ConsentEvent, PrivacyRequest
+from okmarts.tables.recommendations import RecommendationDismissal
 
 # Policy §9: "we will respond to your inquiries within 15 days".
 RESPONSE_DAYS = 15
@@ -304,12 +305,21 @@ async def set_switches(
             changed.append(name)
             await Account.update({column: value}).where(Account.id == account.id)
             await _insert_request(account.id, kind, "on" if value else "off", now, completed=True)
+            if value:
+                # Restricted or objecting: nothing kept to personalise stays behind.
+                await forget_personal_signals(account.id)
             await ConsentEvent.insert(
                 ConsentEvent(account=account.id, consent=name, granted=value, created_at=now)
             )
     account.restrict_processing = restrict
     account.object_to_marketing = object_marketing
     return changed
+
+
+async def forget_personal_signals(account_id: int) -> None:
+    """Inside the caller's transaction: delete what was kept to personalise recommendations for
+    this account (its dismissed recommendations), as its data may no longer be used for that."""
+    await RecommendationDismissal.delete().where(RecommendationDismissal.account == account_id)
 
 
 def consent_states(account: Account) -> list[dict[str, Any]]:
@@ -365,6 +375,8 @@ async def set_consent(
         )
         if not granted:
             await _insert_request(account.id, "withdraw", consent, now, completed=True)
+            if kind.column is Account.personalisation_consent:
+                await forget_personal_signals(account.id)
     setattr(account, name, granted)
     return True
 

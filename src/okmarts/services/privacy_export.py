@@ -50,6 +50,7 @@ from okmarts.tables.checkout import (
 )
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
 
 # -- The download (policy §4: access and portability) --------------------------------------------
@@ -76,6 +77,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     CouponUse: "orders.json",
     PaymentAttempt: "payment_attempts.json",
     CartLine: "cart.json",
+    RecommendationDismissal: "dismissed_recommendations.json",
     Review: "reviews.json",
     ReviewVote: "votes.json",
     Question: "questions.json",
@@ -274,6 +276,16 @@ EXPORT_FILES: list[ExportFile] = [
             "product_title": N_("Product name."),
             "quantity": N_("Quantity."),
             "added_at": N_("When you added it."),
+        },
+    ),
+    ExportFile(
+        "dismissed_recommendations.json",
+        N_('Products you asked us not to recommend to you again ("Not interested").'),
+        {
+            "product": N_("Our number for the product."),
+            "product_sku": N_("Product code (SKU)."),
+            "product_title": N_("Product name."),
+            "created_at": N_("When you dismissed it."),
         },
     ),
     ExportFile(
@@ -653,6 +665,14 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "payments.csv": orders["payments"],
         "payment_attempts.json": await _own(PaymentAttempt, account_id),
         "cart.json": cart,
+        "dismissed_recommendations.json": await RecommendationDismissal.select(
+            RecommendationDismissal.product,
+            RecommendationDismissal.product.sku.as_alias("product_sku"),
+            RecommendationDismissal.product.title.as_alias("product_title"),
+            RecommendationDismissal.created_at,
+        )
+        .where(RecommendationDismissal.account == account_id)
+        .order_by(RecommendationDismissal.id),
         "reviews.json": await _own(
             Review, account_id, Review.product.title.as_alias("product_title")
         ),

@@ -22,6 +22,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Finished orders (`orders_anonymised`) | `ORDER` | 3650 | last status change | (e) |
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
 | Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
+| Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -78,6 +79,10 @@ Why these periods:
     the way the shopper signs in; unlinked by the shopper (or by withdrawing the consent), and
     deleted with the account (erasure, including the unverified and inactive rules above: a
     sign-in with a linked account counts as activity). The provider's tokens are never stored.
+(k) Counted from when the dismissal was saved. "Not interested" on a recommendation
+    (services.recommendations), kept for a signed-in shopper whose data may personalise: after
+    a year the product may be worth showing again, and tastes change. Withdrawing the consent
+    (or restricting processing, objecting) removes them all at once, not waiting for this.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
@@ -109,6 +114,7 @@ from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
+from okmarts.tables.recommendations import RecommendationDismissal
 
 log = logging.getLogger("okmarts.retention")
 
@@ -131,6 +137,7 @@ CLASS_OF_TABLE = {
     "sign_in": "sign_in_history",
     "account_session": "sessions",
     "linked_identity": ACCOUNT_LIFETIME,
+    "recommendation_dismissal": "recommendation_dismissals",
     "attempt": "rate_limit_attempts",
     "shop_order": "orders_anonymised",
     "order_event": "orders_anonymised",
@@ -236,6 +243,12 @@ async def run(
         PaymentAttempt,
         PaymentAttempt.status.is_in(list(FINISHED_ATTEMPT_STATUSES))
         & (PaymentAttempt.updated_at < before(settings.retention_payment_attempt_days)),
+        dry_run,
+    )
+    counts["recommendation_dismissals"] = await _delete(
+        RecommendationDismissal,
+        RecommendationDismissal.created_at
+        < before(settings.retention_recommendation_dismissal_days),
         dry_run,
     )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)

@@ -22,6 +22,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.checkout",
     "okmarts.tables.reviews",
     "okmarts.tables.privacy",
+    "okmarts.tables.recommendations",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
