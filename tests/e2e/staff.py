@@ -54,13 +54,13 @@ def approve_review(database: TestDatabase, review_id: int) -> None:
 
 
 async def _deliver(number: str) -> None:
-    from okmarts.services import orders
+    from okmarts.services import order_status
     from okmarts.settings import Settings
     from okmarts.tables.checkout import Order
 
     settings = Settings.from_env()
     [row] = await Order.select(Order.id).where(Order.number == number)
-    await orders.change_status(
+    await order_status.change_status(
         row["id"],
         "shipped",
         actor=STAFF_NAME,
@@ -68,7 +68,7 @@ async def _deliver(number: str) -> None:
         carrier=CARRIER,
         tracking_number=TRACKING_NUMBER,
     )
-    await orders.change_status(row["id"], "delivered", actor=STAFF_NAME, settings=settings)
+    await order_status.change_status(row["id"], "delivered", actor=STAFF_NAME, settings=settings)
 
 
 async def _approve_review(review_id: int) -> None:

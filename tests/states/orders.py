@@ -9,7 +9,7 @@ import uuid
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from okmarts.services import cart, orders
+from okmarts.services import cart, order_status
 from okmarts.services.payments import TEST_CARDS
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
@@ -94,7 +94,7 @@ async def deliver(order_id: int, settings: Settings, tracking: str, note: str = 
     assert order is not None
     steps = (["paid"] if order.status == "awaiting_payment" else []) + ["shipped", "delivered"]
     for status in steps:
-        await orders.change_status(
+        await order_status.change_status(
             order_id,
             status,
             actor="staff-anna",

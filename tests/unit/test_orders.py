@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from okmarts.services import accounts, cart, checkout, orders, points
+from okmarts.services import accounts, cart, checkout, order_status, orders, points
 from okmarts.services.payments import TEST_CARDS
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
@@ -308,9 +308,11 @@ async def test_staff_status_changes_are_recorded_mailed_and_earn_points(
     placed = await _place(app, buyer, uuid.uuid4().hex)
     assert isinstance(placed, orders.Placed)
     settings = app.state.settings
-    with pytest.raises(orders.StatusChangeRefused):
-        await orders.change_status(placed.order.id, "shipped", actor="staff", settings=settings)
-    await orders.change_status(
+    with pytest.raises(order_status.StatusChangeRefused):
+        await order_status.change_status(
+            placed.order.id, "shipped", actor="staff", settings=settings
+        )
+    await order_status.change_status(
         placed.order.id,
         "shipped",
         actor="staff",
@@ -318,9 +320,11 @@ async def test_staff_status_changes_are_recorded_mailed_and_earn_points(
         carrier="DHL Express",
         tracking_number="JD014600003828",
     )
-    with pytest.raises(orders.StatusChangeRefused):
-        await orders.change_status(placed.order.id, "cancelled", actor="staff", settings=settings)
-    delivered = await orders.change_status(
+    with pytest.raises(order_status.StatusChangeRefused):
+        await order_status.change_status(
+            placed.order.id, "cancelled", actor="staff", settings=settings
+        )
+    delivered = await order_status.change_status(
         placed.order.id, "delivered", actor="staff", settings=settings
     )
     earned = delivered.total_minor // 100

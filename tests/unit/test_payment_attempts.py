@@ -15,7 +15,15 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from okmarts.app import create_app
-from okmarts.services import cart, checkout, erasure, orders, payment_attempts, privacy_export
+from okmarts.services import (
+    cart,
+    checkout,
+    erasure,
+    order_status,
+    orders,
+    payment_attempts,
+    privacy_export,
+)
 from okmarts.services.payments import PaymentResult, TestCardGateway
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
@@ -213,7 +221,7 @@ async def test_a_refund_after_a_restart_goes_through(app: Litestar) -> None:
 
     restarted = create_app(app.state.settings)
     assert restarted.state.payment_gateway is not app.state.payment_gateway
-    await orders.cancel_by_customer(
+    await order_status.cancel_by_customer(
         buyer, placed.order.number, app.state.settings, gateway=restarted.state.payment_gateway
     )
     refunded = await book(attempt["transaction_id"])

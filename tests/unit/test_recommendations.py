@@ -8,7 +8,7 @@ import uuid
 import pytest
 from litestar import Litestar
 
-from okmarts.services import cart, checkout, orders, recommendations
+from okmarts.services import cart, checkout, order_status, orders, recommendations
 from okmarts.tables.catalog import Product
 from okmarts.tables.recommendations import ProductPair
 from tests.states.accounts import verified_shopper
@@ -59,21 +59,23 @@ async def test_cancelling_and_refunding_take_the_pairs_away(app: Litestar) -> No
     a, b, c = [await new_product(50) for _ in range(3)]
     first = await place(app, [a, b, c])
     second = await place(app, [a, b])
-    await orders.change_status(first.order.id, "cancelled", actor="staff", settings=settings)
+    await order_status.change_status(first.order.id, "cancelled", actor="staff", settings=settings)
     pairs = await pairs_of(a, b, c)
     # The pairs only the cancelled order held are gone, not left at zero.
     assert pairs == {(a["id"], b["id"]): 1, (b["id"], a["id"]): 1}
-    await orders.change_status(
+    await order_status.change_status(
         second.order.id, "shipped", actor="staff", settings=settings, tracking_number="TRACK-1"
     )
-    await orders.change_status(second.order.id, "refunded", actor="staff", settings=settings)
+    await order_status.change_status(second.order.id, "refunded", actor="staff", settings=settings)
     assert await pairs_of(a, b, c) == {}
     # A refused change (a cancelled order can't be refunded) takes nothing away twice.
     third = await place(app, [a, b])
     fourth = await place(app, [a, b])
-    await orders.change_status(third.order.id, "cancelled", actor="staff", settings=settings)
-    with pytest.raises(orders.StatusChangeRefused):
-        await orders.change_status(third.order.id, "refunded", actor="staff", settings=settings)
+    await order_status.change_status(third.order.id, "cancelled", actor="staff", settings=settings)
+    with pytest.raises(order_status.StatusChangeRefused):
+        await order_status.change_status(
+            third.order.id, "refunded", actor="staff", settings=settings
+        )
     assert await recommendations.pair_count(a["id"], b["id"]) == 1
     assert fourth.created
 
@@ -104,7 +106,7 @@ async def test_pairs_go_with_a_deleted_product(app: Litestar) -> None:
     await Product.delete().where(Product.id == b["id"])
     assert await pairs_of(a) == {}
     # Cancelling the order later finds one product left: nothing to take away, no error.
-    await orders.change_status(
+    await order_status.change_status(
         placed.order.id, "cancelled", actor="staff", settings=app.state.settings
     )
     assert await pairs_of(a) == {}

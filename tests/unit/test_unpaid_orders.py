@@ -13,7 +13,7 @@ import uuid
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from okmarts.services import cart, checkout, orders, points, unpaid_orders
+from okmarts.services import cart, checkout, order_status, orders, points, unpaid_orders
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
 from okmarts.tables.messaging import OutboxMessage
@@ -141,17 +141,17 @@ async def test_an_order_paid_meanwhile_is_never_expired(app: Litestar) -> None:
     buyer = await buyer_with_cart(product["id"])
     placed = await place_unpaid(app, buyer, placed_at)
     assert isinstance(placed, orders.Placed)
-    await orders.change_status(placed.order.id, "paid", actor="staff", settings=settings)
+    await order_status.change_status(placed.order.id, "paid", actor="staff", settings=settings)
     # The job picked the order while it awaited payment; staff marked it paid since.
     try:
-        await orders.change_status(
+        await order_status.change_status(
             placed.order.id,
             "cancelled",
             actor="system",
             settings=settings,
             from_status="awaiting_payment",
         )
-    except orders.StatusChangeRefused:
+    except order_status.StatusChangeRefused:
         pass
     else:
         raise AssertionError("a paid order was cancelled as unpaid")

@@ -4,7 +4,7 @@ Moderators' app holds the review and question queues, the moderation audit (read
 moderation forms and a read-only list of product titles (no price, stock or any other column);
 every other table is absent from it, so its API answers 404 for them.
 
-Orders are changed through the form "Change order status" (orders.change_status: history,
+Orders are changed through the form "Change order status" (order_status.change_status: history,
 stock, points and the customer's email), never by editing their status or amounts directly.
 Reviews and questions are decided and answered through services.moderation (see
 admin.moderation), whichever path staff take: the moderation queue (admin.queue, a page of our

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from okmarts import i18n
 from okmarts.admin.tables import READ_ONLY, _refuse
 from okmarts.admin.ui import choice_list
-from okmarts.services import coupons, orders
+from okmarts.services import coupons, order_status, orders
 from okmarts.services.payments import Gateway
 from okmarts.settings import Settings
 from okmarts.tables.checkout import (
@@ -36,7 +36,7 @@ from okmarts.tables.checkout import (
 # -- Orders and pricing: superusers only (orders hold personal data) ---------------------------
 
 ORDER_STATUS_FORM = "Change order status"
-# Written by checkout (number, account, amounts) or only through orders.change_status (status,
+# Written by checkout (number, account, amounts) or only through order_status.change_status (status,
 # carrier, tracking number), which records the history, gives back stock and points and emails
 # the customer. The admin's edit form sends every field back, so a PATCH may name these columns:
 # it is refused only when it would change one, and they are left out of the update. Timestamps
@@ -371,7 +371,7 @@ def status_choices() -> dict[str, str]:
     for status, label in orders.STATUSES.items():
         sources = [
             orders.STATUSES[source].lower()
-            for source, targets in orders.TRANSITIONS.items()
+            for source, targets in order_status.TRANSITIONS.items()
             if status in targets
         ]
         if sources:
@@ -381,7 +381,7 @@ def status_choices() -> dict[str, str]:
 
 def transition_refusal(number: str, current: str, new: str) -> str | None:
     """Why an order that is `current` can't become `new` (None: it can)."""
-    allowed = orders.TRANSITIONS.get(current, set())
+    allowed = order_status.TRANSITIONS.get(current, set())
     if new in allowed:
         return None
     label = orders.STATUSES.get(current, current)
@@ -455,7 +455,7 @@ def order_status_form(settings: Settings) -> FormConfig:
             # Said with what the order can become (the service checks again, as it changes it).
             raise ValueError(refusal)
         try:
-            order = await orders.change_status(
+            order = await order_status.change_status(
                 found["id"],
                 data.new_status,
                 actor=staff.username,
@@ -465,7 +465,7 @@ def order_status_form(settings: Settings) -> FormConfig:
                 note=data.note.strip(),
                 gateway=_gateway(request),
             )
-        except orders.StatusChangeRefused as refused:
+        except order_status.StatusChangeRefused as refused:
             # The admin shows a ValueError's text as the form's error.
             raise ValueError(english(refused.message)) from None
         label = orders.STATUSES[order.status]

@@ -14,7 +14,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import Message
-from okmarts.services import accounts, addresses, cart, orders
+from okmarts.services import accounts, addresses, cart, order_status, orders
 from okmarts.services.checkout import (
     PAYMENT_METHODS,
     Checkout,
@@ -219,13 +219,13 @@ class OrdersController(Controller):
         self, request: HTMXRequest, account: NamedDependency[Account], number: FromPath[str]
     ) -> Any:
         try:
-            await orders.cancel_by_customer(
+            await order_status.cancel_by_customer(
                 account,
                 number[:20],
                 request.app.state.settings,
                 gateway=request.app.state.payment_gateway,
             )
-        except orders.StatusChangeRefused as refused:
+        except order_status.StatusChangeRefused as refused:
             return await _order_page(
                 account,
                 number,

@@ -1,4 +1,5 @@
-"""Orders: placing one in a single transaction, its statuses and history, cancelling it.
+"""Orders: placing one in a single transaction, reading them back (changing their status:
+services.order_status).
 
 Placing never oversells (stock is decremented with a conditional UPDATE per line), never charges
 or creates twice for one checkout form (the form's key is unique on the order), and keeps money
@@ -48,16 +49,6 @@ STATUSES = {
     # TRANSLATORS: order status (an adjective agreeing with "order")
     "refunded": N_("Refunded"),
 }
-# Which status may follow which (staff in the admin, the customer only cancels).
-TRANSITIONS = {
-    "awaiting_payment": {"paid", "cancelled"},
-    "paid": {"shipped", "cancelled", "refunded"},
-    "shipped": {"delivered", "refunded"},
-    "delivered": {"completed", "refunded"},
-    "completed": {"refunded"},
-    "cancelled": set(),
-    "refunded": set(),
-}
 CUSTOMER_CANCELLABLE = {"awaiting_payment", "paid"}
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
 OUT_OF_DATE = Message(N_("This checkout form is out of date: please try again."))
@@ -72,12 +63,6 @@ class OrderRefused(Exception):
         self.field = field
 
 
-class StatusChangeRefused(Exception):
-    def __init__(self, message: Message) -> None:
-        super().__init__(message.msgid)
-        self.message = message
-
-
 @dataclass
 class Placed:
     order: Order
@@ -89,7 +74,7 @@ def new_order_number(now: dt.datetime) -> str:
     return f"OK-{now:%y%m%d}-{suffix}"
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
@@ -108,7 +93,7 @@ async def place_order(
 ) -> Placed:
     """Charge (if by card) and write the order, its lines, payment, coupon use and points spent,
     with the stock, in one transaction; the same checkout key always gives the same order."""
-    now = now or _now()
+    now = now or utc_now()
     form, totals = priced.form, priced.summary.totals
     existing = await find_by_key(form.checkout_key)
     if existing is not None:
@@ -187,12 +172,12 @@ async def _write_order(
         await recommendations.count_order(order.id)
         await _record_payment(order, priced, payment_result, attempt_id, now)
         if paid:
-            await _record_event(order, "paid", "system", now)
+            await record_event(order, "paid", "system", now)
         await _spend_coupon(account, order, totals, now)
         await _spend_points(account, order, totals, now)
         await _save_address(account, form)
         await CartLine.delete().where(CartLine.account == account.id)
-        await _mail_order(
+        await mail_order(
             order,
             "order_confirmation",
             account,
@@ -286,7 +271,7 @@ async def _write_order_and_lines(
             for line in lines
         )
     )
-    await _record_event(order, "awaiting_payment", "customer", now)
+    await record_event(order, "awaiting_payment", "customer", now)
     return order
 
 
@@ -416,7 +401,7 @@ async def _check_unpaid_limit(account_id: int, limit: int) -> None:
         )
 
 
-async def _record_event(
+async def record_event(
     order: Order, status: str, actor: str, now: dt.datetime, note: str = ""
 ) -> None:
     await OrderEvent.insert(
@@ -426,7 +411,7 @@ async def _record_event(
     )
 
 
-async def _mail_order(
+async def mail_order(
     order: Order,
     kind: str,
     account: Account | None,
@@ -506,140 +491,3 @@ async def get_order(account_id: int, number: str) -> OrderDetail | None:
         .order_by(Payment.id)
     )
     return OrderDetail(order=order, lines=lines, events=events, payments=payments)
-
-
-# -- Status changes ------------------------------------------------------------------------
-
-
-async def change_status(
-    order_id: int,
-    new_status: str,
-    *,
-    actor: str,
-    settings: Settings,
-    carrier: str | None = None,
-    tracking_number: str | None = None,
-    note: str = "",
-    gateway: Gateway | None = None,
-    now: dt.datetime | None = None,
-    from_status: str | None = None,
-    mail: str = "order_status",
-    mail_context: dict[str, Any] | None = None,
-) -> Order:
-    """Move an order on (staff, the customer cancelling, the system expiring it): history,
-    stock, points and email (`mail`: the kind of email, with `mail_context` added to its own).
-
-    `from_status`: only from that status (a job that picked the order as it was refuses to
-    act on an order that moved on meanwhile, say one that staff just marked paid)."""
-    now = now or _now()
-    async with write_transaction(Order._meta.db):
-        order = await Order.objects().where(Order.id == order_id).first()
-        if order is None:
-            raise StatusChangeRefused(Message(N_("There is no such order.")))
-        if from_status is not None and order.status != from_status:
-            raise StatusChangeRefused(Message(N_("The order changed meanwhile: look again.")))
-        if new_status not in TRANSITIONS.get(order.status, set()):
-            raise StatusChangeRefused(
-                Message(
-                    N_("An order that is %(current)s can't become %(new)s."),
-                    {"current": order.status, "new": new_status},
-                )
-            )
-        if new_status == "shipped" and not (tracking_number or order.tracking_number):
-            raise StatusChangeRefused(Message(N_("A shipped order needs a tracking number.")))
-        # Conditional on the status read: two changes racing, only one applies.
-        changes = {Order.status: new_status, Order.updated_at: now}
-        if carrier is not None:
-            changes[Order.carrier] = carrier[:60]
-        if tracking_number is not None:
-            changes[Order.tracking_number] = tracking_number[:60]
-        updated = (
-            await Order.update(changes)
-            .where((Order.id == order.id) & (Order.status == order.status))
-            .returning(Order.id)
-        )
-        if not updated:
-            raise StatusChangeRefused(Message(N_("The order changed meanwhile: look again.")))
-        previous = order.status
-        order.status = new_status
-        if carrier is not None:
-            order.carrier = carrier[:60]
-        if tracking_number is not None:
-            order.tracking_number = tracking_number[:60]
-        await _record_event(order, new_status, actor, now, note)
-        if new_status == "paid":
-            # Staff saw the bank transfer arrive.
-            await Payment.update({Payment.status: "paid"}).where(
-                (Payment.order == order.id) & (Payment.status == "pending")
-            )
-        if new_status in {"cancelled", "refunded"}:
-            await _give_back(order, previous, restock=new_status == "cancelled", now=now)
-            # Its products no longer count as bought together (cancelled and refunded are
-            # final, and the conditional update above lets one change through: once per order).
-            await recommendations.uncount_order(order.id)
-        if new_status == "delivered" and order.account is not None:
-            earned = (
-                order.total_minor
-                // pricing.minor_per_unit(order.currency)
-                * (settings.points_earned_per_unit)
-            )
-            if earned:
-                entry = await points.append_points(
-                    order.account,
-                    earned,
-                    "order_earned",
-                    once_key=f"order-earned:{order.number}",
-                    now=now,
-                )
-                if entry is not None:
-                    await Order.update({Order.points_earned: earned}).where(Order.id == order.id)
-                    order.points_earned = earned
-        await _mail_order(order, mail, None, settings.base_url, mail_context)
-    notify_mail_queued()
-    if gateway is not None and new_status in {"cancelled", "refunded"}:
-        # The money goes back through the gateway that took it.
-        for payment in await Payment.select().where(
-            (Payment.order == order.id) & (Payment.method == "card")
-        ):
-            await gateway.refund(payment["transaction_id"], payment["amount_minor"])
-    return order
-
-
-async def _give_back(order: Order, previous: str, *, restock: bool, now: dt.datetime) -> None:
-    """A cancelled order's stock goes back on the shelf; its points go back to the account;
-    its payment is marked refunded (the gateway's refund is the caller's, for card orders)."""
-    if restock:
-        lines = await OrderLine.select(OrderLine.product, OrderLine.quantity).where(
-            OrderLine.order == order.id
-        )
-        for line in lines:
-            if line["product"] is not None:
-                await Product.update({Product.stock: Product.stock + line["quantity"]}).where(
-                    Product.id == line["product"]
-                )
-    if order.points_used and order.account is not None:
-        await points.append_points(
-            order.account,
-            order.points_used,
-            "order_refunded",
-            once_key=f"order-refunded:{order.number}",
-            now=now,
-        )
-    await Payment.update(
-        {Payment.status: "refunded" if previous != "awaiting_payment" else "voided"}
-    ).where(Payment.order == order.id)
-
-
-async def cancel_by_customer(
-    account: Account, number: str, settings: Settings, gateway: Gateway | None = None
-) -> Order:
-    detail = await get_order(account.id, number)
-    if detail is None:
-        raise StatusChangeRefused(Message(N_("There is no such order.")))
-    if not detail.cancellable:
-        raise StatusChangeRefused(
-            Message(N_("This order has been shipped already: it can no longer be cancelled."))
-        )
-    return await change_status(
-        detail.order.id, "cancelled", actor="customer", settings=settings, gateway=gateway
-    )

@@ -2,7 +2,7 @@
 
 An order awaiting payment (a bank transfer that has not arrived) holds its stock. After
 `unpaid_order_days` (OKMARTS_UNPAID_ORDER_DAYS, 7) from its placing it is cancelled through
-orders.change_status — the same path as any cancellation: stock back on the shelf, points back
+order_status.change_status — the same path as any cancellation: stock back on the shelf, points back
 to the account, the payment marked voided, a history entry by "system" — and the customer gets
 the `order_expired` email instead of the usual status email. From a day before that, the first
 run sends the `order_payment_reminder` email with the date it expires.
@@ -22,7 +22,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from okmarts.db import write_transaction
-from okmarts.services import orders
+from okmarts.services import order_status, orders
 from okmarts.services.messaging import notify_mail_queued
 from okmarts.settings import Settings
 from okmarts.tables.checkout import Order
@@ -72,7 +72,7 @@ async def run(
     expired = 0
     for row in due:
         try:
-            await orders.change_status(
+            await order_status.change_status(
                 row["id"],
                 "cancelled",
                 actor=ACTOR,
@@ -83,7 +83,7 @@ async def run(
                 mail=EXPIRED_KIND,
                 mail_context={"contact_link": f"{settings.base_url}/contact"},
             )
-        except orders.StatusChangeRefused:
+        except order_status.StatusChangeRefused:
             continue  # paid, cancelled or expired meanwhile (another run)
         expired += 1
     reminded = 0
@@ -110,7 +110,7 @@ async def _remind(order_id: int, settings: Settings, now: dt.datetime) -> bool:
             return False  # reminded by another run, or paid or cancelled meanwhile
         order = await Order.objects().where(Order.id == order_id).first()
         # orders' own order email: the lines, the link and the language of the account.
-        await orders._mail_order(
+        await orders.mail_order(
             order,
             REMINDER_KIND,
             None,
