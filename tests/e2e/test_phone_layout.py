@@ -144,7 +144,7 @@ def table_fits(page: Page, table: str, size: dict[str, int]) -> None:
     rows = page.locator(f"{table} tbody tr")
     expect(rows.first).to_be_visible()
     display = rows.first.evaluate("e => getComputedStyle(e).display")
-    if size is PHONE:
+    if size == PHONE:
         assert display == "block"
     else:
         assert display == "table-row"
@@ -161,7 +161,7 @@ def table_fits(page: Page, table: str, size: dict[str, int]) -> None:
         )
     for row in rows.all():
         for cell in row.locator("td").all():
-            if size is PHONE:
+            if size == PHONE:
                 label = cell.get_attribute("data-label")
                 if label is not None:
                     shown = cell.evaluate("e => getComputedStyle(e, '::before').content")
