@@ -21,7 +21,7 @@ from litestar.status_codes import (
 )
 
 from okmarts.controllers.account import security_page
-from okmarts.controllers.sign_in import _signed_in
+from okmarts.controllers.sign_in import complete_sign_in
 from okmarts.i18n import N_, Message, current_locale
 from okmarts.services import accounts, oidc, wind_down
 from okmarts.services.accounts import FormInvalid
@@ -179,7 +179,7 @@ class OidcController(Controller):
             )
             return _refused(request, OidcError("email-taken"), provider, HTTP_409_CONFLICT)
         if account is not None:
-            response = await _signed_in(
+            response = await complete_sign_in(
                 request, account, client_device(request), flow.next or "/account", provider.key
             )
             response.delete_cookie(FLOW_COOKIE)
@@ -252,7 +252,7 @@ class OidcController(Controller):
             )
         except EmailTaken:
             return _refused(request, OidcError("email-taken"), None, HTTP_409_CONFLICT)
-        response = await _signed_in(
+        response = await complete_sign_in(
             request, account, device, "/account?notice=welcome", identity.provider
         )
         response.delete_cookie(PENDING_COOKIE)
