@@ -265,7 +265,7 @@ class OidcController(Controller):
         account = require_account(request)
         provider = _provider(request, key)
         if provider is None:
-            return redirect_after_post(request, "/account/security")
+            raise NotFoundException()
         data = clean_form(data)
         if data.get("consent") != "yes":
             return await security_page(
@@ -284,7 +284,7 @@ class OidcController(Controller):
     async def unlink(self, request: HTMXRequest, key: FromPath[str]) -> Any:
         account = require_account(request)
         try:
-            await oidc.unlink(account, key)
+            unlinked = await oidc.unlink(account, key)
         except LinkRefused as refused:
             return await security_page(
                 request,
@@ -292,4 +292,7 @@ class OidcController(Controller):
                 HTTP_409_CONFLICT,
                 link_errors={key: refused.message},
             )
+        if not unlinked:
+            # Nothing of this account's by that name (gone already, or never linked here).
+            return redirect_after_post(request, "/account/security")
         return redirect_after_post(request, "/account/security?notice=unlinked")
