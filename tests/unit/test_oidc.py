@@ -7,6 +7,7 @@ a thread: discovery, JWKS, signed ID tokens, codes used once. Tests put a person
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import io
@@ -25,7 +26,7 @@ from litestar.testing import AsyncTestClient
 from oidc_provider_mock import run_server_in_thread
 
 from okmarts.app import create_app
-from okmarts.services import erasure, oidc
+from okmarts.services import accounts, erasure, oidc
 from okmarts.settings import OidcProvider
 from okmarts.tables.accounts import Account, LinkedIdentity, SignIn
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
@@ -719,3 +720,37 @@ async def test_the_delete_page_asks_no_password_of_an_account_without_one(
     await sign_up(client)
     page = await client.get("/account/privacy/delete")
     assert "enter your password" in page.text
+
+
+async def test_one_identity_linked_or_signed_up_twice_at_once_is_refused_cleanly(
+    client: Client, issuer: str
+) -> None:
+    """Two browsers (or a replayed pending cookie) at the same moment: one wins, the other is
+    refused with the page's message, never a database error (a 500)."""
+    subject = f"race-{uuid.uuid4().hex[:8]}"
+    identity = oidc.Identity(
+        provider="mock", issuer=issuer, subject=subject, email=new_email("race"), claims={}
+    )
+    first = await sign_up(client)
+    second = await sign_up(client)
+    results = await asyncio.gather(
+        oidc.link(first, identity, consent=True),
+        oidc.link(second, identity, consent=True),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == ["LinkRefused", "NoneType"]
+    assert await LinkedIdentity.count().where(LinkedIdentity.subject == subject) == 1
+
+    fresh = dataclasses.replace(identity, subject=subject + "-new", email=new_email("race2"))
+    signup = oidc.ProviderSignUp(
+        accept_policy=True, accept_sign_in=True, date_of_birth="1990-01-01"
+    )
+    site = accounts.Site(secret="s" * 32, base_url="http://shop.test")
+    device = accounts.Device(ip=f"10.9.{uuid.uuid4().int % 250}.1", user_agent="t", device_id="d")
+    results = await asyncio.gather(
+        oidc.register(fresh, signup, site, device),
+        oidc.register(fresh, signup, site, device),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == ["Account", "EmailTaken"]
+    assert await Account.count().where(Account.email == fresh.email) == 1
