@@ -754,3 +754,35 @@ async def test_one_identity_linked_or_signed_up_twice_at_once_is_refused_cleanly
     )
     assert sorted(type(result).__name__ for result in results) == ["Account", "EmailTaken"]
     assert await Account.count().where(Account.email == fresh.email) == 1
+
+
+async def test_a_password_reset_of_an_unverified_address_ends_the_links_made_before_it(
+    app: Litestar, issuer: str
+) -> None:
+    """Pre-account hijacking: someone signs up with a provider that vouches for the victim's
+    address without verifying it. When the mailbox's owner takes the account over through the
+    password-reset link, the links made before the address was proven go; the other person's
+    provider account no longer signs in to it."""
+    victim_email = new_email("prehijack")
+    async with AsyncTestClient(app=app) as attacker:
+        account, sub = await sign_up_with_provider(
+            attacker, issuer, email=victim_email, email_verified=False
+        )
+        assert account.email_verified_at is None
+    async with AsyncTestClient(app=app) as victim:
+        await post_form(victim, "/password-reset", {"email": victim_email})
+        [link] = await links_mailed_to(victim_email, "password_reset")
+        token = parse_qs(urlsplit(link).query)["token"][0]
+        words = "brand new words for me"
+        done = await post_form(
+            victim,
+            "/password-reset/confirm",
+            {"token": token, "new_password": words, "confirm_password": words},
+        )
+        assert done.status_code == 303
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
+    stored = await Account.objects().get(Account.id == account.id)
+    assert stored.email_verified_at is not None and not stored.third_party_sign_in_consent
+    async with AsyncTestClient(app=app) as attacker:
+        again = await come_back(attacker, issuer, sub)
+        assert again.status_code == 409 and "okmarts_session" not in again.cookies
