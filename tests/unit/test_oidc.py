@@ -7,6 +7,7 @@ a thread: discovery, JWKS, signed ID tokens, codes used once. Tests put a person
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import io
@@ -25,7 +26,7 @@ from litestar.testing import AsyncTestClient
 from oidc_provider_mock import run_server_in_thread
 
 from okmarts.app import create_app
-from okmarts.services import erasure, oidc
+from okmarts.services import accounts, erasure, oidc
 from okmarts.settings import OidcProvider
 from okmarts.tables.accounts import Account, LinkedIdentity, SignIn
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
@@ -541,3 +542,247 @@ async def test_an_account_without_password_is_deleted_by_the_emailed_link(
     # The identity is free again: signing in with it offers a new sign-up.
     back = await come_back(client, issuer, sub)
     assert back.status_code == 303 and back.headers["location"] == "/sign-in-with/sign-up"
+
+
+# -- As an attacker would probe it --------------------------------------------------------------
+
+
+async def test_an_attackers_callback_completed_in_a_victims_browser_signs_nobody_in(
+    app: Litestar, issuer: str
+) -> None:
+    """Login CSRF: the attacker authorises as themselves and sends the callback address to a
+    victim. The victim's browser has no flow, or a flow of its own: refused, no session."""
+    attacker_sub = await person(issuer, email=new_email("attacker"), email_verified=True)
+    async with AsyncTestClient(app=app) as attacker, AsyncTestClient(app=app) as victim:
+        left = await go_to_provider(attacker)
+        callback = local(await authorize(left.headers["location"], attacker_sub))
+        no_flow = await victim.get(callback, follow_redirects=False)
+        assert no_flow.status_code == 400 and "okmarts_session" not in no_flow.cookies
+        assert "okmarts_oidc_pending" not in no_flow.cookies
+        await go_to_provider(victim)  # the victim's own sign-in, under way
+        own_flow = await victim.get(callback, follow_redirects=False)
+        assert own_flow.status_code == 400 and "okmarts_session" not in own_flow.cookies
+        assert "okmarts_oidc_pending" not in own_flow.cookies
+
+
+async def test_next_never_leaves_the_shop(client: Client, issuer: str) -> None:
+    email = new_email("oidc-next")
+    _, sub = await sign_up_with_provider(client, issuer, email=email, email_verified=True)
+    for hostile in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:x"):
+        await post_form(client, "/logout")
+        left = await post_form(client, "/sign-in-with/mock", {"next": hostile})
+        callback = await authorize(left.headers["location"], sub)
+        back = await client.get(local(callback), follow_redirects=False)
+        assert back.status_code == 303 and back.headers["location"] == "/account", hostile
+    await post_form(client, "/logout")
+    left = await post_form(client, "/sign-in-with/mock", {"next": "/cart"})
+    back = await client.get(local(await authorize(left.headers["location"], sub)))
+    assert back.url.path == "/cart"
+
+
+async def test_a_replayed_pending_sign_up_cookie_makes_no_second_account(
+    client: Client, issuer: str
+) -> None:
+    email = new_email("oidc-pending")
+    sub = await person(issuer, email=email, email_verified=True)
+    back = await come_back(client, issuer, sub)
+    assert back.status_code == 303
+    set_cookie = back.headers["set-cookie"].lower()
+    assert "okmarts_oidc_pending=" in set_cookie and "httponly" in set_cookie
+    assert "samesite=lax" in set_cookie and "max-age=900" in set_cookie
+    pending = client.cookies.get("okmarts_oidc_pending")
+    form = {"accept_policy": "yes", "accept_sign_in": "yes"}
+    created = await post_form(client, "/sign-in-with/sign-up", form)
+    assert created.status_code == 303
+    assert not client.cookies.get("okmarts_oidc_pending")
+    before = await accounts_count()
+    await post_form(client, "/logout")
+    client.cookies.set("okmarts_oidc_pending", pending)
+    replayed = await post_form(client, "/sign-in-with/sign-up", form)
+    assert replayed.status_code == 409 and "okmarts_session" not in replayed.cookies
+    assert await accounts_count() == before
+    # A forged (unsigned) pending cookie is no pending sign-up at all.
+    client.cookies.set("okmarts_oidc_pending", pending[:-3] + "AAA")
+    assert (await post_form(client, "/sign-in-with/sign-up", form)).status_code == 400
+
+
+async def test_linking_an_identity_linked_to_another_account_is_refused_cleanly(
+    client: Client, issuer: str
+) -> None:
+    owner, sub = await sign_up_with_provider(
+        client, issuer, email=new_email("owner"), email_verified=True
+    )
+    await post_form(client, "/logout")
+    other = await sign_up(client)
+    left = await post_form(client, "/sign-in-with/mock/link", {"consent": "yes"})
+    done = await client.get(local(await authorize(left.headers["location"], sub)))
+    assert done.status_code == 200 and "could not be linked" in done.text
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.account == other.id)
+    assert await LinkedIdentity.exists().where(LinkedIdentity.account == owner.id)
+    # Unlinking "mock" from this account does not touch the owner's link, nor claims it did.
+    unlinked = await post_form(client, "/sign-in-with/mock/unlink")
+    assert unlinked.status_code == 303 and "notice=unlinked" not in unlinked.headers["location"]
+    assert await LinkedIdentity.exists().where(LinkedIdentity.account == owner.id)
+
+
+async def test_link_and_unlink_need_csrf_and_a_known_provider(client: Client, issuer: str) -> None:
+    account, _ = await sign_up_with_provider(
+        client, issuer, email=new_email("oidc-csrf"), email_verified=True
+    )
+    for path in ("/sign-in-with/mock/link", "/sign-in-with/mock/unlink", "/sign-in-with/mock"):
+        forged = await client.post(path, data={"consent": "yes"}, follow_redirects=False)
+        assert forged.status_code == 403, path
+        assert (await client.get(path, follow_redirects=False)).status_code in (404, 405), path
+    assert await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
+    for path in (
+        "/sign-in-with/nope/link",
+        "/sign-in-with/nope",
+        "/sign-in-with/%3Cscript%3E",
+    ):
+        assert (await post_form(client, path, {"consent": "yes"})).status_code == 404, path
+    assert (await client.get("/sign-in-with/nope/callback?code=x&state=y")).status_code == 404
+
+
+async def test_hostile_callback_parameters_are_refused_and_never_shown_raw(
+    client: Client, issuer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    hostile = '<script>alert("x")</script>'
+    for query in (
+        {"error": hostile, "error_description": hostile, "state": hostile},
+        {"code": hostile, "state": hostile},
+        {"code": "A" * 8000, "state": "B" * 8000},
+        {"code": ["a", "b"], "state": ["c", "d"]},
+    ):
+        await go_to_provider(client)
+        with caplog.at_level(logging.WARNING, logger="okmarts.oidc"):
+            answer = await client.get(
+                "/sign-in-with/mock/callback", params=query, follow_redirects=False
+            )
+        assert answer.status_code == 400, query
+        assert "<script>" not in answer.text and "alert(" not in answer.text
+        assert "okmarts_session" not in answer.cookies
+    assert "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA" not in caplog.text
+
+
+async def test_no_provider_token_or_code_is_logged_or_stored(
+    client: Client, issuer: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    sub = await person(issuer, email=new_email("oidc-tokens"), email_verified=True)
+    left = await go_to_provider(client)
+    callback = await authorize(left.headers["location"], sub)
+    code = parse_qs(urlsplit(callback).query)["code"][0]
+    with caplog.at_level(logging.DEBUG):
+        back = await client.get(local(callback), follow_redirects=False)
+        await post_form(
+            client, "/sign-in-with/sign-up", {"accept_policy": "yes", "accept_sign_in": "yes"}
+        )
+    assert back.status_code == 303
+    # The shop's own log lines (the test client and the provider log their requests).
+    shop = "\n".join(
+        record.getMessage() for record in caplog.records if record.name.startswith("okmarts")
+    )
+    assert code not in shop and "eyJ" not in shop
+    [row] = await LinkedIdentity.select().where(LinkedIdentity.subject == sub)
+    assert code not in json.dumps(row, default=str) and "eyJ" not in json.dumps(row, default=str)
+    assert "eyJ" not in (back.headers.get("set-cookie") or "").split("okmarts_oidc_pending=")[0]
+
+
+async def test_provider_sign_up_obeys_the_sign_up_rate_limit(
+    seeded_database: TestDatabase, issuer: str
+) -> None:
+    settings = dataclasses.replace(
+        settings_for(seeded_database),
+        oidc_providers=(mock_provider(issuer),),
+        sign_up_limit_per_hour=1,
+    )
+    form = {"accept_policy": "yes", "accept_sign_in": "yes"}
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        # One sign-up an hour from this address (earlier tests may have used it already).
+        for name in ("rl1", "rl2"):
+            await post_form(client, "/logout")
+            sub = await person(issuer, email=new_email(name), email_verified=True)
+            assert (await come_back(client, issuer, sub)).status_code == 303
+            before = await accounts_count()
+            answer = await post_form(client, "/sign-in-with/sign-up", form)
+        assert answer.status_code == 429 and "okmarts_session" not in answer.cookies
+        assert await accounts_count() == before
+
+
+async def test_the_delete_page_asks_no_password_of_an_account_without_one(
+    client: Client, issuer: str
+) -> None:
+    await sign_up_with_provider(client, issuer, email=new_email("oidc-del"), email_verified=True)
+    page = await client.get("/account/privacy/delete")
+    assert page.status_code == 200
+    assert "enter your password" not in page.text
+    assert "we email you a link" in page.text
+    await post_form(client, "/logout")
+    await sign_up(client)
+    page = await client.get("/account/privacy/delete")
+    assert "enter your password" in page.text
+
+
+async def test_one_identity_linked_or_signed_up_twice_at_once_is_refused_cleanly(
+    client: Client, issuer: str
+) -> None:
+    """Two browsers (or a replayed pending cookie) at the same moment: one wins, the other is
+    refused with the page's message, never a database error (a 500)."""
+    subject = f"race-{uuid.uuid4().hex[:8]}"
+    identity = oidc.Identity(
+        provider="mock", issuer=issuer, subject=subject, email=new_email("race"), claims={}
+    )
+    first = await sign_up(client)
+    second = await sign_up(client)
+    results = await asyncio.gather(
+        oidc.link(first, identity, consent=True),
+        oidc.link(second, identity, consent=True),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == ["LinkRefused", "NoneType"]
+    assert await LinkedIdentity.count().where(LinkedIdentity.subject == subject) == 1
+
+    fresh = dataclasses.replace(identity, subject=subject + "-new", email=new_email("race2"))
+    signup = oidc.ProviderSignUp(
+        accept_policy=True, accept_sign_in=True, date_of_birth="1990-01-01"
+    )
+    site = accounts.Site(secret="s" * 32, base_url="http://shop.test")
+    device = accounts.Device(ip=f"10.9.{uuid.uuid4().int % 250}.1", user_agent="t", device_id="d")
+    results = await asyncio.gather(
+        oidc.register(fresh, signup, site, device),
+        oidc.register(fresh, signup, site, device),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == ["Account", "EmailTaken"]
+    assert await Account.count().where(Account.email == fresh.email) == 1
+
+
+async def test_a_password_reset_of_an_unverified_address_ends_the_links_made_before_it(
+    app: Litestar, issuer: str
+) -> None:
+    """Pre-account hijacking: someone signs up with a provider that vouches for the victim's
+    address without verifying it. When the mailbox's owner takes the account over through the
+    password-reset link, the links made before the address was proven go; the other person's
+    provider account no longer signs in to it."""
+    victim_email = new_email("prehijack")
+    async with AsyncTestClient(app=app) as attacker:
+        account, sub = await sign_up_with_provider(
+            attacker, issuer, email=victim_email, email_verified=False
+        )
+        assert account.email_verified_at is None
+    async with AsyncTestClient(app=app) as victim:
+        await post_form(victim, "/password-reset", {"email": victim_email})
+        [link] = await links_mailed_to(victim_email, "password_reset")
+        token = parse_qs(urlsplit(link).query)["token"][0]
+        words = "brand new words for me"
+        done = await post_form(
+            victim,
+            "/password-reset/confirm",
+            {"token": token, "new_password": words, "confirm_password": words},
+        )
+        assert done.status_code == 303
+    assert not await LinkedIdentity.exists().where(LinkedIdentity.account == account.id)
+    stored = await Account.objects().get(Account.id == account.id)
+    assert stored.email_verified_at is not None and not stored.third_party_sign_in_consent
+    async with AsyncTestClient(app=app) as attacker:
+        again = await come_back(attacker, issuer, sub)
+        assert again.status_code == 409 and "okmarts_session" not in again.cookies

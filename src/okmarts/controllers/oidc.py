@@ -21,7 +21,7 @@ from litestar.status_codes import (
 )
 
 from okmarts.controllers.account import security_page
-from okmarts.controllers.sign_in import _signed_in
+from okmarts.controllers.sign_in import complete_sign_in
 from okmarts.i18n import N_, Message, current_locale
 from okmarts.services import accounts, oidc, wind_down
 from okmarts.services.accounts import FormInvalid
@@ -179,7 +179,7 @@ class OidcController(Controller):
             )
             return _refused(request, OidcError("email-taken"), provider, HTTP_409_CONFLICT)
         if account is not None:
-            response = await _signed_in(
+            response = await complete_sign_in(
                 request, account, client_device(request), flow.next or "/account", provider.key
             )
             response.delete_cookie(FLOW_COOKIE)
@@ -252,7 +252,7 @@ class OidcController(Controller):
             )
         except EmailTaken:
             return _refused(request, OidcError("email-taken"), None, HTTP_409_CONFLICT)
-        response = await _signed_in(
+        response = await complete_sign_in(
             request, account, device, "/account?notice=welcome", identity.provider
         )
         response.delete_cookie(PENDING_COOKIE)
@@ -265,7 +265,7 @@ class OidcController(Controller):
         account = require_account(request)
         provider = _provider(request, key)
         if provider is None:
-            return redirect_after_post(request, "/account/security")
+            raise NotFoundException()
         data = clean_form(data)
         if data.get("consent") != "yes":
             return await security_page(
@@ -284,7 +284,7 @@ class OidcController(Controller):
     async def unlink(self, request: HTMXRequest, key: FromPath[str]) -> Any:
         account = require_account(request)
         try:
-            await oidc.unlink(account, key)
+            unlinked = await oidc.unlink(account, key)
         except LinkRefused as refused:
             return await security_page(
                 request,
@@ -292,4 +292,7 @@ class OidcController(Controller):
                 HTTP_409_CONFLICT,
                 link_errors={key: refused.message},
             )
+        if not unlinked:
+            # Nothing of this account's by that name (gone already, or never linked here).
+            return redirect_after_post(request, "/account/security")
         return redirect_after_post(request, "/account/security?notice=unlinked")

@@ -91,7 +91,9 @@ class SignInController(Controller):
             return REGISTER.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
             return _rate_limited(request, REGISTER, context, error)
-        return await _signed_in(request, account, device, next_path or "/account?notice=welcome")
+        return await complete_sign_in(
+            request, account, device, next_path or "/account?notice=welcome"
+        )
 
     # -- Sign-in and out --------------------------------------------------------------------
 
@@ -118,7 +120,7 @@ class SignInController(Controller):
             return LOGIN.render(request, context, HTTP_422_UNPROCESSABLE_ENTITY)
         except RateLimited as error:
             return _rate_limited(request, LOGIN, context, error)
-        return await _signed_in(request, account, device, next_path or "/account")
+        return await complete_sign_in(request, account, device, next_path or "/account")
 
     @post("/logout", name="logout", media_type=MediaType.HTML)
     async def logout(self, request: HTMXRequest) -> Response[Any]:
@@ -190,7 +192,7 @@ class SignInController(Controller):
             return PASSWORD_RESET_CONFIRM.render(
                 request, {"token": token, "errors": error.errors}, HTTP_422_UNPROCESSABLE_ENTITY
             )
-        return await _signed_in(
+        return await complete_sign_in(
             request, account, client_device(request), "/account?notice=password-reset"
         )
 
@@ -254,7 +256,7 @@ def _entry_page(request: HTMXRequest, view: View, next_path: str | None) -> Any:
     return view.render(request, {"form": {}, "errors": {}, "next": safe_next(next_path, "")})
 
 
-async def _signed_in(
+async def complete_sign_in(
     request: HTMXRequest,
     account: Account,
     device: accounts.Device,

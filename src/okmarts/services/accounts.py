@@ -21,8 +21,8 @@ from okmarts.services.content import current_policy_version
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.rate_limits import Limit
 from okmarts.services.tokens import TokenError, make_token, read_token
-from okmarts.tables.accounts import Account, AccountSession, SignIn
-from okmarts.tables.privacy import PolicyAcceptance
+from okmarts.tables.accounts import Account, AccountSession, LinkedIdentity, SignIn
+from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance
 
 VERIFY_EMAIL_DAYS = 3
 PASSWORD_RESET_MINUTES = 60
@@ -630,8 +630,28 @@ async def reset_password(token: str, new: str, confirm: str, site: Site) -> Acco
             await Account.update({Account.email_verified_at: account.email_verified_at}).where(
                 Account.id == account.id
             )
+            await _end_unproven_links(account, account.email_verified_at)
     account.password_hash = new_hash
     return account
+
+
+async def _end_unproven_links(account: Account, now: dt.datetime) -> None:
+    """Pre-account hijacking: an account made through a provider that vouched for this address
+    without verifying it may be someone else's doing. Its owner, proving the mailbox with a
+    reset, takes it over alone: the links made before go, with the sign-in consent (logged)."""
+    if not await LinkedIdentity.exists().where(LinkedIdentity.account == account.id):
+        return
+    await LinkedIdentity.delete().where(LinkedIdentity.account == account.id)
+    if account.third_party_sign_in_consent:
+        account.third_party_sign_in_consent = False
+        await Account.update({Account.third_party_sign_in_consent: False}).where(
+            Account.id == account.id
+        )
+        await ConsentEvent.insert(
+            ConsentEvent(
+                account=account.id, consent="third_party_sign_in", granted=False, created_at=now
+            )
+        )
 
 
 # -- Policy versions ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+import sqlite3
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
@@ -144,6 +145,14 @@ class Identity:
             )
         except (KeyError, TypeError, ValueError) as error:
             raise OidcError("state", "pending identity incomplete") from error
+
+
+def _unique_violation(error: Exception) -> bool:
+    """A unique index refused the row: another request made it first (PostgreSQL lets two
+    transactions both see "none yet"; SQLite's write lock queues them, so never there)."""
+    return isinstance(error, sqlite3.IntegrityError) or (
+        type(error).__name__ == "UniqueViolationError"  # asyncpg's, without importing asyncpg
+    )
 
 
 def identity_key(issuer: str, subject: str) -> str:
@@ -446,6 +455,19 @@ async def link(
             Message(N_("Please agree to signing in with another account to link it."))
         )
     now = now or now_utc()
+    try:
+        await _link(account, identity, now)
+    except Exception as error:
+        if not _unique_violation(error):
+            raise
+        # Linked to another account (or this provider to this one) a moment ago.
+        raise LinkRefused(
+            Message(N_("That account is already linked to another Okmarts account."))
+        ) from error
+    account.third_party_sign_in_consent = True
+
+
+async def _link(account: Account, identity: Identity, now: dt.datetime) -> None:
     async with write_transaction(Account._meta.db):
         stored = await _lock(account.id)
         if stored is None:
@@ -474,7 +496,6 @@ async def link(
             )
         await LinkedIdentity.insert(_linked_row(account.id, identity, now))
         await _grant_consent(account.id, stored, now)
-    account.third_party_sign_in_consent = True
 
 
 def _linked_row(account_id: int, identity: Identity, now: dt.datetime) -> LinkedIdentity:
@@ -633,6 +654,24 @@ async def register(
     now = now or now_utc()
     born, guardian = _validate(identity, data, now.date())
     await rate_limits.consume((limit, device.ip), now=now)
+    try:
+        account = await _create(identity, data, site, born, guardian, now)
+    except Exception as error:
+        if not _unique_violation(error):
+            raise
+        raise EmailTaken() from error  # the same sign-up, or this email, a moment ago
+    notify_mail_queued()
+    return account
+
+
+async def _create(
+    identity: Identity,
+    data: ProviderSignUp,
+    site: accounts.Site,
+    born: Any,
+    guardian: str,
+    now: dt.datetime,
+) -> Account:
     async with write_transaction(Account._meta.db):
         if await Account.exists().where(Account.email == identity.email):
             raise EmailTaken()
@@ -663,5 +702,4 @@ async def register(
             await accounts._mail_verification(account, site)
         if guardian:
             await accounts._mail_guardian(account, site)
-    notify_mail_queued()
     return account
