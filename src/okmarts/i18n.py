@@ -390,6 +390,8 @@ def safe_newstyle_callables(catalogs: Catalogs) -> dict[str, Callable[..., str]]
     def finish(context: Context, translated: str, source: str, variables: dict[str, Any]) -> str:
         if context.eval_ctx.autoescape:
             translated, source = Markup(translated), Markup(source)
+        if not variables and "%" not in translated:
+            return translated  # what formatting it with no values would give, for less
         # Jinja formats every string, with or without values (so %% is a percent sign).
         return format_or_source(translated, source, variables)
 
@@ -461,13 +463,29 @@ def display_name(code: str) -> str:
 
 def money(amount_minor: int, currency: str) -> str:
     """Format integer minor units as money for the current locale (exact: Decimal, no float)."""
+    if type(amount_minor) is int:
+        return _money(current_locale.get(), amount_minor, currency)
+    return _money.__wrapped__(current_locale.get(), amount_minor, currency)
+
+
+# Babel takes about 30 µs per price or count, and a listing shows dozens: the same amounts
+# recur (prices, counts, page numbers), so each locale's answers are kept.
+@lru_cache(maxsize=8192)
+def _money(locale: str, amount_minor: int, currency: str) -> str:
     precision = get_currency_precision(currency)
     amount = Decimal(amount_minor).scaleb(-precision)
-    return format_currency(amount, currency, locale=babel_locale(current_locale.get()))
+    return format_currency(amount, currency, locale=babel_locale(locale))
 
 
 def number(value: int | Decimal) -> str:
+    if type(value) is int:  # (not a Decimal: 1.0 and 1.00 are equal keys, written differently)
+        return _whole_number(current_locale.get(), value)
     return format_decimal(value, locale=babel_locale(current_locale.get()))
+
+
+@lru_cache(maxsize=8192)
+def _whole_number(locale: str, value: int) -> str:
+    return format_decimal(value, locale=babel_locale(locale))
 
 
 def date(value: dt.date | dt.datetime, format: str = "medium") -> str:
