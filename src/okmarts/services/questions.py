@@ -42,7 +42,7 @@ async def ask(
 async def answered(product_id: int) -> list[dict[str, Any]]:
     """The product's published questions with their answers, newest answer first. (Raw SQL:
     every product page asks, and building the query costs more than running it.)"""
-    return await Question.raw(  # type: ignore[no-any-return]
+    return await Question.raw(
         "SELECT q.id, q.body, q.answer, q.answered_at, a.nickname AS nickname FROM question q"
         " LEFT JOIN account a ON a.id = q.account"
         " WHERE q.product = {} AND q.status = 'approved' AND q.answer != ''"
