@@ -40,6 +40,7 @@ from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import recommendations, reviews
 from okmarts.services.catalog import (
+    CategoryTree,
     ProductCard,
     ProductDetail,
     ProductPage,
@@ -108,6 +109,7 @@ def template_globals() -> dict[str, Any]:
     return {
         "viewer_name": lambda: account_name(current_account.get()),
         "product_card": product_card,
+        "category_grid": category_grid,
         # A page for one shopper leaves dismissed recommendations out as it renders.
         "recommendation_region": lambda product_id, edge: "",
         # Only shared pages have the hole; a page for one shopper includes the block itself.
@@ -132,6 +134,23 @@ def product_card(context: Context, card: Any) -> Markup:
             template.render(card=card, csrf_token=lambda: CSRF, next_page=NEXT_PAGE)
         )
     return html
+
+
+CATEGORY_GRID_TEMPLATE = "partials/catalog/category_grid.html"
+
+
+@pass_context
+def category_grid(context: Context, tree: CategoryTree) -> Markup:
+    """The home page's grid of categories: made from the tree alone, so rendered once per tree
+    and language and kept on the tree (rendered every time in debug mode, as templates and
+    catalogs may change)."""
+    environment = context.environment
+    key = (CATEGORY_GRID_TEMPLATE, current_locale.get())
+    html = None if environment.auto_reload else tree.fragments.get(key)
+    if html is None:
+        html = Markup(environment.get_template(CATEGORY_GRID_TEMPLATE).render(tree=tree))
+        tree.fragments[key] = html
+    return Markup(html)
 
 
 def _card_cache(environment: Environment) -> LRUCache[tuple[Any, ...], Markup]:
