@@ -22,7 +22,7 @@ import re
 import secrets
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +40,7 @@ from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
 from okmarts.services import recommendations, reviews
 from okmarts.services.catalog import (
+    CategoryTree,
     ProductCard,
     ProductDetail,
     ProductPage,
@@ -108,6 +109,7 @@ def template_globals() -> dict[str, Any]:
     return {
         "viewer_name": lambda: account_name(current_account.get()),
         "product_card": product_card,
+        "category_grid": category_grid,
         # A page for one shopper leaves dismissed recommendations out as it renders.
         "recommendation_region": lambda product_id, edge: "",
         # Only shared pages have the hole; a page for one shopper includes the block itself.
@@ -132,6 +134,23 @@ def product_card(context: Context, card: Any) -> Markup:
             template.render(card=card, csrf_token=lambda: CSRF, next_page=NEXT_PAGE)
         )
     return html
+
+
+CATEGORY_GRID_TEMPLATE = "partials/catalog/category_grid.html"
+
+
+@pass_context
+def category_grid(context: Context, tree: CategoryTree) -> Markup:
+    """The home page's grid of categories: made from the tree alone, so rendered once per tree
+    and language and kept on the tree (rendered every time in debug mode, as templates and
+    catalogs may change)."""
+    environment = context.environment
+    key = (CATEGORY_GRID_TEMPLATE, current_locale.get())
+    html = None if environment.auto_reload else tree.fragments.get(key)
+    if html is None:
+        html = Markup(environment.get_template(CATEGORY_GRID_TEMPLATE).render(tree=tree))
+        tree.fragments[key] = html
+    return Markup(html)
 
 
 def _card_cache(environment: Environment) -> LRUCache[tuple[Any, ...], Markup]:
@@ -181,6 +200,34 @@ def _stored(data: bytes) -> bytes:
     return b"".join(blocks)
 
 
+def _shown(holes: tuple[str, ...], banner: bool, hidden: frozenset[int]) -> Iterator[int | str]:
+    """What one answer shows of a page cut at its holes, in order: the index of each piece of
+    text kept (an int) and the name of each hole to fill (a str); the cookie banner is left out
+    unless `banner`, and so are the recommendations of `hidden` products."""
+    skipping = False
+    for index in range(len(holes) + 1):
+        if not skipping:
+            yield index
+        if index == len(holes):
+            return
+        name = holes[index]
+        if name == "banner-start":
+            skipping = not banner
+        elif _REGION_END.fullmatch(name):
+            skipping = False
+        elif match := _RECOMMENDED.fullmatch(name):
+            skipping = skipping or int(match[1]) in hidden
+        elif not skipping:
+            yield name
+
+
+def _voted_and_recommended(holes: tuple[str, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The reviews whose vote buttons a page leaves open, and the products it recommends."""
+    voted = {int(match[1]) for name in holes if (match := _VOTE.fullmatch(name))}
+    recommended = {int(match[1]) for name in holes if (match := _RECOMMENDED.fullmatch(name))}
+    return tuple(sorted(voted)), tuple(sorted(recommended))
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A rendered page, kept compressed and cut at its holes.
@@ -227,17 +274,9 @@ class Rendered:
             if width:
                 compressor.compress(b"\x00" * width)
                 compressor.flush(zlib.Z_SYNC_FLUSH)  # dropped: it only keeps distances right
-        voted = {int(match[1]) for name in holes if (match := _VOTE.fullmatch(name))}
-        recommended = {int(match[1]) for name in holes if (match := _RECOMMENDED.fullmatch(name))}
+        voted, recommended = _voted_and_recommended(holes)
         return cls(
-            tuple(segments),
-            tuple(checks),
-            holes,
-            status_code,
-            tuple(sorted(voted)),
-            products,
-            fixed,
-            tuple(sorted(recommended)),
+            tuple(segments), tuple(checks), holes, status_code, voted, products, fixed, recommended
         )
 
     @property
@@ -254,29 +293,19 @@ class Rendered:
         None if a value has not its fixed width (a forged CSRF cookie): use `fill`."""
         out = [_ZLIB_HEADER]
         adler = 1
-        skipping = False
-        holes, checks = self.holes, self.checks
-        for index, segment in enumerate(self.segments):
-            if not skipping:
-                out.append(segment)
-                check, length = checks[index]
+        segments, checks = self.segments, self.checks
+        for part in _shown(self.holes, banner, hidden):
+            if isinstance(part, int):
+                out.append(segments[part])
+                check, length = checks[part]
                 adler = _adler32_combine(adler, check, length)
-            if index == len(holes):
-                break
-            name = holes[index]
-            if name == "banner-start":
-                skipping = not banner
-            elif _REGION_END.fullmatch(name):
-                skipping = False
-            elif match := _RECOMMENDED.fullmatch(name):
-                skipping = skipping or int(match[1]) in hidden
-            elif not skipping:
-                value = values.get(name, "").encode()
-                if self.fixed and len(value) != FIXED_WIDTH.get(name, len(value)):
-                    return None
-                if value:
-                    out.append(_stored(value))
-                    adler = zlib.adler32(value, adler)
+                continue
+            value = values.get(part, "").encode()
+            if self.fixed and len(value) != FIXED_WIDTH.get(part, len(value)):
+                return None
+            if value:
+                out.append(_stored(value))
+                adler = zlib.adler32(value, adler)
         out.append(_LAST_BLOCK)
         out.append(adler.to_bytes(4, "big"))
         return b"".join(out)
@@ -312,6 +341,42 @@ class Rendered:
                 if self.fixed and self.holes[index] in FIXED_WIDTH:
                     position += FIXED_WIDTH[self.holes[index]]
         return tuple(parts)
+
+
+@dataclass(frozen=True)
+class Unkept:
+    """A page rendered for one answer alone (the page cache is off): its text cut at its holes,
+    filled as a kept page's are, then compressed in one go. (Cutting it into a Rendered page,
+    made to be kept and filled many times, costs three times a whole page's compression.)"""
+
+    texts: tuple[str, ...]
+    holes: tuple[str, ...]
+    status_code: int = 200
+    voted_reviews: tuple[int, ...] = ()
+    recommended: tuple[int, ...] = ()
+
+    @classmethod
+    def from_html(cls, html: str, status_code: int = 200) -> Unkept:
+        pieces = _HOLE.split(html)
+        holes = tuple(pieces[1::2])
+        voted, recommended = _voted_and_recommended(holes)
+        return cls(tuple(pieces[0::2]), holes, status_code, voted, recommended)
+
+    def fill(
+        self, values: Mapping[str, str], banner: bool, hidden: frozenset[int] = frozenset()
+    ) -> str:
+        """The page for this shopper as text (what Rendered.fill gives for the same page)."""
+        texts = self.texts
+        return "".join(
+            texts[part] if isinstance(part, int) else values.get(part, "")
+            for part in _shown(self.holes, banner, hidden)
+        )
+
+    def deflate(
+        self, values: Mapping[str, str], banner: bool, hidden: frozenset[int] = frozenset()
+    ) -> bytes:
+        """The same as a zlib stream (Content-Encoding: deflate)."""
+        return zlib.compress(self.fill(values, banner, hidden).encode(), 6)
 
 
 # How often a worker reads the catalog's new changes (catalog_change, written by triggers).
@@ -430,7 +495,12 @@ class PageCache:
             (htmx.target, htmx.trigger) if htmx else None,
             signed_in,
         )
-        rendered = await self.rendered(key, lambda: _render(request, build, signed_in))
+        rendered: Rendered | Unkept
+        if self._pages is None:
+            html, status_code, _ = await _render_html(request, build, signed_in)
+            rendered = Unkept.from_html(html, status_code)
+        else:
+            rendered = await self.rendered(key, lambda: _render(request, build, signed_in))
         values = await personal_values(request, rendered, account)
         banner = cookie_banner_wanted()
         hidden: frozenset[int] = frozenset()
@@ -470,7 +540,7 @@ def _accepts_deflate(accept_encoding: str) -> bool:
 
 
 async def personal_values(
-    request: HTMXRequest, rendered: Rendered, account: Account | None
+    request: HTMXRequest, rendered: Rendered | Unkept, account: Account | None
 ) -> dict[str, str]:
     """What this shopper's holes hold: their token, cart count, name and votes."""
     token = ScopeState.from_scope(request.scope).csrf_token
@@ -509,7 +579,15 @@ async def for_you_block(request: HTMXRequest, account: Account | None, csrf: str
 async def _render(
     request: HTMXRequest, build: Callable[[], Awaitable[Page]], signed_in: bool
 ) -> Rendered:
-    """The shared page: built and rendered as nobody in particular, with holes for the rest."""
+    """The shared page, to keep."""
+    return Rendered.from_html(*await _render_html(request, build, signed_in))
+
+
+async def _render_html(
+    request: HTMXRequest, build: Callable[[], Awaitable[Page]], signed_in: bool
+) -> tuple[str, int, frozenset[int]]:
+    """The shared page: built and rendered as nobody in particular, with holes for the rest
+    (its HTML, status and the products it shows)."""
     token = current_account.set(None)  # nothing personal can reach the queries or templates
     try:
         page = await build()
@@ -536,7 +614,7 @@ async def _render(
         current_account.reset(token)
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     html = html.replace(NEXT_PAGE, str(escape(here)))
-    return Rendered.from_html(html, page.status_code, _shown_products(page.context))
+    return html, page.status_code, _shown_products(page.context)
 
 
 def _shown_products(context: Mapping[str, Any]) -> frozenset[int]:

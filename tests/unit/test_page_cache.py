@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import zlib
 
 import pytest
 from litestar import Litestar
@@ -11,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from okmarts import page_cache
 from okmarts.app import create_app
-from okmarts.page_cache import PageCache, Rendered, hole
+from okmarts.page_cache import PageCache, Rendered, Unkept, hole
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Category, Product
 from okmarts.tables.reviews import Review
@@ -232,6 +233,38 @@ async def test_each_shopper_sees_their_own_votes_on_a_shared_product_page(
     assert dict(pressed.findall(theirs)) == {"helpful": "false", "not_helpful": "false"}
     # Pressing again withdraws the vote: the voter's form says so, the other's does not.
     assert 'value="withdraw"' in mine and 'value="withdraw"' not in theirs
+
+
+def test_a_page_rendered_for_one_answer_is_filled_as_a_kept_page_is() -> None:
+    """Without a cache a page is filled as text and compressed once (Unkept): the same page,
+    banner, dismissed recommendations, votes and all, as a kept page gives."""
+    html = (
+        f"<body>{hole('banner-start')}<div>banner</div>{hole('banner-end')}"
+        f"<span>{hole('cart-count')} {hole('cart-items')}</span><b>{hole('account-name')}</b>"
+        f"{hole('rec-7-start')}<li>seven<input value='{hole('csrf')}'></li>{hole('rec-7-end')}"
+        f"{hole('rec-8-start')}<li>eight</li>{hole('rec-8-end')}"
+        f"<button value='{hole('vote-3-helpful-choice')}'>ok</button>⚙ end</body>"
+    )
+    kept, unkept = Rendered.from_html(html, 404), Unkept.from_html(html, 404)
+    assert unkept.status_code == 404
+    assert unkept.voted_reviews == kept.voted_reviews == (3,)
+    assert unkept.recommended == kept.recommended == (7, 8)
+    values = {
+        "csrf": "c" * 128,
+        "cart-count": "2",
+        "cart-items": "items",
+        "account-name": "Ann &amp; Bo",
+        "vote-3-helpful-choice": "helpful",
+    }
+    for banner in (True, False):
+        for hidden in (frozenset(), frozenset({7}), frozenset({7, 8})):
+            page = unkept.fill(values, banner, hidden)
+            assert page == kept.fill(values, banner, hidden)
+            assert zlib.decompress(unkept.deflate(values, banner, hidden)).decode() == page
+            assert ("banner" in page) == banner and ("seven" in page) == (7 not in hidden)
+    assert unkept.fill({**values, "csrf": "short"}, True) == kept.fill(
+        {**values, "csrf": "short"}, True
+    )
 
 
 def test_page_content_cannot_open_a_hole() -> None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from okmarts.services import accounts, moderation, reviews
+from okmarts.services import accounts, moderation, questions, reviews
 from okmarts.services.reviews import wilson_lower_bound
 from okmarts.tables.accounts import Account
 from okmarts.tables.messaging import OutboxMessage
@@ -154,6 +155,12 @@ async def test_product_page_shows_summary_sorted_reviews_and_answers(app: Litest
         positions = [page.text.find(f'id="review-{review.id}"') for review in made[:5]]
         assert positions[3] == min(p for p in positions if p >= 0)
         assert "Yes, coil variants for 230 V AC exist." in page.text
+    # (Read with raw SQL: a real moment and the asker's nickname, on both databases.)
+    [shown] = await questions.answered(product["id"])
+    assert shown["id"] == question.id and shown["nickname"] == asker.nickname
+    assert isinstance(shown["answered_at"], dt.datetime)
+    assert (await reviews.rating_summary(product["id"])).histogram == {5: 2, 4: 2, 3: 1, 2: 1, 1: 1}
+    async with AsyncTestClient(app=app) as client:
         lowest = await client.get(f"/products/{product['slug']}?sort=lowest")
         one_star, four_stars = (lowest.text.find(f'id="review-{made[i].id}"') for i in (4, 1))
         assert 0 <= one_star < four_stars

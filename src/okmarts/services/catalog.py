@@ -46,6 +46,9 @@ class CategoryNode:
 class CategoryTree:
     nodes: dict[int, CategoryNode]
     children: dict[int | None, list[CategoryNode]]
+    # HTML made from this tree alone, per template and language (page_cache.category_grid): a
+    # changed category loads a new tree, and with it new fragments.
+    fragments: dict[tuple[str, str], str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_nodes(cls, nodes: list[CategoryNode]) -> CategoryTree:

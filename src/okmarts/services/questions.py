@@ -40,22 +40,14 @@ async def ask(
 
 
 async def answered(product_id: int) -> list[dict[str, Any]]:
-    """The product's published questions with their answers, newest answer first."""
-    return (
-        await Question.select(
-            Question.id,
-            Question.body,
-            Question.answer,
-            Question.answered_at,
-            Question.account.nickname.as_alias("nickname"),
-        )
-        .where(
-            (Question.product == product_id)
-            & (Question.status == "approved")
-            & (Question.answer != "")
-        )
-        .order_by(Question.answered_at, ascending=False)
-        .limit(SHOWN)
+    """The product's published questions with their answers, newest answer first. (Raw SQL:
+    every product page asks, and building the query costs more than running it.)"""
+    return await Question.raw(
+        "SELECT q.id, q.body, q.answer, q.answered_at, a.nickname AS nickname FROM question q"
+        " LEFT JOIN account a ON a.id = q.account"
+        " WHERE q.product = {} AND q.status = 'approved' AND q.answer != ''"
+        f" ORDER BY q.answered_at DESC LIMIT {int(SHOWN)}",
+        product_id,
     )
 
 
