@@ -180,5 +180,5 @@ async def test_product_detail_has_specs_and_images() -> None:
     product = await catalog.get_product(row["slug"])
     assert product is not None
     assert product.specs and all(len(pair) == 2 for pair in product.specs)
-    assert product.images and product.images[0].path.startswith("img/")
+    assert product.images and product.images[0].path.startswith(("drawings/", "img/"))
     assert await catalog.get_product("no-such-product") is None
