@@ -207,6 +207,11 @@ NOT_SCANNED: dict[str, str] = {
     "/account/privacy/export": "a ZIP download",
     "/staff/privacy-requests/overdue": "a redirect into the staff admin",
     "/admin": "Piccolo Admin, a separate app for staff with its own markup",
+    # These need an OpenID Connect provider, which this scan's server has none of; the flow's
+    # browser test (test_oidc_flows.py) walks them with a loopback provider, without an axe scan
+    # yet: a known gap.
+    "/sign-in-with/sign-up": "needs a provider: not scanned yet (see test_oidc_flows.py)",
+    "/sign-in-with/{key:str}/callback": "needs a provider: not scanned yet (redirect or error)",
 }
 
 # Key pages scanned again in Simplified Chinese (names from SCANNED).
