@@ -21,6 +21,7 @@ import random
 import re
 import unicodedata
 import zlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -43,6 +44,7 @@ from okmarts.demo.catalog_data import (
     TopCategory,
 )
 from okmarts.demo.drawings import drawing_name, encode_label
+from okmarts.services import specs
 from okmarts.services.catalog import build_search_text
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.checkout import (
@@ -147,6 +149,7 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
             for position, path in enumerate(item.image_paths)
         ]
         await writer.insert(IMAGE_COLUMNS, images)
+        await _insert_typed_specs(writer, planned, product_ids, category_ids)
         await _insert_checkout(writer)
         await _insert_kits(writer, category_ids)
     if not writer.postgres:
@@ -154,6 +157,35 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
         # shrinks by itself: without this a 100k-product seed leaves a ~300 MB -wal file.
         await Product.raw("PRAGMA wal_checkpoint(TRUNCATE)")
     return SeedReport(categories=len(category_ids), brands=len(brand_ids), products=len(planned))
+
+
+async def _insert_typed_specs(
+    writer: _BulkWriter,
+    planned: list[_Planned],
+    product_ids: dict[str, int],
+    category_ids: dict[str, int],
+) -> None:
+    """Each category's spec definitions, inferred from its products, and every product's
+    specs read through them (services.specs), written in bulk like the products."""
+    specs_of: dict[str, list[list[list[str]]]] = defaultdict(list)
+    for item in planned:
+        specs_of[item.row[5]].append(json.loads(item.row[10]))
+    definitions = {
+        slug: {d.key: d for d in specs.infer_definitions(found)} for slug, found in specs_of.items()
+    }
+    await writer.insert(
+        specs.DEFINITION_COLUMNS,
+        [
+            specs.definition_row(category_ids[slug], definition)
+            for slug, found in definitions.items()
+            for definition in found.values()
+        ],
+    )
+    values = []
+    for item in planned:
+        typed, _ = specs.typed_values(definitions[item.row[5]], json.loads(item.row[10]))
+        values += specs.value_rows(product_ids[item.row[0]], category_ids[item.row[5]], typed)
+    await writer.insert(specs.VALUE_COLUMNS, values)
 
 
 class _BulkWriter:

@@ -1,10 +1,14 @@
-"""Catalog tables: category tree, brands, products and their images. No personal data here."""
+"""Catalog tables: category tree, brands, products, their images and typed specs. No personal
+data here."""
 
 from __future__ import annotations
+
+from enum import Enum
 
 from piccolo.columns import (
     JSON,
     Boolean,
+    DoublePrecision,
     ForeignKey,
     Integer,
     LazyTableReference,
@@ -46,6 +50,11 @@ class Brand(Table, tablename="brand"):
         return Readable(template="%s", columns=[cls.name])
 
 
+class ProductStatus(str, Enum):
+    active = "active"
+    discontinued = "discontinued"
+
+
 class Product(Table, tablename="product"):
     sku = Varchar(length=64, unique=True)
     slug = Varchar(length=200, unique=True)
@@ -66,6 +75,8 @@ class Product(Table, tablename="product"):
     search_text = Text(default="")
     featured = Boolean(default=False, index=True)
     created_at = Timestamptz(index=True)
+    # "active" or "discontinued": a discontinued part stays reachable, with its replacements.
+    status = Varchar(length=20, default="active", choices=ProductStatus)
 
 
 class ProductImage(Table, tablename="product_image"):
@@ -76,3 +87,49 @@ class ProductImage(Table, tablename="product_image"):
     width = Integer(default=640)
     height = Integer(default=480)
     position = Integer(default=0)
+
+
+class SpecKind(str, Enum):
+    quantity = "quantity"  # one value with a unit, or a count: "4 mm", "16"
+    range = "range"  # "10–30 V DC", "-25 … +70 °C"
+    enumeration = "enumeration"  # one of a few words: "PNP NO", "M12"
+    boolean = "boolean"  # yes / no
+    text = "text"  # anything else: shown, searched, never filtered on
+
+
+class SpecDefinition(Table, tablename="spec_definition"):
+    """What a spec of a category is: its kind and unit, whether it may be filtered on, and
+    whether a replacement must match it (services.specs reads product specs through these)."""
+
+    category = ForeignKey(references=Category, on_delete=OnDelete.cascade, index=True)
+    # The spec's name as products list it (an English msgid for the demo catalog).
+    key = Varchar(length=120)
+    kind = Varchar(length=20, default=SpecKind.text.value, choices=SpecKind)
+    # How values are shown and typed by shoppers ("mm", "V", "°C"); "" for counts and words.
+    unit = Varchar(length=20, default="")
+    facet = Boolean(default=True)
+    # A replacement is "drop-in" only if every critical spec is equal or better.
+    critical = Boolean(default=False)
+    # For quantities: which way is better when grading a replacement ("higher", "lower", "").
+    better = Varchar(length=10, default="")
+    position = Integer(default=0)
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.key])
+
+
+class ProductSpecValue(Table, tablename="product_spec_value"):
+    """A product's spec, typed: numbers in base units for quantities and ranges (low == high
+    for a quantity), the value's words for enumerations. Kept by services.specs from
+    `product.specs`, never edited by hand."""
+
+    product = ForeignKey(references=Product, on_delete=OnDelete.cascade, index=True)
+    # The product's category and the spec's name, repeated here so a facet is one index walk.
+    category = Integer()
+    key = Varchar(length=120)
+    low = DoublePrecision(null=True, default=None)
+    high = DoublePrecision(null=True, default=None)
+    # Pint's base units of low/high ("meter"): only values in the same base units compare.
+    base_unit = Varchar(length=80, default="")
+    choice = Varchar(length=255, default="")
