@@ -10,20 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from litestar import Request, Response
 
 from okmarts.hooks.consent import current_consent
 from okmarts.services import consent, recommendations
+from okmarts.signed_cookie import SignedListCookie
 from okmarts.tables.accounts import Account
 
 COOKIE = "okmarts_dismissed"
 COOKIE_MAX_AGE = 180 * 24 * 3600  # as long as the cookie policy says preferences are kept
 MAX_IN_COOKIE = 50
-
-
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.settings.secret_key, salt="okmarts.dismissed")
+_COOKIE = SignedListCookie(COOKIE, "okmarts.dismissed", COOKIE_MAX_AGE)
 
 
 def cookie_allowed() -> bool:
@@ -31,18 +28,11 @@ def cookie_allowed() -> bool:
 
 
 def from_cookie(request: Request) -> list[int]:
-    raw = request.cookies.get(COOKIE)
-    if not raw or not cookie_allowed():
-        return []
-    try:
-        data = _serializer(request).loads(raw)
-    except (BadSignature, ValueError, UnicodeError):
-        return []
-    if not isinstance(data, list):
+    if not cookie_allowed():
         return []
     return [
         value
-        for value in data[:MAX_IN_COOKIE]
+        for value in _COOKIE.read(request)[:MAX_IN_COOKIE]
         if isinstance(value, int) and not isinstance(value, bool) and value > 0
     ]
 
@@ -66,15 +56,8 @@ async def remember(
     if not cookie_allowed():
         return False, None
     kept = [value for value in from_cookie(request) if value != product_id]
-    return True, _serializer(request).dumps([product_id, *kept][:MAX_IN_COOKIE])
+    return True, _COOKIE.signed(request, [product_id, *kept][:MAX_IN_COOKIE])
 
 
 def set_cookie(request: Request, response: Response[Any], value: str) -> None:
-    response.set_cookie(
-        COOKIE,
-        value,
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    _COOKIE.set(request, response, value)

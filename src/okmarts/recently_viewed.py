@@ -12,22 +12,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeSerializer
 from litestar import Request, Response
 
 from okmarts.hooks.consent import current_consent
 from okmarts.services import consent
 from okmarts.services.privacy import personalisation_allowed
+from okmarts.signed_cookie import SignedListCookie
 from okmarts.tables.accounts import Account
 
 COOKIE = "okmarts_viewed"
 MAX_VIEWED = 8
 COOKIE_MAX_AGE = 30 * 24 * 3600
 MAX_SLUG = 200
-
-
-def _serializer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.settings.secret_key, salt="okmarts.viewed")
+_COOKIE = SignedListCookie(COOKIE, "okmarts.viewed", COOKIE_MAX_AGE)
 
 
 def allowed(account: Account | None) -> bool:
@@ -38,16 +35,13 @@ def allowed(account: Account | None) -> bool:
 
 def read(request: Request, account: Account | None) -> list[str]:
     """The slugs this browser viewed last, newest first (none unless `allowed`)."""
-    raw = request.cookies.get(COOKIE)
-    if not raw or not allowed(account):
+    if not allowed(account):
         return []
-    try:
-        data = _serializer(request).loads(raw)
-    except (BadSignature, ValueError, UnicodeError):
-        return []
-    if not isinstance(data, list):
-        return []
-    return [s for s in data[:MAX_VIEWED] if isinstance(s, str) and 0 < len(s) <= MAX_SLUG]
+    return [
+        s
+        for s in _COOKIE.read(request)[:MAX_VIEWED]
+        if isinstance(s, str) and 0 < len(s) <= MAX_SLUG
+    ]
 
 
 def remember(request: Request, response: Response[Any], account: Account | None, slug: str) -> None:
@@ -55,14 +49,7 @@ def remember(request: Request, response: Response[Any], account: Account | None,
     if not allowed(account) or len(slug) > MAX_SLUG:
         return
     kept = [slug, *(s for s in read(request, account) if s != slug)][:MAX_VIEWED]
-    response.set_cookie(
-        COOKIE,
-        _serializer(request).dumps(kept),
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=request.url.scheme == "https",
-    )
+    _COOKIE.set(request, response, _COOKIE.signed(request, kept))
 
 
 def forget(response: Response[Any]) -> None:
