@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -53,29 +54,28 @@ def mail_server() -> Iterator[SmtpSink]:
     sink.stop()
 
 
-@pytest.fixture(scope="session")
-def live_server(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterator[str]:
-    """The shop served as `make run` serves it, on a port of its own, mailing to mail_server."""
-    port = free_port()
-    log_path = seeded_database.data_dir / "server.log"
-    base_url = f"http://127.0.0.1:{port}"
-    env = {
-        **seeded_database.env(),
+def server_env(
+    database: TestDatabase, mail_server: SmtpSink, base_url: str, **settings: str
+) -> dict[str, str]:
+    """The environment of a shop served for browser tests, with `settings` on top."""
+    return {
+        **database.env(),
         "OKMARTS_BASE_URL": base_url,
         "OKMARTS_SMTP_URL": mail_server.url,
         "OKMARTS_MAIL_POLL_SECONDS": "0.5",
         # Every browser test signs up from 127.0.0.1.
         "OKMARTS_SIGN_UP_LIMIT_PER_HOUR": "10000",
-        # Tests approve reviews and deliver orders in the database, behind the shop's back: its
-        # cached pages show such changes within this TTL (changes through the shop drop them).
-        "OKMARTS_PAGE_CACHE_SECONDS": "2",
-        # The pseudo-locale (tests/e2e/test_pseudo_locale.py), built from today's messages.pot.
-        "OKMARTS_PSEUDO_LOCALE": "1",
+        **settings,
     }
-    okmarts("pseudo-locale", env=env)
+
+
+@contextmanager
+def serving(base_url: str, env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """`okmarts serve` on base_url's port until the block ends; its output goes to log_path."""
+    port = base_url.rsplit(":", 1)[1]
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
+            [sys.executable, "-m", "okmarts.cli", "serve", "--port", port],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -89,6 +89,25 @@ def live_server(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterato
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def live_server(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterator[str]:
+    """The shop served as `make run` serves it, on a port of its own, mailing to mail_server."""
+    base_url = f"http://127.0.0.1:{free_port()}"
+    env = server_env(
+        seeded_database,
+        mail_server,
+        base_url,
+        # Tests approve reviews and deliver orders in the database, behind the shop's back: its
+        # cached pages show such changes within this TTL (changes through the shop drop them).
+        OKMARTS_PAGE_CACHE_SECONDS="2",
+        # The pseudo-locale (tests/e2e/test_pseudo_locale.py), built from today's messages.pot.
+        OKMARTS_PSEUDO_LOCALE="1",
+    )
+    okmarts("pseudo-locale", env=env)
+    with serving(base_url, env, seeded_database.data_dir / "server.log"):
+        yield base_url
 
 
 def wait_until_serving(base_url: str, process: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -110,10 +129,11 @@ def javascript(request: pytest.FixtureRequest) -> bool:
     return request.param
 
 
-@pytest.fixture
-def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]:
+@contextmanager
+def shopper_page(browser: Browser, base_url: str, javascript: bool) -> Iterator[Page]:
+    """A fresh browser context on base_url, in English, with JavaScript on or off."""
     context = browser.new_context(
-        base_url=live_server,
+        base_url=base_url,
         java_script_enabled=javascript,
         locale="en-US",
         extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
@@ -122,6 +142,12 @@ def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: str, javascript: bool) -> Iterator[Page]:
+    with shopper_page(browser, live_server, javascript) as page:
+        yield page
 
 
 def execute(database: TestDatabase, sql: str) -> list[tuple[Any, ...]]:

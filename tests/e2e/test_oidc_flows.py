@@ -9,8 +9,6 @@ configured, so their pages show no "Continue with" button).
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +19,7 @@ from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import TestDatabase
-from tests.e2e.conftest import free_port, query, wait_until_serving
+from tests.e2e.conftest import free_port, query, server_env, serving, shopper_page
 from tests.smtp import SmtpSink
 
 PASSWORD = "amber lathe 47 spindle"
@@ -40,50 +38,24 @@ def issuer() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def oidc_shop(seeded_database: TestDatabase, mail_server: SmtpSink, issuer: str) -> Iterator[str]:
     """`okmarts serve` with the loopback provider configured as "Mock ID"."""
-    port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = seeded_database.data_dir / "server-oidc.log"
-    env = {
-        **seeded_database.env(),
-        "OKMARTS_BASE_URL": base_url,
-        "OKMARTS_SMTP_URL": mail_server.url,
-        "OKMARTS_MAIL_POLL_SECONDS": "0.5",
-        "OKMARTS_SIGN_UP_LIMIT_PER_HOUR": "10000",
-        "OKMARTS_OIDC_MOCK_ISSUER": issuer,
-        "OKMARTS_OIDC_MOCK_CLIENT_ID": "okmarts-e2e",
-        "OKMARTS_OIDC_MOCK_CLIENT_SECRET": "e2e-secret",
-        "OKMARTS_OIDC_MOCK_DISPLAY_NAME": "Mock ID",
-    }
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "okmarts.cli", "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_until_serving(base_url, process, log_path)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    base_url = f"http://127.0.0.1:{free_port()}"
+    env = server_env(
+        seeded_database,
+        mail_server,
+        base_url,
+        OKMARTS_OIDC_MOCK_ISSUER=issuer,
+        OKMARTS_OIDC_MOCK_CLIENT_ID="okmarts-e2e",
+        OKMARTS_OIDC_MOCK_CLIENT_SECRET="e2e-secret",
+        OKMARTS_OIDC_MOCK_DISPLAY_NAME="Mock ID",
+    )
+    with serving(base_url, env, seeded_database.data_dir / "server-oidc.log"):
+        yield base_url
 
 
 @pytest.fixture
 def shop_page(browser: Browser, oidc_shop: str, javascript: bool) -> Iterator[Page]:
-    context = browser.new_context(
-        base_url=oidc_shop,
-        java_script_enabled=javascript,
-        locale="en-US",
-        extra_http_headers={"Accept-Language": "en-US,en;q=0.9"},
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
+    with shopper_page(browser, oidc_shop, javascript) as page:
+        yield page
 
 
 def person(issuer: str, **claims: Any) -> str:
