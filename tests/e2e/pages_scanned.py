@@ -207,11 +207,10 @@ NOT_SCANNED: dict[str, str] = {
     "/account/privacy/export": "a ZIP download",
     "/staff/privacy-requests/overdue": "a redirect into the staff admin",
     "/admin": "Piccolo Admin, a separate app for staff with its own markup",
-    # These need an OpenID Connect provider, which this scan's server has none of; the flow's
-    # browser test (test_oidc_flows.py) walks them with a loopback provider, without an axe scan
-    # yet: a known gap.
-    "/sign-in-with/sign-up": "needs a provider: not scanned yet (see test_oidc_flows.py)",
-    "/sign-in-with/{key:str}/callback": "needs a provider: not scanned yet (redirect or error)",
+    # These need an OpenID Connect provider, which this scan's server has none of: the flow's
+    # browser test (test_oidc_flows.py) scans them with a loopback provider.
+    "/sign-in-with/sign-up": "scanned in test_oidc_flows.py (needs a provider)",
+    "/sign-in-with/{key:str}/callback": "scanned in test_oidc_flows.py (a redirect, or its error)",
 }
 
 # Key pages scanned again in Simplified Chinese (names from SCANNED).

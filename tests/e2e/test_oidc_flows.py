@@ -19,6 +19,7 @@ from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import free_port, query, server_env, serving, shopper_page
 from tests.smtp import SmtpSink
 
@@ -73,7 +74,7 @@ def authorize_at_provider(page: Page, issuer: str, sub: str) -> None:
 
 
 def test_sign_up_and_sign_in_with_another_account(
-    shop_page: Page, issuer: str, seeded_database: TestDatabase
+    shop_page: Page, issuer: str, seeded_database: TestDatabase, javascript: bool
 ) -> None:
     page = shop_page
     email = new_email("oidc-e2e")
@@ -89,8 +90,12 @@ def test_sign_up_and_sign_in_with_another_account(
     expect(kept).to_contain_text(email)
     expect(kept).to_contain_text("Spindle")
     expect(kept).to_contain_text("ACME")
+    if javascript:  # axe runs in the page: it needs JavaScript
+        assert_accessible(page, "Sign-up with another account")
     page.get_by_role("button", name="Create account").click()
     expect(page.locator(".field-error")).to_have_count(2)
+    if javascript:
+        assert_accessible(page, "Sign-up with another account, with its errors")
     assert query(seeded_database, f"SELECT id FROM account WHERE email = '{email}'") == []
     page.get_by_label("I agree to signing in with my Mock ID account").check()
     page.get_by_label("I have read and accept the privacy policy.").check()
@@ -138,6 +143,7 @@ def test_link_and_unlink_from_the_security_page(
 
     page.locator("#sign-in-mock").get_by_role("button", name="Unlink").click()
     expect(page).to_have_url(re.compile(r"/account/security\?notice=unlinked$"))
+
     expect(page.locator("#sign-in-mock")).to_contain_text("Not linked.")
     assert (
         query(
@@ -147,3 +153,14 @@ def test_link_and_unlink_from_the_security_page(
         )
         == []
     )
+
+
+def test_a_refused_sign_in_says_so_accessibly(browser: Browser, oidc_shop: str) -> None:
+    """The provider sends the shopper back with an error (they said no): the callback page
+    says what happened, and passes the accessibility scan (which needs JavaScript)."""
+    with shopper_page(browser, oidc_shop, javascript=True) as page:
+        response = page.goto("/sign-in-with/mock/callback?error=access_denied&state=forged")
+        assert response is not None and 400 <= response.status < 500
+        expect(page.get_by_role("main")).to_contain_text("Please start again.")
+        expect(page.get_by_role("link", name="Back to sign-in")).to_be_visible()
+        assert_accessible(page, "A refused sign-in with another account")
