@@ -33,8 +33,7 @@ _SPACES = re.compile(r"\s+")
 
 @dataclass
 class ComparedProduct(ProductCard):
-    """A product card (so the page cache knows which products the page shows) with what the
-    comparison adds: its category and its specifications."""
+    """A product card with what the comparison adds: its category and its specifications."""
 
     category_name: str = ""
     category_slug: str = ""
