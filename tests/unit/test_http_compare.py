@@ -194,6 +194,7 @@ async def test_htmx_gets_the_comparison_block_alone(client: Client, parts: list[
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<div id="compare-results"')
     assert "<html" not in response.text
+    assert "HX-Request" in response.headers["vary"]  # never shown for the page by Back
     assert 'id="compare-status" class="results-count" tabindex="-1" autofocus' in response.text
 
 

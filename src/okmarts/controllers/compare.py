@@ -19,6 +19,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from okmarts.i18n import N_, Message
 from okmarts.inputs import clean_text
+from okmarts.page_cache import VARY
 from okmarts.services import compare
 from okmarts.web import View
 
@@ -90,4 +91,6 @@ class CompareController(Controller):
             "add_value": added or "",
             "max_compared": compare.MAX_COMPARED,
         }
-        return COMPARE.render(request, context, HTTP_400_BAD_REQUEST if error else HTTP_200_OK)
+        status = HTTP_400_BAD_REQUEST if error else HTTP_200_OK
+        # The same URL answers htmx with the block alone: a browser's Back must not show that.
+        return COMPARE.render(request, context, status, headers={"Vary": VARY})
