@@ -25,6 +25,7 @@ from okmarts.controllers.account import AccountController
 from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
+from okmarts.controllers.compare import CompareController
 from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
@@ -251,6 +252,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = OkmartsApp(
         route_handlers=[
             CatalogController,
+            CompareController,
             InfoController,
             ConsentController,
             SignInController,

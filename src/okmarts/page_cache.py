@@ -118,20 +118,23 @@ def template_globals() -> dict[str, Any]:
 
 
 @pass_context
-def product_card(context: Context, card: Any) -> Markup:
-    """A product card with its add-to-cart form. In a shared page it is rendered once per
-    product and language and kept: the key is everything the card shows, so a changed price,
-    title, picture or stock gives a new card, and old ones drop out as space is needed."""
+def product_card(context: Context, card: Any, compare: bool = False) -> Markup:
+    """A product card with its add-to-cart form (and, in lists of results, a "Compare" box tied
+    to the page's compare form). In a shared page it is rendered once per product and language
+    and kept: the key is everything the card shows, so a changed price, title, picture or stock
+    gives a new card, and old ones drop out as space is needed."""
     environment = context.environment
     template = environment.get_template(CARD_TEMPLATE)
     if not context.get("shared_page"):
-        return Markup(template.render({**context.get_all(), "card": card}))
+        return Markup(template.render({**context.get_all(), "card": card, "compare": compare}))
     cards = _card_cache(environment)
-    key = (current_locale.get(), *vars(card).values())
+    key = (current_locale.get(), compare, *vars(card).values())
     html = cards.get(key)
     if html is None:
         html = cards[key] = Markup(
-            template.render(card=card, csrf_token=lambda: CSRF, next_page=NEXT_PAGE)
+            template.render(
+                card=card, compare=compare, csrf_token=lambda: CSRF, next_page=NEXT_PAGE
+            )
         )
     return html
 

@@ -5,7 +5,8 @@ entry of SCANNED with axe-core, and fails when a GET route of the app is in neit
 NOT_SCANNED. A URL or heading may name facts the scan sets up first, in braces: {product} (the
 slug of a reviewed product with an answered question), {product_title}, {category} and
 {category_name}, {order} (a paid order's number), {address} (an address id), {line} (an order
-line waiting for a review), and the emailed links {verify_link}, {reset_link}, {delete_link},
+line waiting for a review), {compared} (the query string of three parts of one category, for
+/compare), and the emailed links {verify_link}, {reset_link}, {delete_link},
 {guardian_link}.
 """
 
@@ -64,6 +65,9 @@ SCANNED: list[Scan] = [
     ),
     # A seeded demo kit (okmarts seed), and the kit's own page.
     Scan("kit", "/kits/{slug:str}", "/kits/starter-kit", "Starter kit"),
+    # Three parts side by side (shared and differing rows), and the "Add a part" form's error.
+    Scan("compare", "/compare", "/compare?{compared}", "Compare parts"),
+    Scan("compare-add-error", "/compare", "/compare?{compared}&add=no-such-part", "Add a part"),
     Scan("search-results", "/search", "/search?q=sensor", "Results for “sensor”"),
     Scan("search-nothing", "/search", "/search?q=qqxzv", "Results for “qqxzv”"),
     Scan("search-start", "/search", "/search", "Search the catalog"),
@@ -214,4 +218,11 @@ NOT_SCANNED: dict[str, str] = {
 }
 
 # Key pages scanned again in Simplified Chinese (names from SCANNED).
-SCANNED_IN_CHINESE = ["home", "product-signed-in", "sign-up-errors", "checkout", "account"]
+SCANNED_IN_CHINESE = [
+    "home",
+    "compare",
+    "product-signed-in",
+    "sign-up-errors",
+    "checkout",
+    "account",
+]

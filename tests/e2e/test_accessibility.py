@@ -116,6 +116,13 @@ def scene(
             "SELECT slug, name FROM category WHERE parent IS NULL ORDER BY position, id LIMIT 1",
         )
         facts.update(category=category, category_name=category_name)
+        # Three parts of one category for the comparison page: rows they share, rows that differ.
+        compared = query(
+            database,
+            "SELECT slug FROM product WHERE category = (SELECT category FROM product"
+            " GROUP BY category ORDER BY count(*) DESC, category LIMIT 1) ORDER BY id LIMIT 3",
+        )
+        facts["compared"] = "&".join(f"p={slug}" for (slug,) in compared)
 
         # The shopper: verified, an address, a delivered order with one product reviewed and
         # one waiting, a deletion link asked for, a reset link, a paid order, a filled cart.

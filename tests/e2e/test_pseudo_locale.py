@@ -141,6 +141,7 @@ def test_every_page_is_translated_and_takes_longer_text(
     category = page.locator(".category-grid a.category-name").first.get_attribute("href")
     walk.visit(category or "/products", "category listing")
     product = page.locator(".grid .card a").first.get_attribute("href")
+    other = page.locator(".grid .card a").nth(1).get_attribute("href")
     walk.visit(product or "/products", "product")
     page.locator(".summary .add-to-cart button").click()
     expect(page.locator("#cart-count")).to_contain_text("1")
@@ -154,6 +155,8 @@ def test_every_page_is_translated_and_takes_longer_text(
     walk.visit(f"/search?q={quote(title[:8])}", "search results")
     walk.visit("/search?q=qqqzzzxxw", "search without results")
     walk.visit("/search", "search page")
+    compared = [(href or "").rsplit("/", 1)[-1] for href in (product, other)]
+    walk.visit(f"/compare?p={compared[0]}&p={compared[1]}", "comparison")
     walk.visit("/cart", "cart with an item")
     walk.visit("/login", "sign-in")
 

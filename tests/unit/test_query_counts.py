@@ -76,3 +76,16 @@ async def test_listing_and_search_queries(
     # ranked ids + count + cards + card images
     assert await page_queries(client, queries, "/search?q=sensor") <= 4
     assert await page_queries(client, queries, "/") <= 4
+
+
+async def test_compare_page_queries(
+    client: AsyncTestClient[Litestar], queries: QueryCounter
+) -> None:
+    slugs = [row["slug"] for row in await Product.select(Product.slug).limit(6)]
+    # the products with brand and category in one query + their first images: two, for one
+    # part or four, and with unknown, repeated and extra slugs beside them
+    for chosen in (slugs[:1], slugs[:4], [*slugs, "no-such-part", slugs[0]]):
+        path = "/compare?" + "&".join(f"p={slug}" for slug in chosen)
+        assert await page_queries(client, queries, path) <= 2, queries.statements
+    # nothing chosen: nothing asked
+    assert await page_queries(client, queries, "/compare") == 0, queries.statements
