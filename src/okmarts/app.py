@@ -142,6 +142,8 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         static_url=static.url,
         money=i18n.money,
         number=i18n.number,
+        file_size=i18n.file_size,
+        language_name=i18n.language_name,
         format_date=i18n.date,
         format_datetime=i18n.datetime,
         address_lines=lambda country, **parts: address_lines(
