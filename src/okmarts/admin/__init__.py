@@ -26,6 +26,7 @@ from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okmarts.admin import queue, ui
+from okmarts.admin.documents import document_read_only_columns, document_tables
 from okmarts.admin.moderation import (
     ANSWER_QUESTION_FORM,
     DECIDE_QUESTIONS_FORM,
@@ -217,6 +218,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
     }
     full_tables = [
         *catalog_tables(),
+        *document_tables(settings),
         *order_tables(),
         *pricing_tables(),
         *moderation_tables(settings, moderator=False),
@@ -225,7 +227,11 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         *statistics_tables(),
     ]
     moderator_tables = [moderator_product_table(), *moderation_tables(settings, moderator=True)]
-    read_only = {**moderation_read_only_columns(), **order_read_only_columns()}
+    read_only = {
+        **moderation_read_only_columns(),
+        **order_read_only_columns(),
+        **document_read_only_columns(),
+    }
     full = create_admin(
         full_tables,
         forms=[

@@ -7,6 +7,8 @@ lists both kinds in one query (services.documents.for_product).
 
 from __future__ import annotations
 
+from enum import Enum
+
 from piccolo.columns import (
     ForeignKey,
     Integer,
@@ -20,8 +22,18 @@ from piccolo.table import Table
 
 from okmarts.tables.catalog import Category, Product
 
-# (value, label) for the admin's choice; services.documents holds the rules of each kind.
-DOCUMENT_KINDS = ("datasheet", "drawing", "cad", "manual", "certificate")
+
+class DocumentKind(str, Enum):
+    """The admin's choice of kind; services.documents holds what a file of each kind may be."""
+
+    datasheet = "datasheet"
+    drawing = "drawing"
+    cad = "cad"
+    manual = "manual"
+    certificate = "certificate"
+
+
+DOCUMENT_KINDS = tuple(kind.value for kind in DocumentKind)
 
 
 class ProductDocument(Table, tablename="product_document"):
@@ -29,7 +41,7 @@ class ProductDocument(Table, tablename="product_document"):
     product = ForeignKey(references=Product, on_delete=OnDelete.cascade, null=True, index=True)
     # Every product of this category: one row for a family, not one per product.
     category = ForeignKey(references=Category, on_delete=OnDelete.cascade, null=True, index=True)
-    kind = Varchar(length=20, default="datasheet")
+    kind = Varchar(length=20, default=DocumentKind.datasheet, choices=DocumentKind)
     title = Varchar(length=200)
     # A language code ("en", "de", "zh-Hans"), or "" for any language (a drawing).
     language = Varchar(length=16, default="")

@@ -1,6 +1,8 @@
 """Product documents (datasheets, drawings, CAD files, manuals, certificates): a product's own,
 or a whole category's (product_document)."""
 
+from enum import Enum
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
 from piccolo.columns.column_types import ForeignKey, Integer, Serial, Timestamptz, Varchar
@@ -113,7 +115,16 @@ async def forwards():
             "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
-            "choices": None,
+            "choices": Enum(
+                "DocumentKind",
+                {
+                    "datasheet": "datasheet",
+                    "drawing": "drawing",
+                    "cad": "cad",
+                    "manual": "manual",
+                    "certificate": "certificate",
+                },
+            ),
             "db_column_name": None,
             "secret": False,
         },
