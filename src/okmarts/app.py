@@ -26,6 +26,7 @@ from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
 from okmarts.controllers.consent import ConsentController
+from okmarts.controllers.documents import DocumentsController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
 from okmarts.controllers.oidc import OidcController
@@ -253,6 +254,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = OkmartsApp(
         route_handlers=[
             CatalogController,
+            DocumentsController,
             InfoController,
             ConsentController,
             SignInController,
