@@ -231,13 +231,15 @@ async def test_product_page_lists_documents_and_datasheet_downloads(
     page = await client.get(f"/products/{product['slug']}")
     assert page.status_code == 200
     html = page.text
-    datasheet = await ProductDocument.select(ProductDocument.id, ProductDocument.title).where(
-        ProductDocument.category == product["category"]
-    ).first()
+    datasheet = (
+        await ProductDocument.select(ProductDocument.id, ProductDocument.title)
+        .where(ProductDocument.category == product["category"])
+        .first()
+    )
     assert datasheet
     assert f'href="/products/{product["slug"]}/documents/{datasheet["id"]}" download' in html
-    assert f"Datasheet: <span translate=\"no\">{datasheet['title']}</span>" in html
-    assert "CAD file: <span translate=\"no\">Gehäuse 3D</span>" in html
+    assert f'Datasheet: <span translate="no">{datasheet["title"]}</span>' in html
+    assert 'CAD file: <span translate="no">Gehäuse 3D</span>' in html
     assert f'(STEP, {len(STEP_BYTES)} byte) · <span lang="de">German</span>' in html
     assert re.search(r"\(PDF, \d+ kB\) · <span lang=\"en\">English</span>", html)
     # In the shopper's language: the language's name and the size as Spanish writes them.
@@ -249,9 +251,7 @@ async def test_product_page_lists_documents_and_datasheet_downloads(
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF-")
     assert response.headers["content-type"] == "application/pdf"
-    family = (
-        await Category.select(Category.slug).where(Category.id == product["category"]).first()
-    )
+    family = await Category.select(Category.slug).where(Category.id == product["category"]).first()
     assert family
     assert response.headers["content-disposition"] == (
         f'attachment; filename="{family["slug"]}-datasheet.pdf"'
