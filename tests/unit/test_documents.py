@@ -64,7 +64,7 @@ def test_wrong_content_is_refused_with_a_reason(name: str, content: bytes, says:
 
 def test_oversized_and_empty_files_are_refused() -> None:
     big = PDF_BYTES + b"0" * 2_000_000
-    with pytest.raises(documents.DocumentRefused, match=r"too large \(2\.0 MB\): at most 1 MB"):
+    with pytest.raises(documents.DocumentRefused, match=r"too large \(2\.0 MB\): at most 1\.0 MB"):
         documents.check_file("big.pdf", io.BytesIO(big), max_bytes=1_000_000)
     with pytest.raises(documents.DocumentRefused):
         documents.check_file("empty.pdf", io.BytesIO(b""), max_bytes=1_000_000)

@@ -9,6 +9,7 @@ file: staff never type them.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import IO, Any
@@ -80,13 +81,13 @@ async def _checked(folder: Path, row: dict[str, Any]) -> dict[str, Any]:
     if language and not LANGUAGE_CODE.match(language):
         raise _field_error("language", 'A language code like "en", "de" or "zh-Hans", or empty.')
     key = row.get("file") or ""
+    path = documents.stored_path(folder, key)
+    if path is None:
+        raise _field_error("file", "Upload the file first (it is not in the documents folder).")
     try:
         documents.check_kind(row.get("kind") or "", key)
     except documents.DocumentRefused as refused:
         raise _field_error("kind", str(refused)) from None
-    path = documents.stored_path(folder, key)
-    if path is None:
-        raise _field_error("file", "Upload the file first (it is not in the documents folder).")
 
     def inspect() -> tuple[int, str]:
         with path.open("rb") as handle:
@@ -115,6 +116,7 @@ def document_hooks(folder: Path) -> list[Hook]:
         }
         for name, value in (await _checked(folder, values)).items():
             setattr(row, name, value)
+        row.created_at = dt.datetime.now(dt.UTC)
         return row
 
     async def before_patch(row_id: int, values: dict[Any, Any]) -> dict[Any, Any]:

@@ -144,10 +144,17 @@ def check_file(file_name: str, stream: IO[bytes], max_bytes: int) -> CheckedFile
         raise DocumentRefused("The file is empty.")
     if size > max_bytes:
         raise DocumentRefused(
-            f"The file is too large ({size / 1_000_000:.1f} MB): at most "
-            f"{max_bytes / 1_000_000:g} MB."
+            f"The file is too large ({_size(size)}): at most {_size(max_bytes)} "
+            "(OKMARTS_DOCUMENT_MAX_MB)."
         )
     return CheckedFile(size_bytes=size, content_type=content_type)
+
+
+def _size(size_bytes: int) -> str:
+    """A size for staff's messages (English, like the rest of the admin)."""
+    if size_bytes >= 1_000_000:
+        return f"{size_bytes / 1_000_000:.1f} MB"
+    return f"{size_bytes / 1000:.1f} kB"
 
 
 def check_kind(kind: str, file_name: str) -> None:
