@@ -59,7 +59,17 @@ async def test_admin_uploads_a_document_the_shop_checks_and_describes(
     client: Client, seeded_database: TestDatabase, product: dict[str, Any]
 ) -> None:
     await admin(client)
-    assert (await client.get(f"{TABLE}schema/")).status_code == 200
+    schema = (await client.get(f"{TABLE}schema/")).json()
+    # The admin shows an upload for the file, a choice of kinds, and the filled facts read only.
+    assert schema["extra"]["media_columns"] == ["file"]
+    assert set(schema["properties"]["kind"]["extra"]["choices"]) == {
+        "datasheet",
+        "drawing",
+        "cad",
+        "manual",
+        "certificate",
+    }
+    assert schema["properties"]["size_bytes"]["extra"]["read_only"] is True
     uploaded = await upload(client, "Installation manual.pdf", PDF_BYTES)
     assert uploaded.status_code == 200, uploaded.text
     key = uploaded.json()["file_key"]
