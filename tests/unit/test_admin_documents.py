@@ -119,6 +119,18 @@ async def test_admin_uploads_a_document_the_shop_checks_and_describes(
     assert after and after["title"] == "Manual" and after["kind"] == "manual"
     assert after["size_bytes"] == len(PDF_BYTES)
 
+    # A download name typed in any script, without its extension: saved as typed, served with
+    # the file's extension (an ASCII fallback, and the real name as RFC 6266's filename*).
+    renamed = await client.patch(
+        f"{TABLE}{saved['id']}/", json={"original_name": "Handbuch Schütz"}, headers=csrf(client)
+    )
+    assert renamed.status_code == 200, renamed.text
+    download = await client.get(link)
+    assert download.headers["content-disposition"] == (
+        "attachment; filename=\"Handbuch Schutz.pdf\"; "
+        "filename*=UTF-8''Handbuch%20Sch%C3%BCtz.pdf"
+    )
+
 
 @pytest.mark.parametrize(
     ("changes", "field", "says"),
@@ -151,6 +163,17 @@ async def test_a_document_row_that_does_not_add_up_is_refused(
     detail = refused.json()["detail"][0]
     assert detail["loc"] == ["body", field] and says in detail["msg"]
     assert not await ProductDocument.exists().where(ProductDocument.product == product["id"])
+
+
+async def test_an_upload_named_in_any_script_is_stored_under_a_plain_name(
+    client: Client, seeded_database: TestDatabase
+) -> None:
+    await admin(client)
+    uploaded = await upload(client, "Maßbild Schütz ø20.pdf", PDF_BYTES)
+    assert uploaded.status_code == 200, uploaded.text
+    key = uploaded.json()["file_key"]
+    assert key.startswith("Mabild Schutz 20-") and key.endswith(".pdf")
+    (documents.documents_dir(seeded_database.data_dir) / key).unlink()
 
 
 async def test_uploads_with_wrong_content_or_extension_are_refused(

@@ -49,8 +49,10 @@ class DocumentStorage(LocalMediaStorage):
     async def store_file(
         self, file_name: str, file: IO[bytes], user: BaseUser | None = None
     ) -> str:
-        # A ValueError becomes the admin's 422 with this text beside the upload.
-        name = Path(file_name).name
+        # A ValueError becomes the admin's 422 with this text beside the upload. A name with
+        # letters Piccolo refuses ("Maßbild.pdf") is stored spelt in ASCII: staff may type the
+        # download's real name in "Original name".
+        name = documents.ascii_name(Path(file_name).name)
         self.validate_file_name(name)
         await anyio.to_thread.run_sync(documents.check_file, name, file, self.max_bytes)
         return await super().store_file(file_name=name, file=file, user=user)

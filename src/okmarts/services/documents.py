@@ -75,15 +75,11 @@ class DocumentView:
     title: str
     language: str
     size_bytes: int
-    original_name: str
+    extension: str  # of the stored file, upper case: "PDF", "STEP"
 
     @property
     def kind_label(self) -> str:
         return KIND_LABELS.get(self.kind, KIND_LABELS["datasheet"])
-
-    @property
-    def extension(self) -> str:
-        return self.original_name.rpartition(".")[2].upper()
 
 
 @dataclass(frozen=True)
@@ -190,10 +186,11 @@ def original_name_of(key: str) -> str:
 
 
 def ascii_name(name: str) -> str:
-    """A file name for the plain `filename=` of Content-Disposition: ASCII, no quotes."""
+    """A file name of letters, digits, spaces and ._()- only: the plain `filename=` of
+    Content-Disposition, and what an upload is stored as (Piccolo's allowed characters)."""
     plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    plain = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", plain).strip(" ._") or "document"
-    return plain
+    plain = re.sub(r"[^A-Za-z0-9 ._()-]+", "_", plain)
+    return re.sub(r"\.{2,}", ".", plain).strip(" ._") or "document"
 
 
 def content_disposition(name: str) -> str:
@@ -226,7 +223,7 @@ async def for_product(product_id: int, category_id: int | None) -> list[Document
             title=row["title"],
             language=row["language"],
             size_bytes=row["size_bytes"],
-            original_name=row["original_name"] or row["file"],
+            extension=extension_of(row["file"]).upper(),
         )
         for row in rows
     ]
@@ -248,6 +245,8 @@ async def for_download(slug: str, document_id: int, folder: Path) -> DocumentFil
     if path is None:
         return None
     name = row["original_name"] or original_name_of(row["file"])
+    if extension_of(name) != extension_of(row["file"]):
+        name = f"{name}.{extension_of(row['file'])}"  # a typed name keeps the file's type
     return DocumentFile(
         path=path,
         # Served by what the file is, whatever the row says: a safe type or a download.
