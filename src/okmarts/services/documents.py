@@ -209,7 +209,8 @@ _SELECT = (
 
 
 async def for_product(product_id: int, category_id: int | None) -> list[DocumentView]:
-    """The product's own documents and its category's, in one query: datasheets first."""
+    """The product's own documents and its category's, in one query: by position, then a
+    product's own before its family's."""
     rows = await ProductDocument.raw(
         _SELECT + "WHERE d.product = {} OR d.category = {} "
         "ORDER BY d.position, CASE WHEN d.product IS NULL THEN 1 ELSE 0 END, d.id",
