@@ -287,3 +287,25 @@ async def test_another_products_or_a_missing_document_is_a_404_page(
     (documents.documents_dir(seeded_database.data_dir) / own_document["key"]).unlink()
     gone = await client.get(f"/products/{product['slug']}/documents/{own_document['id']}")
     assert gone.status_code == 404 and "text/html" in gone.headers["content-type"]
+
+
+def test_a_demo_catalog_seeded_before_documents_gets_its_datasheets(tmp_path: Path) -> None:
+    """`okmarts seed --if-empty` (what `make run` calls) adds the families' datasheets, once."""
+    import sqlite3
+
+    from tests.conftest import okmarts
+
+    database = TestDatabase("sqlite", f"sqlite:///{tmp_path / 'old.sqlite3'}", tmp_path)
+    okmarts("migrate", env=database.env())
+    okmarts("seed", "--products", "30", env=database.env())
+    with sqlite3.connect(tmp_path / "old.sqlite3") as connection:
+        connection.execute("DELETE FROM product_document")  # as seeded before documents
+    added = okmarts("seed", "--if-empty", env=database.env())
+    families = len(datasheets.families())
+    assert f"Added the datasheets of {families} product families." in added.stdout
+    again = okmarts("seed", "--if-empty", env=database.env())
+    assert "Added" not in again.stdout
+    with sqlite3.connect(tmp_path / "old.sqlite3") as connection:
+        count = connection.execute("SELECT count(*) FROM product_document").fetchone()[0]
+    assert count == families
+    assert len(list((tmp_path / "documents").glob("datasheet-*.pdf"))) == families

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+import anyio
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
@@ -212,3 +213,40 @@ def write_datasheets(folder: Path, generated: dt.date) -> dict[str, tuple[str, i
         os.replace(temporary, folder / key)
         written[family.slug] = (key, len(data))
     return written
+
+
+async def add_missing_datasheets(folder: Path) -> int:
+    """A demo catalog seeded before documents existed gets its families' datasheets, once
+    (`okmarts seed --if-empty`, which `make run` calls): none is added where any datasheet of a
+    category is already there. Returns how many were added."""
+    from okmarts.services.documents import PDF
+    from okmarts.tables.catalog import Category
+    from okmarts.tables.documents import ProductDocument
+
+    if await ProductDocument.exists().where(
+        (ProductDocument.kind == "datasheet") & ProductDocument.category.is_not_null()
+    ):
+        return 0
+    rows = await Category.select(Category.id, Category.slug)
+    category_ids = {row["slug"]: row["id"] for row in rows}
+    wanted = [(family, top) for family, top in families() if family.slug in category_ids]
+    if not wanted:
+        return 0
+    today = dt.datetime.now(dt.UTC).date()
+    sheets = await anyio.to_thread.run_sync(write_datasheets, folder, today)
+    await ProductDocument.insert(
+        *(
+            ProductDocument(
+                category=category_ids[family.slug],
+                kind="datasheet",
+                title=title(family),
+                language="en",
+                file=sheets[family.slug][0],
+                content_type=PDF,
+                size_bytes=sheets[family.slug][1],
+                original_name=download_name(family),
+            )
+            for family, _top in wanted
+        )
+    )
+    return len(wanted)
