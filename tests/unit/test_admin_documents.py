@@ -127,8 +127,7 @@ async def test_admin_uploads_a_document_the_shop_checks_and_describes(
     assert renamed.status_code == 200, renamed.text
     download = await client.get(link)
     assert download.headers["content-disposition"] == (
-        "attachment; filename=\"Handbuch Schutz.pdf\"; "
-        "filename*=UTF-8''Handbuch%20Sch%C3%BCtz.pdf"
+        "attachment; filename=\"Handbuch Schutz.pdf\"; filename*=UTF-8''Handbuch%20Sch%C3%BCtz.pdf"
     )
 
 
@@ -202,6 +201,11 @@ async def test_uploads_over_the_size_limit_are_refused(seeded_database: TestData
         too_big = await upload(client, "big.pdf", PDF_BYTES + b"0" * 1000)
         assert too_big.status_code == 422
         assert "too large (1.2 kB): at most 1.0 kB" in too_big.json()["detail"]
+        assert stored_files(seeded_database) == before
+        # Far over: refused from its announced length, before the body is read.
+        huge = await upload(client, "huge.pdf", PDF_BYTES + b"0" * 200_000)
+        assert huge.status_code == 413
+        assert huge.json() == {"detail": "The file is too large: at most 0.001 MB."}
         assert stored_files(seeded_database) == before
         fits = await upload(client, "small.pdf", PDF_BYTES)
         assert fits.status_code == 200
