@@ -27,6 +27,7 @@ from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
 from okmarts.controllers.compare import CompareController
 from okmarts.controllers.consent import ConsentController
+from okmarts.controllers.documents import DocumentsController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
 from okmarts.controllers.oidc import OidcController
@@ -143,6 +144,8 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         static_url=static.url,
         money=i18n.money,
         number=i18n.number,
+        file_size=i18n.file_size,
+        language_name=i18n.language_name,
         format_date=i18n.date,
         format_datetime=i18n.datetime,
         address_lines=lambda country, **parts: address_lines(
@@ -253,6 +256,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             CatalogController,
             CompareController,
+            DocumentsController,
             InfoController,
             ConsentController,
             SignInController,

@@ -29,11 +29,17 @@ def migrate(_: argparse.Namespace) -> int:
 
 def seed(args: argparse.Namespace) -> int:
     from okmarts.demo.catalog import catalog_is_empty, seed_catalog
+    from okmarts.demo.datasheets import add_missing_datasheets
+    from okmarts.services.documents import documents_dir
+    from okmarts.settings import data_dir_from_env
 
     async def run() -> int:
         if not await catalog_is_empty():
             if args.if_empty:
                 print("The catalog already has products; nothing seeded.")
+                added = await add_missing_datasheets(documents_dir(data_dir_from_env(os.environ)))
+                if added:
+                    print(f"Added the datasheets of {added} product families.")
                 return 0
             print("The catalog is not empty: seed only into a fresh database.", file=sys.stderr)
             return 1

@@ -27,6 +27,7 @@ from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_currency, format_decimal, get_currency_precision
 from babel.support import NullTranslations, Translations
+from babel.units import format_unit
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -494,6 +495,38 @@ def number(value: int | Decimal) -> str:
 @lru_cache(maxsize=8192)
 def _number(locale: str, kind: type, value: int | float) -> str:
     return format_decimal(value, locale=babel_locale(locale))
+
+
+def file_size(size_bytes: int) -> str:
+    """A file's size as the reader's language writes it: "340 kB", "1,2 MB" (decimal units)."""
+    return _file_size(current_locale.get(), int(size_bytes))
+
+
+@lru_cache(maxsize=1024)
+def _file_size(locale: str, size_bytes: int) -> str:
+    where = babel_locale(locale)
+    if size_bytes < 1000:
+        return format_unit(size_bytes, "digital-byte", length="short", locale=where)
+    if size_bytes < 1_000_000:
+        kilobytes = Decimal(size_bytes).scaleb(-3).quantize(Decimal(1))
+        return format_unit(kilobytes, "digital-kilobyte", length="short", locale=where)
+    megabytes = Decimal(size_bytes).scaleb(-6).quantize(Decimal("0.1"))
+    return format_unit(megabytes, "digital-megabyte", length="short", locale=where)
+
+
+@lru_cache(maxsize=256)
+def _language_name(locale: str, code: str) -> str:
+    try:
+        name = babel_locale(locale).languages.get(Locale.parse(code.replace("-", "_")).language)
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def language_name(code: str) -> str:
+    """A language's name in the reader's language ("German", "Deutsch", "德语"); the code itself
+    when Babel does not know it."""
+    return _language_name(current_locale.get(), code) if code else ""
 
 
 def date(value: dt.date | dt.datetime, format: str = "medium") -> str:

@@ -131,6 +131,12 @@ class Settings:
     language_preview: tuple[str, ...] = ()
     # "Sign in with another account" (services.oidc): none configured, no button anywhere.
     oidc_providers: tuple[OidcProvider, ...] = ()
+    # Product documents staff upload (datasheets, drawings, CAD files…): at most this size each.
+    document_max_mb: float = 20.0
+
+    @property
+    def document_max_bytes(self) -> int:
+        return int(self.document_max_mb * 1_000_000)
 
     @classmethod
     def from_env(cls, environ: os._Environ[str] | dict[str, str] | None = None) -> Settings:
@@ -182,6 +188,7 @@ class Settings:
                 if code.strip()
             ),
             oidc_providers=oidc_providers_from_env(env),
+            document_max_mb=max(0.001, float(env.get("OKMARTS_DOCUMENT_MAX_MB") or 20)),
         )
 
 

@@ -209,6 +209,7 @@ NOT_SCANNED: dict[str, str] = {
     "/static/{file_path:path}": "files (CSS, images, htmx)",
     "/media/avatars/{file_path:path}": "uploaded pictures",
     "/account/privacy/export": "a ZIP download",
+    "/products/{slug:str}/documents/{document_id:int}": "a file download (PDF, drawing, CAD)",
     "/staff/privacy-requests/overdue": "a redirect into the staff admin",
     "/admin": "Piccolo Admin, a separate app for staff with its own markup",
     # These need an OpenID Connect provider, which this scan's server has none of: the flow's

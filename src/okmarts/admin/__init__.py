@@ -16,6 +16,7 @@ tables' schemas, and a few changes to its bundle that read them (admin.ui).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlparse
 
@@ -26,6 +27,7 @@ from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okmarts.admin import queue, ui
+from okmarts.admin.documents import document_read_only_columns, document_tables
 from okmarts.admin.moderation import (
     ANSWER_QUESTION_FORM,
     DECIDE_QUESTIONS_FORM,
@@ -90,6 +92,9 @@ __all__ = [
 
 
 MOUNT_PATH = queue.MOUNT_PATH
+# Piccolo Admin's upload endpoint (inside the mount), and what a multipart form adds to a file.
+MEDIA_PATH = "/api/media/"
+UPLOAD_FORM_BYTES = 64 * 1024
 SITE_NAME = "Okmarts staff"
 
 # The storefront's CSP plus one loosening, checked in Chromium: the admin's bundle (Font Awesome,
@@ -133,7 +138,9 @@ class StaffAdmin:
         queue_page: ASGIApp | None = None,
         screens: tuple[dict[str, ui.TableScreen], dict[str, ui.TableScreen]] = ({}, {}),
         assets: dict[str, ui.Bundle] | None = None,
+        max_upload_bytes: int | None = None,
     ) -> None:
+        self.max_upload_bytes = max_upload_bytes
         self.full = full
         self.moderation = moderation
         self.queue_page = queue_page
@@ -149,6 +156,9 @@ class StaffAdmin:
             await self.queue_page(scope, receive, _with_headers(send, PAGE_HEADERS))
             return
         send = _with_headers(send, ADMIN_HEADERS)
+        if path == MEDIA_PATH and self._too_large(scope):
+            await _send_json(send, 413, {"detail": self._too_large_text()})
+            return
         asset = self.assets.get(path.rstrip("/"))
         if asset is not None:
             await ui.serve_bundle(asset, scope, send)
@@ -176,6 +186,36 @@ class StaffAdmin:
             await ui.annotate_schema(screen, app, scope, receive, send)
             return
         await app(scope, receive, send)
+
+    def _too_large(self, scope: Scope) -> bool:
+        """An upload whose announced length is over the documents' limit (plus room for the
+        form's other fields) is refused before its body is read: DocumentStorage checks the
+        file's own size once stored in a temporary file, this spares the disk a huge one."""
+        if self.max_upload_bytes is None:
+            return False
+        for name, value in scope.get("headers", []):
+            if name == b"content-length":
+                return value.isdigit() and int(value) > self.max_upload_bytes + UPLOAD_FORM_BYTES
+        return False
+
+    def _too_large_text(self) -> str:
+        return f"The file is too large: at most {(self.max_upload_bytes or 0) / 1_000_000:g} MB."
+
+
+async def _send_json(send: Send, status: int, body: dict[str, Any]) -> None:
+    payload = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
@@ -217,6 +257,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
     }
     full_tables = [
         *catalog_tables(),
+        *document_tables(settings),
         *order_tables(),
         *pricing_tables(),
         *moderation_tables(settings, moderator=False),
@@ -225,7 +266,11 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         *statistics_tables(),
     ]
     moderator_tables = [moderator_product_table(), *moderation_tables(settings, moderator=True)]
-    read_only = {**moderation_read_only_columns(), **order_read_only_columns()}
+    read_only = {
+        **moderation_read_only_columns(),
+        **order_read_only_columns(),
+        **document_read_only_columns(),
+    }
     full = create_admin(
         full_tables,
         forms=[
@@ -246,6 +291,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
             ui.table_screens(moderator_tables, read_only),
         ),
         assets=ui.patched_assets(),
+        max_upload_bytes=settings.document_max_bytes,
     )
 
 

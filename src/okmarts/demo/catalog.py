@@ -17,6 +17,7 @@ import datetime as dt
 import itertools
 import json
 import math
+import os
 import random
 import re
 import unicodedata
@@ -24,11 +25,14 @@ import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+import anyio
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
+from okmarts.demo import datasheets
 from okmarts.demo.catalog_data import (
     AUTO_DISCOUNTS,
     BRANDS,
@@ -46,6 +50,8 @@ from okmarts.demo.catalog_data import (
 from okmarts.demo.drawings import drawing_name, encode_label
 from okmarts.services import specs
 from okmarts.services.catalog import build_search_text
+from okmarts.services.documents import PDF, documents_dir
+from okmarts.settings import data_dir_from_env
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.checkout import (
     AutoDiscount,
@@ -54,6 +60,7 @@ from okmarts.tables.checkout import (
     ShippingRate,
     ShippingZone,
 )
+from okmarts.tables.documents import ProductDocument
 from okmarts.tables.recommendations import Bundle, BundlePart
 
 MAX_PRODUCTS = 200_000
@@ -119,8 +126,12 @@ async def catalog_is_empty() -> bool:
     return True
 
 
-async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
-    """Create the category tree, the brands and `products` products with their images.
+async def seed_catalog(
+    products: int = 500, seed: int = 1, documents_folder: Path | None = None
+) -> SeedReport:
+    """Create the category tree, the brands and `products` products with their images, and a
+    datasheet for every product family (into `documents_folder`, by default the documents
+    folder of OKMARTS_DATA_DIR).
 
     Refuses to touch a catalog that already has data: seeding is for fresh installs and tests.
     Everything happens in one transaction, so a failure leaves the catalog empty.
@@ -132,11 +143,18 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
 
     # Plan outside the transaction: the write lock is held only while rows are sent.
     planned = _with_points_prices(_plan_products(random.Random(seed), products))
+    # One datasheet per family (40 small PDFs, under a second whatever the number of products),
+    # written before the transaction, in a thread: fpdf2 would hold up the event loop.
+    folder = documents_folder or documents_dir(data_dir_from_env(os.environ))
+    sheets = await anyio.to_thread.run_sync(
+        datasheets.write_datasheets, folder, dt.datetime.now(dt.UTC).date()
+    )
     db = Product._meta.db
     async with db.transaction() as transaction:
         writer = _BulkWriter(transaction.connection, postgres=is_postgres(db))
         await writer.tune()
         category_ids = await _insert_categories(writer)
+        await _insert_datasheets(writer, category_ids, sheets)
         brand_ids = await _insert_brands(writer)
         await writer.insert(
             PRODUCT_COLUMNS, [_with_ids(item.row, brand_ids, category_ids) for item in planned]
@@ -386,6 +404,49 @@ async def _insert_kits(writer: _BulkWriter, category_ids: dict[str, int]) -> Non
                     for position, (product_id, _, quantity) in enumerate(parts)
                 ],
             )
+
+
+DOCUMENT_COLUMNS: tuple[Column, ...] = (
+    ProductDocument.category,
+    ProductDocument.kind,
+    ProductDocument.title,
+    ProductDocument.language,
+    ProductDocument.file,
+    ProductDocument.content_type,
+    ProductDocument.size_bytes,
+    ProductDocument.original_name,
+    ProductDocument.position,
+    ProductDocument.created_at,
+)
+
+
+async def _insert_datasheets(
+    writer: _BulkWriter, category_ids: dict[str, int], sheets: dict[str, tuple[str, int]]
+) -> None:
+    """One document row per family, linked to its category: every product of the family lists
+    it (services.documents.for_product reads a product's own documents and its category's in
+    one query). Not a row per product: 200,000 products would mean 200,000 rows, a bigger
+    database and a slower seed, all for the same 40 files; nor a route made up from the product
+    alone: staff can replace a family's datasheet, or add a category-wide certificate, in the
+    admin like any other document."""
+    rows = []
+    for family, _top in datasheets.families():
+        key, size = sheets[family.slug]
+        rows.append(
+            (
+                category_ids[family.slug],
+                "datasheet",
+                datasheets.title(family),
+                "en",
+                key,
+                PDF,
+                size,
+                datasheets.download_name(family),
+                0,
+                BASE_TIME,
+            )
+        )
+    await writer.insert(DOCUMENT_COLUMNS, rows)
 
 
 def _with_ids(

@@ -13,6 +13,8 @@ from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres
 from okmarts.inputs import clean_text
+from okmarts.services import documents
+from okmarts.services.documents import DocumentView
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -367,6 +369,8 @@ class ProductDetail:
     brand_slug: str
     category_id: int
     images: list[ProductImageView]
+    # Its own documents and its family's (the category's): datasheets, drawings…
+    documents: list[DocumentView] = field(default_factory=list)
 
     @property
     def in_stock(self) -> bool:
@@ -374,7 +378,7 @@ class ProductDetail:
 
 
 async def get_product(slug: str) -> ProductDetail | None:
-    """A product with brand, specifications and images (two queries)."""
+    """A product with brand, specifications, images and documents (three queries)."""
     rows = await Product.raw(
         "SELECT p.id, p.slug, p.sku, p.title, p.description, p.price_minor, p.currency, "
         "p.stock, p.weight_grams, p.points_price, p.specs, p.created_at, "
@@ -395,6 +399,7 @@ async def get_product(slug: str) -> ProductDetail | None:
     return ProductDetail(
         **{**row, "specs": [list(pair) for pair in specs]},
         images=[ProductImageView(**image) for image in images],
+        documents=await documents.for_product(row["id"], row["category_id"]),
     )
 
 
