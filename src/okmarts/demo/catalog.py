@@ -43,10 +43,11 @@ from okmarts.demo.catalog_data import (
     Subcategory,
     TopCategory,
 )
+from okmarts.demo import discontinued
 from okmarts.demo.drawings import drawing_name, encode_label
 from okmarts.services import specs
 from okmarts.services.catalog import build_search_text
-from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage, ProductStatus
 from okmarts.tables.checkout import (
     AutoDiscount,
     Coupon,
@@ -85,6 +86,7 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Product.search_text,
     Product.featured,
     Product.created_at,
+    Product.status,
     Product.points_price,
 )
 IMAGE_COLUMNS: tuple[Column, ...] = (
@@ -131,7 +133,13 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
         raise ValueError("The catalog is not empty: seeding only fills an empty catalog.")
 
     # Plan outside the transaction: the write lock is held only while rows are sent.
-    planned = _with_points_prices(_plan_products(random.Random(seed), products))
+    rng = random.Random(seed)
+    planned = _with_points_prices(_plan_products(rng, products))
+    defined = discontinued.definitions([item.row for item in planned])
+    # Drawn after every product is planned: the products stay the same for a seed.
+    ended = discontinued.discontinued(rng, [item.row for item in planned], defined)
+    rows = discontinued.with_status([item.row for item in planned], ended)
+    planned = [replace(item, row=row) for item, row in zip(planned, rows, strict=True)]
     db = Product._meta.db
     async with db.transaction() as transaction:
         writer = _BulkWriter(transaction.connection, postgres=is_postgres(db))
@@ -149,7 +157,7 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
             for position, path in enumerate(item.image_paths)
         ]
         await writer.insert(IMAGE_COLUMNS, images)
-        await _insert_typed_specs(writer, planned, product_ids, category_ids)
+        await _insert_typed_specs(writer, planned, defined, product_ids, category_ids)
         await _insert_checkout(writer)
         await _insert_kits(writer, category_ids)
     if not writer.postgres:
@@ -162,17 +170,13 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
 async def _insert_typed_specs(
     writer: _BulkWriter,
     planned: list[_Planned],
+    definitions: dict[str, dict[str, specs.Definition]],
     product_ids: dict[str, int],
     category_ids: dict[str, int],
 ) -> None:
-    """Each category's spec definitions, inferred from its products, and every product's
-    specs read through them (services.specs), written in bulk like the products."""
-    specs_of: dict[str, list[list[list[str]]]] = defaultdict(list)
-    for item in planned:
-        specs_of[item.row[5]].append(json.loads(item.row[10]))
-    definitions = {
-        slug: {d.key: d for d in specs.infer_definitions(found)} for slug, found in specs_of.items()
-    }
+    """Each category's spec definitions (okmarts.demo.discontinued.definitions: inferred from
+    its products, critical ones marked), and every product's specs read through them
+    (services.specs), written in bulk like the products."""
     await writer.insert(
         specs.DEFINITION_COLUMNS,
         [
@@ -502,6 +506,7 @@ def _plan_one(
         build_search_text(brand, sub.name, specs, description),
         featured,
         BASE_TIME - dt.timedelta(seconds=rng.randrange(MAX_AGE_SECONDS)),
+        ProductStatus.active.value,  # a few are discontinued later: okmarts.demo.discontinued
         None,  # points price: see _with_points_prices
     )
     images = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)  # 40 % one, 50 % two, 10 % three
