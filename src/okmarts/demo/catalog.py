@@ -21,7 +21,6 @@ import random
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,6 +28,7 @@ from typing import Any
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
+from okmarts.demo import discontinued
 from okmarts.demo.catalog_data import (
     AUTO_DISCOUNTS,
     BRANDS,
@@ -43,7 +43,6 @@ from okmarts.demo.catalog_data import (
     Subcategory,
     TopCategory,
 )
-from okmarts.demo import discontinued
 from okmarts.demo.drawings import drawing_name, encode_label
 from okmarts.services import specs
 from okmarts.services.catalog import build_search_text

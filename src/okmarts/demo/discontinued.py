@@ -105,7 +105,13 @@ def _words(criticals: list[replacements.Critical]) -> tuple[tuple[str, str], ...
 def with_status(rows: list[tuple[Any, ...]], chosen: set[int]) -> list[tuple[Any, ...]]:
     """The rows with the chosen ones discontinued (and their stock sold off)."""
     return [
-        (*row[:STOCK], 0, *row[STOCK + 1 : STATUS], ProductStatus.discontinued.value, *row[STATUS + 1 :])
+        (
+            *row[:STOCK],
+            0,
+            *row[STOCK + 1 : STATUS],
+            ProductStatus.discontinued.value,
+            *row[STATUS + 1 :],
+        )
         if index in chosen
         else row
         for index, row in enumerate(rows)

@@ -168,7 +168,9 @@ def grade(
     """A candidate's grade (None: nothing matches), the critical specs it differs in, how many
     match, and how close its numbers are (lower is closer)."""
     differences = [
-        Difference(spec.key, values[spec.key].choice if spec.key in values else "", spec.value.choice)
+        Difference(
+            spec.key, values[spec.key].choice if spec.key in values else "", spec.value.choice
+        )
         for spec in criticals
         if not matches(spec, values.get(spec.key))
     ]
@@ -202,9 +204,9 @@ async def find(
         if found is not None:
             graded[found].append(Replacement(card, found, differences, matched, closeness))
     return Replacements(
-        drop_in=sorted(
-            graded[DROP_IN], key=lambda r: (r.card.price_minor, r.closeness, r.card.id)
-        )[:per_grade],
+        drop_in=sorted(graded[DROP_IN], key=lambda r: (r.card.price_minor, r.closeness, r.card.id))[
+            :per_grade
+        ],
         same_function=sorted(
             graded[SAME_FUNCTION],
             key=lambda r: (-r.matched, r.card.price_minor, r.closeness, r.card.id),
@@ -286,9 +288,7 @@ async def _ranked(
         "WHERE p.id <> {} AND p.category = {} AND p.status = {} AND p.stock > 0) AS ranked "
         f"WHERE place <= {FETCH_PER_TIER} ORDER BY matched DESC, price_minor, id"
     )
-    return await Product.raw(
-        sql, *args, product_id, category_id, ProductStatus.active.value
-    )  # type: ignore[no-any-return]
+    return await Product.raw(sql, *args, product_id, category_id, ProductStatus.active.value)  # type: ignore[no-any-return]
 
 
 async def _values(product_ids: list[int], keys: list[str]) -> dict[int, dict[str, Value]]:
