@@ -6,7 +6,6 @@ of okmarts_2026_12_02t20_30_00_000000 with the status in its test."""
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.engine import engine_finder
 
-
 ID = "2026-12-03T14:50:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "A product's status change is a catalog change"
