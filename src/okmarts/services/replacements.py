@@ -21,10 +21,12 @@ products):
 
 1. the category's critical definitions joined with the original's values of them;
 2. the candidates, ranked in SQL: one branch per critical spec selects the products of the
-   category whose value matches it (each an index walk on (category, key, choice) or
-   (category, key, low)), the branches are counted per product, joined to the in-stock active
-   products, and only the best few of each tier (all match / one or two miss / more miss) are
-   returned, cheapest first, with their card columns;
+   category whose value matches it (each a walk of a covering index, (category, key, choice,
+   product) or (category, key, low, high, product)), the branches are counted per product,
+   joined to the category's in-stock active products (a covering index of category, status,
+   stock and price), and only the best few of each tier (all match / one or two miss / more
+   miss) are returned, cheapest first, with their card columns: no product row is read but
+   those few;
 3. those few candidates' values of the critical keys;
 4. their first images (as every product card).
 
@@ -56,7 +58,17 @@ FETCH_PER_TIER = 3 * PER_GRADE
 TOLERANCE = 1e-6
 MOUNTING = "Mounting"
 _NUMERIC = {SpecKind.quantity.value, SpecKind.range.value}
-_CARD_FIELDS = ("id", "slug", "title", "sku", "price_minor", "currency", "stock", "brand_name")
+_CARD_FIELDS = (
+    "id",
+    "slug",
+    "title",
+    "sku",
+    "price_minor",
+    "currency",
+    "stock",
+    "brand_name",
+    "status",
+)
 
 
 @dataclass(frozen=True)
@@ -239,31 +251,22 @@ async def _criticals(product_id: int, category_id: int) -> list[Critical]:
 
 
 def _branch(category_id: int, spec: Critical) -> tuple[str, list[Any]]:
-    """SQL for the products of the category whose value of this spec matches the original's
-    (as `matches` decides, but for the spelling of words: an index walk)."""
+    """SQL for the products of the category whose value of this spec matches the original's,
+    as `matches` decides but for the spelling of words and the base unit (one unit per key in
+    a category): each a walk of the (category, key, choice) or (category, key, low) index."""
     head = "SELECT product FROM product_spec_value WHERE category = {} AND key = {} AND "
     args: list[Any] = [category_id, spec.key]
     value = spec.value
     if spec.kind not in _NUMERIC or value.low is None or value.high is None:
         return head + "choice = {}", [*args, value.choice]
     low, high = float(value.low), float(value.high)
-    args.append(value.base_unit)
     if spec.kind == SpecKind.range.value:
-        condition = "low <= {} AND high >= {}"
-        return head + "base_unit = {} AND " + condition, [
-            *args,
-            low + _slack(low),
-            high - _slack(high),
-        ]
+        return head + "low <= {} AND high >= {}", [*args, low + _slack(low), high - _slack(high)]
     if spec.better == "higher":
-        return head + "base_unit = {} AND low >= {}", [*args, low - _slack(low)]
+        return head + "low >= {}", [*args, low - _slack(low)]
     if spec.better == "lower":
-        return head + "base_unit = {} AND low <= {}", [*args, low + _slack(low)]
-    return head + "base_unit = {} AND low BETWEEN {} AND {}", [
-        *args,
-        low - _slack(low),
-        low + _slack(low),
-    ]
+        return head + "low <= {}", [*args, low + _slack(low)]
+    return head + "low BETWEEN {} AND {}", [*args, low - _slack(low), low + _slack(low)]
 
 
 async def _ranked(
@@ -276,19 +279,27 @@ async def _ranked(
         branches.append(sql)
         args += branch_args
     total = len(criticals)
+    # Ranked on indexes alone (the product's by category, status, stock and price, driven
+    # first: CROSS JOIN keeps SQLite to that order); the wide product rows are read only for
+    # the few kept.
     sql = (
-        "SELECT * FROM (SELECT p.id, p.slug, p.title, p.sku, p.price_minor, p.currency, "
-        "p.stock, b.name AS brand_name, r.matched, ROW_NUMBER() OVER (PARTITION BY CASE "
+        "SELECT p.id, p.slug, p.title, p.sku, p.price_minor, p.currency, p.stock, "
+        "b.name AS brand_name, p.status, t.matched FROM (SELECT * FROM (SELECT q.id, "
+        "q.price_minor, r.matched, ROW_NUMBER() OVER (PARTITION BY CASE "
         f"WHEN r.matched >= {total} THEN 0 WHEN r.matched >= {total - 2} THEN 1 ELSE 2 END "
-        "ORDER BY r.matched DESC, p.price_minor, p.id) AS place "
-        "FROM (SELECT m.product, COUNT(*) AS matched FROM ("
+        "ORDER BY r.matched DESC, q.price_minor, q.id) AS place "
+        "FROM product q CROSS JOIN (SELECT m.product, COUNT(*) AS matched FROM ("
         + " UNION ALL ".join(branches)
         + ") AS m GROUP BY m.product) AS r "
-        "JOIN product p ON p.id = r.product JOIN brand b ON b.id = p.brand "
-        "WHERE p.id <> {} AND p.category = {} AND p.status = {} AND p.stock > 0) AS ranked "
-        f"WHERE place <= {FETCH_PER_TIER} ORDER BY matched DESC, price_minor, id"
+        "WHERE r.product = q.id AND q.category = {} AND q.status = {} AND q.stock > 0 "
+        "AND q.id <> {}) AS w "
+        f"WHERE place <= {FETCH_PER_TIER}) AS t "
+        "JOIN product p ON p.id = t.id JOIN brand b ON b.id = p.brand "
+        "ORDER BY t.matched DESC, t.price_minor, t.id"
     )
-    return await Product.raw(sql, *args, product_id, category_id, ProductStatus.active.value)  # type: ignore[no-any-return]
+    return await Product.raw(  # type: ignore[no-any-return]
+        sql, *args, category_id, ProductStatus.active.value, product_id
+    )
 
 
 async def _values(product_ids: list[int], keys: list[str]) -> dict[int, dict[str, Value]]:
