@@ -55,8 +55,9 @@ INDEXES = [
     "ON product_spec_value (category, key, choice, product)",
     "CREATE INDEX IF NOT EXISTS product_spec_value_low_product "
     "ON product_spec_value (category, key, low, high, product)",
+    # With the id: PostgreSQL reads it from the index alone (SQLite has it anyway).
     "CREATE INDEX IF NOT EXISTS product_category_status_stock_price "
-    "ON product (category, status, stock, price_minor)",
+    "ON product (category, status, stock, price_minor, id)",
 ]
 
 SQLITE = [
