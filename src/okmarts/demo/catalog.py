@@ -135,8 +135,9 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
     rng = random.Random(seed)
     planned = _with_points_prices(_plan_products(rng, products))
     defined = discontinued.definitions([item.row for item in planned])
+    typed = discontinued.typed([item.row for item in planned], defined)
     # Drawn after every product is planned: the products stay the same for a seed.
-    ended = discontinued.discontinued(rng, [item.row for item in planned], defined)
+    ended = discontinued.discontinued(rng, [item.row for item in planned], defined, typed)
     rows = discontinued.with_status([item.row for item in planned], ended)
     planned = [replace(item, row=row) for item, row in zip(planned, rows, strict=True)]
     db = Product._meta.db
@@ -156,7 +157,7 @@ async def seed_catalog(products: int = 500, seed: int = 1) -> SeedReport:
             for position, path in enumerate(item.image_paths)
         ]
         await writer.insert(IMAGE_COLUMNS, images)
-        await _insert_typed_specs(writer, planned, defined, product_ids, category_ids)
+        await _insert_typed_specs(writer, planned, defined, typed, product_ids, category_ids)
         await _insert_checkout(writer)
         await _insert_kits(writer, category_ids)
     if not writer.postgres:
@@ -170,12 +171,13 @@ async def _insert_typed_specs(
     writer: _BulkWriter,
     planned: list[_Planned],
     definitions: dict[str, dict[str, specs.Definition]],
+    typed: list[list[specs.TypedValue]],
     product_ids: dict[str, int],
     category_ids: dict[str, int],
 ) -> None:
     """Each category's spec definitions (okmarts.demo.discontinued.definitions: inferred from
     its products, critical ones marked), and every product's specs read through them
-    (services.specs), written in bulk like the products."""
+    (okmarts.demo.discontinued.typed), written in bulk like the products."""
     await writer.insert(
         specs.DEFINITION_COLUMNS,
         [
@@ -185,9 +187,10 @@ async def _insert_typed_specs(
         ],
     )
     values = []
-    for item in planned:
-        typed, _ = specs.typed_values(definitions[item.row[5]], json.loads(item.row[10]))
-        values += specs.value_rows(product_ids[item.row[0]], category_ids[item.row[5]], typed)
+    for item, typed_values in zip(planned, typed, strict=True):
+        values += specs.value_rows(
+            product_ids[item.row[0]], category_ids[item.row[5]], typed_values
+        )
     await writer.insert(specs.VALUE_COLUMNS, values)
 
 
