@@ -373,3 +373,16 @@ async def test_a_part_discontinued_while_in_the_cart_is_refused_at_checkout(clie
     assert response.status_code == 422
     assert any("discontinued" in message for message in errors_in(response.text))
     assert not await Order.exists().where(Order.account == account.id)
+
+
+async def test_the_demo_discontinues_a_few_parts_each_with_a_drop_in(app: Litestar) -> None:
+    rows = await Product.raw(
+        "SELECT id, category, price_minor FROM product WHERE status = 'discontinued' "
+        "AND slug NOT LIKE 'test-%' ORDER BY id"
+    )
+    assert 1 <= len(rows) <= 0.03 * await Product.count().where(Product.slug.not_like("test-%"))
+    for row in rows:
+        found = await replacements.find(row["id"], row["category"], row["price_minor"])
+        assert found.drop_in, row
+    critical = await SpecDefinition.count().where(SpecDefinition.critical.eq(True))
+    assert critical > 0, "the demo marks critical specs"
