@@ -5,6 +5,7 @@ from __future__ import annotations
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import query
 from tests.e2e.steps import assert_no_page_load, mark_page
 
@@ -35,6 +36,8 @@ def test_finding_a_replacement_for_a_discontinued_part(
     replacement = drop_ins.locator(".replacement").first
     expect(replacement.get_by_text("Every critical spec equal or better")).to_be_visible()
     replacement_title = replacement.locator(".card-title").inner_text()
+    if javascript:
+        assert_accessible(page, "a discontinued part's page with its replacements")
 
     mark_page(page, javascript)
     replacement.get_by_role("button", name="Add to cart").click()
