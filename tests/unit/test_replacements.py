@@ -386,3 +386,11 @@ async def test_the_demo_discontinues_a_few_parts_each_with_a_drop_in(app: Litest
         assert found.drop_in, row
     critical = await SpecDefinition.count().where(SpecDefinition.critical.eq(True))
     assert critical > 0, "the demo marks critical specs"
+
+
+async def test_a_status_change_is_a_catalog_change(app: Litestar) -> None:
+    parts = await sensor_family()
+    part = parts["same"]["id"]
+    await Product.update({Product.status: "discontinued"}).where(Product.id == part)
+    rows = await Product.raw("SELECT product FROM catalog_change ORDER BY id DESC LIMIT 1")
+    assert rows[0]["product"] == part, "the page cache drops the pages showing it"
