@@ -15,12 +15,12 @@ import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from okmarts.services import cart, replacements, specs
+from okmarts.services import cart, checkout, orders, replacements, specs
 from okmarts.services.replacements import Critical, Value
 from okmarts.tables.catalog import Brand, Category, Product, SpecDefinition
 from okmarts.tables.checkout import Order
 from tests.states.accounts import errors_in, post_form, verified_account
-from tests.states.orders import checkout_fields, checkout_key
+from tests.states.orders import buyer_with_cart, checkout_fields, checkout_key
 
 Client = AsyncTestClient[Litestar]
 
@@ -394,3 +394,23 @@ async def test_a_status_change_is_a_catalog_change(app: Litestar) -> None:
     await Product.update({Product.status: "discontinued"}).where(Product.id == part)
     rows = await Product.raw("SELECT product FROM catalog_change ORDER BY id DESC LIMIT 1")
     assert rows[0]["product"] == part, "the page cache drops the pages showing it"
+
+
+async def test_a_part_discontinued_during_the_checkout_is_not_sold(app: Litestar) -> None:
+    parts = await sensor_family()
+    part = parts["same"]["id"]
+    account = await buyer_with_cart(part)
+    settings = app.state.settings
+    view = await cart.view(await cart.account_items(account.id))
+    form = checkout.CheckoutForm.from_form(checkout_fields(uuid.uuid4().hex), [])
+    priced = await checkout.price_checkout(view, form, account, settings, placing=True)
+    assert not priced.errors, priced.errors
+    await Product.update({Product.status: "discontinued"}).where(Product.id == part)
+    with pytest.raises(orders.OrderRefused) as refused:
+        await orders.place_order(
+            account, priced, view, gateway=app.state.payment_gateway, settings=settings
+        )
+    assert "discontinued" in refused.value.message.msgid
+    assert not await Order.exists().where(Order.account == account.id)
+    stock = await Product.select(Product.stock).where(Product.id == part).first()
+    assert stock["stock"] == 20, "nothing taken"

@@ -212,9 +212,15 @@ async def _take_stock(lines: list[pricing.PricedLine]) -> None:
             .returning(Product.id)
         )
         if not taken:
+            ended = await Product.exists().where(
+                (Product.id == line.product_id)
+                & (Product.status == ProductStatus.discontinued.value)
+            )
             raise OrderRefused(
                 Message(
-                    N_("Sorry, %(title)s sold out while you were checking out."),
+                    N_("Sorry, %(title)s was discontinued while you were checking out.")
+                    if ended
+                    else N_("Sorry, %(title)s sold out while you were checking out."),
                     {"title": line.title},
                 )
             )
