@@ -124,8 +124,8 @@ def test_grades_name_the_specs_that_differ() -> None:
 
 async def new_category(definitions: list[tuple[str, str, str, bool, str]] = DEFINITIONS) -> int:
     parent = await Category.select(Category.id).where(Category.parent.is_null()).first()
-    slug = f"test-sensors-{uuid.uuid4().hex[:8]}"
-    category = Category(name=f"Test sensors {slug[-4:]}", slug=slug, parent=parent["id"])
+    slug = f"test-okrepl-{uuid.uuid4().hex[:8]}"
+    category = Category(name=f"Test okrepl {slug[-4:]}", slug=slug, parent=parent["id"])
     await category.save()
     await SpecDefinition.insert(
         *(
@@ -153,12 +153,12 @@ async def new_part(
     **changes: str,
 ) -> dict[str, Any]:
     brand = await Brand.select(Brand.id).first()
-    slug = f"test-sensor-{name}-{uuid.uuid4().hex[:8]}"
+    slug = f"test-okrepl-{name}-{uuid.uuid4().hex[:8]}"
     specs_of = {**ORIGINAL, **changes}
     product = Product(
         sku=slug.upper()[:60],
         slug=slug,
-        title=f"Test sensor {name} {slug[-4:]}",
+        title=f"Okrepl part {name} {slug[-4:]}",
         brand=brand["id"],
         category=category_id,
         price_minor=price_minor,
