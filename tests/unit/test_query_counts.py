@@ -64,6 +64,16 @@ async def test_product_page_queries(
     # … and its kits, then their parts: two more, whatever their number
     path = f"/products/{in_kit[0]['slug']}"
     assert await page_queries(client, queries, path) <= 10, queries.statements
+    # A discontinued part (the demo has some) also lists its replacements: the critical specs
+    # with its values, the ranked candidates, their values, their pictures (services.replacements)
+    ended = await Product.raw(
+        "SELECT slug FROM product WHERE status = 'discontinued' AND id NOT IN "
+        "(SELECT product FROM bundle_part) AND id NOT IN (SELECT product FROM product_pair) "
+        "ORDER BY id LIMIT 1"
+    )
+    assert ended, "the demo catalog has discontinued parts"
+    path = f"/products/{ended[0]['slug']}"
+    assert await page_queries(client, queries, path) <= 8 + 4, queries.statements
 
 
 async def test_listing_and_search_queries(

@@ -105,6 +105,8 @@ def catalog_tables() -> list[TableConfig]:
                 Product.currency,
                 Product.stock,
                 Product.featured,
+                # "discontinued": the page says so and lists replacements; it can't be bought.
+                Product.status,
             ],
             visible_filters=[
                 Product.sku,
@@ -112,6 +114,7 @@ def catalog_tables() -> list[TableConfig]:
                 Product.brand,
                 Product.category,
                 Product.featured,
+                Product.status,
             ],
             link_column=Product.title,
             order_by=[OrderBy(Product.created_at, ascending=False)],

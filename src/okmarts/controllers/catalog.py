@@ -16,7 +16,7 @@ from okmarts import recently_viewed
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog, questions, recommendations, reviews
+from okmarts.services import catalog, questions, recommendations, replacements, reviews
 from okmarts.web import View, current_account
 
 SORT_LABELS = {
@@ -188,7 +188,13 @@ class CatalogController(Controller):
             # Not personal: the same for everyone, so they belong in the shared page (a
             # shopper's dismissals are left out as it is filled: page_cache).
             bought_with, kits = await recommendations.for_product_page(product.id, product.title)
-            shown = {rec.card.id for rec in bought_with}
+            # Only a product that can't be bought now lists what can stand in for it.
+            found = (
+                await replacements.find(product.id, product.category_id, product.price_minor)
+                if product.wants_replacements
+                else replacements.Replacements()
+            )
+            shown = {rec.card.id for rec in bought_with} | {card.id for card in found.cards}
             related = [
                 card for card in await catalog.related_products(product) if card.id not in shown
             ]
@@ -198,6 +204,10 @@ class CatalogController(Controller):
                     "product": product,
                     "breadcrumbs": tree.ancestors(product.category_id),
                     "related": related,
+                    "replacements": found,
+                    "grade_names": replacements.GRADE_NAMES,
+                    # Cards the page cache watches: the page goes when one of them changes.
+                    "replacement_cards": found.cards,
                     "kits": kits,
                     "bought_with": bought_with,
                     "reviews": reviews_page,

@@ -22,7 +22,6 @@ import random
 import re
 import unicodedata
 import zlib
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -32,7 +31,7 @@ import anyio
 from piccolo.columns import Column
 
 from okmarts.db import is_postgres
-from okmarts.demo import datasheets
+from okmarts.demo import datasheets, discontinued
 from okmarts.demo.catalog_data import (
     AUTO_DISCOUNTS,
     BRANDS,
@@ -52,7 +51,7 @@ from okmarts.services import specs
 from okmarts.services.catalog import build_search_text
 from okmarts.services.documents import PDF, documents_dir
 from okmarts.settings import data_dir_from_env
-from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage, ProductStatus
 from okmarts.tables.checkout import (
     AutoDiscount,
     Coupon,
@@ -92,6 +91,7 @@ PRODUCT_COLUMNS: tuple[Column, ...] = (
     Product.search_text,
     Product.featured,
     Product.created_at,
+    Product.status,
     Product.points_price,
 )
 IMAGE_COLUMNS: tuple[Column, ...] = (
@@ -142,7 +142,14 @@ async def seed_catalog(
         raise ValueError("The catalog is not empty: seeding only fills an empty catalog.")
 
     # Plan outside the transaction: the write lock is held only while rows are sent.
-    planned = _with_points_prices(_plan_products(random.Random(seed), products))
+    rng = random.Random(seed)
+    planned = _with_points_prices(_plan_products(rng, products))
+    defined = discontinued.definitions([item.row for item in planned])
+    typed = discontinued.typed([item.row for item in planned], defined)
+    # Drawn after every product is planned: the products stay the same for a seed.
+    ended = discontinued.discontinued(rng, [item.row for item in planned], defined, typed)
+    rows = discontinued.with_status([item.row for item in planned], ended)
+    planned = [replace(item, row=row) for item, row in zip(planned, rows, strict=True)]
     # One datasheet per family (40 small PDFs, under a second whatever the number of products),
     # written before the transaction, in a thread: fpdf2 would hold up the event loop.
     folder = documents_folder or documents_dir(data_dir_from_env(os.environ))
@@ -167,7 +174,7 @@ async def seed_catalog(
             for position, path in enumerate(item.image_paths)
         ]
         await writer.insert(IMAGE_COLUMNS, images)
-        await _insert_typed_specs(writer, planned, product_ids, category_ids)
+        await _insert_typed_specs(writer, planned, defined, typed, product_ids, category_ids)
         await _insert_checkout(writer)
         await _insert_kits(writer, category_ids)
     if not writer.postgres:
@@ -180,17 +187,14 @@ async def seed_catalog(
 async def _insert_typed_specs(
     writer: _BulkWriter,
     planned: list[_Planned],
+    definitions: dict[str, dict[str, specs.Definition]],
+    typed: list[list[specs.TypedValue]],
     product_ids: dict[str, int],
     category_ids: dict[str, int],
 ) -> None:
-    """Each category's spec definitions, inferred from its products, and every product's
-    specs read through them (services.specs), written in bulk like the products."""
-    specs_of: dict[str, list[list[list[str]]]] = defaultdict(list)
-    for item in planned:
-        specs_of[item.row[5]].append(json.loads(item.row[10]))
-    definitions = {
-        slug: {d.key: d for d in specs.infer_definitions(found)} for slug, found in specs_of.items()
-    }
+    """Each category's spec definitions (okmarts.demo.discontinued.definitions: inferred from
+    its products, critical ones marked), and every product's specs read through them
+    (okmarts.demo.discontinued.typed), written in bulk like the products."""
     await writer.insert(
         specs.DEFINITION_COLUMNS,
         [
@@ -200,9 +204,10 @@ async def _insert_typed_specs(
         ],
     )
     values = []
-    for item in planned:
-        typed, _ = specs.typed_values(definitions[item.row[5]], json.loads(item.row[10]))
-        values += specs.value_rows(product_ids[item.row[0]], category_ids[item.row[5]], typed)
+    for item, typed_values in zip(planned, typed, strict=True):
+        values += specs.value_rows(
+            product_ids[item.row[0]], category_ids[item.row[5]], typed_values
+        )
     await writer.insert(specs.VALUE_COLUMNS, values)
 
 
@@ -563,6 +568,7 @@ def _plan_one(
         build_search_text(brand, sub.name, specs, description),
         featured,
         BASE_TIME - dt.timedelta(seconds=rng.randrange(MAX_AGE_SECONDS)),
+        ProductStatus.active.value,  # a few are discontinued later: okmarts.demo.discontinued
         None,  # points price: see _with_points_prices
     )
     images = 1 + int(rng.random() < 0.5) + int(rng.random() < 0.2)  # 40 % one, 50 % two, 10 % three

@@ -217,6 +217,66 @@ THREAD = N_("Thread")
 POSITION_SENSING = N_("Position sensing")
 REGULATION_RANGE = N_("Pressure regulation range")
 
+# Critical specs: a replacement must match these (services.replacements), in every category
+# that has the key, with which way a quantity is better ("higher", "lower", "": equal). Ranges
+# (supply voltage, measuring range…) must cover the original's whatever is said here. Staff
+# change them per category in the admin; "Mounting" counts as critical wherever it is listed.
+CRITICAL_SPECS: dict[str, str] = {
+    MOUNTING: "",
+    HOUSING: "",
+    OUTPUT_TYPE: "",
+    CONNECTION: "",
+    SENSING_DISTANCE: "higher",
+    SENSING_RANGE: "higher",
+    SUPPLY_VOLTAGE: "",
+    INSTALLATION: "",
+    COIL_VOLTAGE: "",
+    RATED_CURRENT: "higher",
+    POLES: "",
+    CONTACTS: "",
+    PISTON_DIAMETER: "",
+    STROKE: "",
+    PORT_SIZE: "",
+    CONNECTOR: "",
+    LENGTH: "",
+    FRAME_SIZE: "",
+    RATED_POWER: "higher",
+    OUTPUT_VOLTAGE: "",
+    OUTPUT_CURRENT: "higher",
+    OUTPUT_POWER: "higher",
+    INPUT_VOLTAGE: "",
+    COMMUNICATION: "",
+    DIGITAL_INPUTS: "higher",
+    DIGITAL_OUTPUTS: "higher",
+    CHANNELS: "higher",
+    SIGNAL_TYPE: "",
+    SAFETY_LEVEL: "",
+    ENCODER: "",
+    SHAFT: "",
+    MEASURING_RANGE: "",
+    OUTPUT_SIGNAL: "",
+    PROCESS_CONNECTION: "",
+    SENSOR_ELEMENT: "",
+    DISPLAY_SIZE: "",
+    VALVE_FUNCTION: "",
+    SWITCHING_CURRENT: "higher",
+    FUNCTION: "",
+    SETTING_RANGE: "",
+    TRIP_CLASS: "",
+    CROSS_SECTION: "",
+    CORES: "",
+    CABLE_CATEGORY: "",
+    PRIMARY_VOLTAGE: "",
+    SECONDARY_VOLTAGE: "",
+    TRIP_CHARACTERISTIC: "",
+    BREAKING_CAPACITY: "higher",
+    RESIDUAL_CURRENT: "",
+    TUBE_DIAMETER: "",
+    THREAD: "",
+    SIZE: "",
+    OPERATING_PRESSURE: "",
+}
+
 # Value sets shared by several kinds.
 DC24 = s(SUPPLY_VOLTAGE, "supply", "24 V DC")
 DIN = s(MOUNTING, "mounting", "DIN rail")

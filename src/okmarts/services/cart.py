@@ -11,11 +11,13 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
 from okmarts.tables.accounts import Account
-from okmarts.tables.catalog import Product, ProductImage
+from okmarts.tables.catalog import Product, ProductImage, ProductStatus
 from okmarts.tables.checkout import CartLine
 
 MAX_QUANTITY = 999
 MAX_LINES = 50
+DISCONTINUED = N_("This part is discontinued: its page lists the parts that replace it.")
+DISCONTINUED_LINE = N_("Discontinued: remove it to check out (its page lists replacements).")
 
 
 class CartError(Exception):
@@ -45,6 +47,11 @@ class CartLineView:
     points_price: int | None
     image: str
     quantity: int
+    status: str = ProductStatus.active.value
+
+    @property
+    def discontinued(self) -> bool:
+        return self.status == ProductStatus.discontinued.value
 
     @property
     def line_total_minor(self) -> int:
@@ -52,7 +59,10 @@ class CartLineView:
 
     @property
     def problem(self) -> Message | None:
-        """Why this line can't be bought as it is (stock fell since it was added)."""
+        """Why this line can't be bought as it is (stock fell since it was added, or the part
+        was discontinued)."""
+        if self.discontinued:
+            return Message(DISCONTINUED_LINE)
         if self.stock <= 0:
             return Message(N_("Out of stock: remove it to check out."))
         if self.quantity > self.stock:
@@ -159,6 +169,7 @@ async def view(items: list[CartItem]) -> CartView:
             Product.stock,
             Product.weight_grams,
             Product.points_price,
+            Product.status,
         ).where(Product.id.is_in(ids))
     }
     images = {
@@ -185,6 +196,7 @@ async def view(items: list[CartItem]) -> CartView:
                 points_price=product["points_price"],
                 image=images.get(product["id"], ""),
                 quantity=item.quantity,
+                status=product["status"],
             )
         )
     return CartView(lines)
@@ -208,7 +220,7 @@ async def change(
     found = {
         row["id"]: row
         for row in await Product.raw(
-            "SELECT id, stock, currency FROM product WHERE id IN ("
+            "SELECT id, stock, currency, status FROM product WHERE id IN ("
             + ", ".join("{}" for _ in ids)
             + ")",
             *ids,
@@ -221,6 +233,8 @@ async def change(
         raise CartError(
             Message(N_("At most %(num)s of one product per order."), {"num": MAX_QUANTITY})
         )
+    if product["status"] == ProductStatus.discontinued.value:
+        raise CartError(Message(DISCONTINUED))
     if product["stock"] <= 0:
         raise CartError(Message(N_("Sorry, this product is out of stock.")))
     if wanted > product["stock"]:
@@ -242,6 +256,10 @@ async def add_many(items: list[CartItem], additions: list[tuple[int, int, str]])
         try:
             items = await change(items, product_id, quantity, add=True)
         except CartError as problem:
+            if problem.message.msgid == DISCONTINUED:
+                raise CartError(
+                    Message(N_("%(title)s is discontinued and can't be added."), {"title": title})
+                ) from problem
             if problem.message.msgid in _NAMED_PROBLEMS:
                 raise CartError(
                     Message(N_("%(title)s can't be added: not enough in stock."), {"title": title})

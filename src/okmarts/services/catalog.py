@@ -15,7 +15,7 @@ from okmarts.db import is_postgres
 from okmarts.inputs import clean_text
 from okmarts.services import documents
 from okmarts.services.documents import DocumentView
-from okmarts.tables.catalog import Brand, Category, Product, ProductImage
+from okmarts.tables.catalog import Brand, Category, Product, ProductImage, ProductStatus
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
 MAX_PAGE_SIZE = 100
@@ -150,6 +150,12 @@ class ProductCard:
     brand_name: str
     image_path: str | None = None
     image_alt: str = ""
+    # "discontinued": listed with a badge, never with an add-to-cart form.
+    status: str = ProductStatus.active.value
+
+    @property
+    def discontinued(self) -> bool:
+        return self.status == ProductStatus.discontinued.value
 
 
 @dataclass
@@ -191,7 +197,7 @@ def _listing_where(query: ListingQuery, tree: CategoryTree, with_brands: bool = 
 # than running it, and an uncached product page asks six.
 _CARD_SQL = (
     "SELECT p.id, p.slug, p.title, p.sku, p.price_minor, p.currency, p.stock, "
-    "b.name AS brand_name FROM product p JOIN brand b ON b.id = p.brand"
+    "b.name AS brand_name, p.status FROM product p JOIN brand b ON b.id = p.brand"
 )
 _LISTING_ORDER_SQL = {
     "relevance": "p.featured DESC, p.created_at DESC, p.id DESC",
@@ -371,10 +377,20 @@ class ProductDetail:
     images: list[ProductImageView]
     # Its own documents and its family's (the category's): datasheets, drawings…
     documents: list[DocumentView] = field(default_factory=list)
+    status: str = ProductStatus.active.value
 
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
+
+    @property
+    def discontinued(self) -> bool:
+        return self.status == ProductStatus.discontinued.value
+
+    @property
+    def wants_replacements(self) -> bool:
+        """Discontinued or out of stock: the page lists parts that can stand in for it."""
+        return self.discontinued or not self.in_stock
 
 
 async def get_product(slug: str) -> ProductDetail | None:
@@ -382,7 +398,7 @@ async def get_product(slug: str) -> ProductDetail | None:
     rows = await Product.raw(
         "SELECT p.id, p.slug, p.sku, p.title, p.description, p.price_minor, p.currency, "
         "p.stock, p.weight_grams, p.points_price, p.specs, p.created_at, "
-        "b.name AS brand_name, b.slug AS brand_slug, p.category AS category_id "
+        "b.name AS brand_name, b.slug AS brand_slug, p.category AS category_id, p.status "
         "FROM product p JOIN brand b ON b.id = p.brand WHERE p.slug = {}",
         slug,
     )

@@ -306,7 +306,11 @@ async def price_checkout(
         elif form.payment_method == "card" and totals.total_minor > 0:
             card_errors = validate_card(form.card(), now.date())
             errors.update({f"card_{name}": message for name, message in card_errors.items()})
-        if not cart.ready:
+        if any(line.discontinued for line in cart.lines):
+            errors["cart"] = Message(
+                N_("A part in your cart is discontinued: remove it (its page lists replacements).")
+            )
+        elif not cart.ready:
             errors["cart"] = Message(N_("Some products in your cart are no longer in stock."))
         if not form.checkout_key or len(form.checkout_key) > 64:
             errors["cart"] = Message(N_("This checkout form is out of date: please try again."))

@@ -29,7 +29,7 @@ from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, PaymentResult
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, Address
-from okmarts.tables.catalog import Product
+from okmarts.tables.catalog import Product, ProductStatus
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, OrderLine, Payment
 
 log = logging.getLogger("okmarts.orders")
@@ -199,17 +199,28 @@ async def _keep_the_card_hold(attempt_id: int | None) -> None:
 
 
 async def _take_stock(lines: list[pricing.PricedLine]) -> None:
-    """One conditional update per line: stock never goes below zero, whoever else is buying."""
+    """One conditional update per line: stock never goes below zero, whoever else is buying,
+    and a part discontinued meanwhile is not sold."""
     for line in lines:
         taken = (
             await Product.update({Product.stock: Product.stock - line.quantity})
-            .where((Product.id == line.product_id) & (Product.stock >= line.quantity))
+            .where(
+                (Product.id == line.product_id)
+                & (Product.stock >= line.quantity)
+                & (Product.status == ProductStatus.active.value)
+            )
             .returning(Product.id)
         )
         if not taken:
+            ended = await Product.exists().where(
+                (Product.id == line.product_id)
+                & (Product.status == ProductStatus.discontinued.value)
+            )
             raise OrderRefused(
                 Message(
-                    N_("Sorry, %(title)s sold out while you were checking out."),
+                    N_("Sorry, %(title)s was discontinued while you were checking out.")
+                    if ended
+                    else N_("Sorry, %(title)s sold out while you were checking out."),
                     {"title": line.title},
                 )
             )

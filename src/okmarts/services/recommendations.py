@@ -132,7 +132,7 @@ async def _in_stock_cards(ids: Sequence[int]) -> dict[int, ProductCard]:
         Product.currency,
         Product.stock,
         Product.brand.name.as_alias("brand_name"),
-    ).where(Product.id.is_in(list(ids)), Product.stock > 0)
+    ).where(Product.id.is_in(list(ids)), Product.stock > 0, Product.status == "active")
     return {card.id: card for card in await _cards(rows)}
 
 
