@@ -138,7 +138,7 @@ def measure_ids_sql(measures: list[Measure], stock: str) -> tuple[str, list[obje
     """"FROM … WHERE …" of the products having every value, driven by the first value's
     (base_unit, low) index; the id column is `v.product`."""
     first, *others = measures
-    joined = " CROSS JOIN product p ON p.id = v.product" if stock else ""
+    joined = " JOIN product p ON p.id = v.product" if stock else ""
     others_sql, others_args = measures_sql(others, "v.product")
     return (
         f"FROM product_spec_value v{joined} WHERE v.base_unit = {{}} AND v.low <= {{}} "
