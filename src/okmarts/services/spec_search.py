@@ -122,7 +122,7 @@ def compact_sku_sql(column: str = "sku") -> str:
 
 
 def measures_sql(measures: list[Measure], product: str) -> tuple[str, list[object]]:
-    """" AND EXISTS (…)" for each value: the product has a typed value in the same base units
+    """ " AND EXISTS (…)" for each value: the product has a typed value in the same base units
     equal to it, or a range covering it."""
     sql, args = "", []
     for measure in measures:
@@ -135,7 +135,7 @@ def measures_sql(measures: list[Measure], product: str) -> tuple[str, list[objec
 
 
 def measure_ids_sql(measures: list[Measure], stock: str) -> tuple[str, list[object]]:
-    """"FROM … WHERE …" of the products having every value, driven by the first value's
+    """ "FROM … WHERE …" of the products having every value, driven by the first value's
     (base_unit, low) index; the id column is `v.product`."""
     first, *others = measures
     joined = " JOIN product p ON p.id = v.product" if stock else ""
