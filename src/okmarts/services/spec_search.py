@@ -125,10 +125,14 @@ def measures_sql(measures: list[Measure], product: str) -> tuple[str, list[objec
     """ " AND EXISTS (…)" for each value: the product has a typed value in the same base units
     equal to it, or a range covering it."""
     sql, args = "", []
-    for measure in measures:
+    for number, measure in enumerate(measures):
+        # Through the (product) index: a product's few values. The unit and bound are written
+        # so that no index can answer them (SQLite would walk every value in metres otherwise,
+        # for each product the words found).
         sql += (
-            " AND EXISTS (SELECT 1 FROM product_spec_value v WHERE v.product = "
-            f"{product} AND v.base_unit = {{}} AND v.low <= {{}} AND v.high >= {{}})"
+            f" AND EXISTS (SELECT 1 FROM product_spec_value v{number} WHERE v{number}.product = "
+            f"{product} AND v{number}.base_unit || '' = {{}} AND v{number}.low + 0 <= {{}} "
+            f"AND v{number}.high >= {{}})"
         )
         args += [measure.base_unit, measure.low, measure.high]
     return sql, args
