@@ -536,7 +536,7 @@ async def _search_page(
             f"FROM product p WHERE {compact}{stock} ORDER BY p.id DESC LIMIT {_LIMIT}) AS m3"
         )
     if read.measures and not words:
-        matched, measure_args = spec_search.measure_ids_sql(read.measures, stock)
+        matched, measure_args = spec_search.measure_ids_sql(read.measures, stock, postgres)
         args += measure_args
         parts.append(
             f"SELECT 2 AS tier, {ids} AS ids FROM (SELECT DISTINCT v.product AS id {matched} "
@@ -554,7 +554,7 @@ async def _search_page(
             matched = f"FROM product_words f{joined} WHERE product_words MATCH {{}}"
             args.append(_fts5_words(words, "title sku" if tier == 1 else ""))
             newest = "f.rowid"
-        valued, measure_args = spec_search.measures_sql(read.measures, newest)
+        valued, measure_args = spec_search.measures_sql(read.measures, newest, postgres)
         matched += valued
         args += measure_args
         parts.append(

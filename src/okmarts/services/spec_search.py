@@ -121,29 +121,35 @@ def compact_sku_sql(column: str = "sku") -> str:
     return expression
 
 
-def measures_sql(measures: list[Measure], product: str) -> tuple[str, list[object]]:
+def measures_sql(measures: list[Measure], product: str, postgres: bool) -> tuple[str, list[object]]:
     """ " AND EXISTS (…)" for each value: the product has a typed value in the same base units
     equal to it, or a range covering it."""
+    # SQLite through the (product) index: a product's few values. Its unit and bound are
+    # written so that no other index answers them: SQLite would walk every value in metres for
+    # each product the words found. PostgreSQL weighs both ways (a semi-join over the
+    # (base_unit, low, high, product) index, or a product's values) by its statistics.
+    unit, low = (
+        ("v{n}.base_unit", "v{n}.low") if postgres else ("v{n}.base_unit || ''", "v{n}.low + 0")
+    )
     sql, args = "", []
     for number, measure in enumerate(measures):
-        # Through the (product) index: a product's few values. The unit and bound are written
-        # so that no index can answer them (SQLite would walk every value in metres otherwise,
-        # for each product the words found).
         sql += (
             f" AND EXISTS (SELECT 1 FROM product_spec_value v{number} WHERE v{number}.product = "
-            f"{product} AND v{number}.base_unit || '' = {{}} AND v{number}.low + 0 <= {{}} "
+            f"{product} AND {unit.format(n=number)} = {{}} AND {low.format(n=number)} <= {{}} "
             f"AND v{number}.high >= {{}})"
         )
         args += [measure.base_unit, measure.low, measure.high]
     return sql, args
 
 
-def measure_ids_sql(measures: list[Measure], stock: str) -> tuple[str, list[object]]:
+def measure_ids_sql(
+    measures: list[Measure], stock: str, postgres: bool
+) -> tuple[str, list[object]]:
     """ "FROM … WHERE …" of the products having every value, driven by the first value's
     (base_unit, low) index; the id column is `v.product`."""
     first, *others = measures
     joined = " JOIN product p ON p.id = v.product" if stock else ""
-    others_sql, others_args = measures_sql(others, "v.product")
+    others_sql, others_args = measures_sql(others, "v.product", postgres)
     return (
         f"FROM product_spec_value v{joined} WHERE v.base_unit = {{}} AND v.low <= {{}} "
         f"AND v.high >= {{}}{others_sql}{stock}",
