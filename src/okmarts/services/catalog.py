@@ -502,9 +502,9 @@ async def _search_page(
     word starts a word of the title or SKU; 2, every word starts a word anywhere. Values with
     a unit must be among the product's typed specs in tiers 1 and 2 (with no words left, they
     alone make tier 2). One query returns them as lists of ids (rows of ids cost more to fetch
-    than to find). Each product counts once,
-    at its best way; ranked by that, the exact SKU first, then newest first; the first
-    MAX_RESULTS are the results, sorted as asked (by the database, for price and date).
+    than to find). Each product counts once, at its best way; ranked by that, the exact SKU
+    first, then newest first; the first MAX_RESULTS are the results, sorted as asked (by the
+    database, for price and date).
     """
     postgres = is_postgres(Product._meta.db)
     stock = " AND p.stock > 0" if in_stock else ""
