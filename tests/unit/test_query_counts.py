@@ -85,6 +85,9 @@ async def test_listing_and_search_queries(
     assert await page_queries(client, queries, f"/categories/{category['slug']}?in_stock=1") <= 5
     # ranked ids + count + cards + card images
     assert await page_queries(client, queries, "/search?q=sensor") <= 4
+    # values with a unit and part numbers are parts of the same ranked-ids query
+    for text in ("m12+pnp+4mm", "24v", "0.4cm+sensor", "6ES7211", "6es7+211-1dq48"):
+        assert await page_queries(client, queries, f"/search?q={text}") <= 4, text
     assert await page_queries(client, queries, "/") <= 4
 
 

@@ -74,7 +74,8 @@ async def test_search_asks_one_bounded_query_for_its_matches(
     await catalog.search_products("sensor relay", sort="price_desc")
     matching = [sql for sql in statements if "UNION ALL" in sql]
     assert len(matching) == 1
-    assert matching[0].count(f"LIMIT {catalog.MAX_RESULTS + 1}") == 3
+    # SKU piece, compact SKU prefix, words in title or SKU, words anywhere: each capped
+    assert matching[0].count(f"LIMIT {catalog.MAX_RESULTS + 1}") == 4
     assert len(statements) <= 3  # matches, then the page's cards and their images
 
 

@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres
 from okmarts.inputs import clean_text
-from okmarts.services import documents
+from okmarts.services import documents, spec_search
 from okmarts.services.documents import DocumentView
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage, ProductStatus
 
@@ -471,8 +471,10 @@ async def search_products(
     text: str, page: int = 1, per_page: int = 24, sort: str = "relevance", in_stock: bool = False
 ) -> SearchResults:
     """Products whose title, SKU, brand, category or specifications hold every word of the
-    query (as the start of a word), or whose SKU holds the whole query; the same products, in
-    the same order, on SQLite and PostgreSQL.
+    query (as the start of a word) and have every value with a unit it names ("4mm", "24v":
+    a typed spec equal to it or a range covering it, see services.spec_search), or whose SKU
+    holds the whole query or starts with it written with or without dashes and spaces; the
+    same products, in the same order, on SQLite and PostgreSQL.
 
     Bounded whatever the catalog's size: each way of matching gives at most MAX_RESULTS + 1
     products, newest first, from an index; those are ranked (SKU first — an exact SKU before
@@ -482,11 +484,11 @@ async def search_products(
     text = normalise_query(text)
     page = max(1, page)
     per_page = max(1, min(per_page, MAX_PAGE_SIZE))
-    words = query_words(text)
+    read = spec_search.read_query(text, query_words)
     piece = text.lower() if len(text) >= 3 else ""
-    if not words and not piece:
+    if not read.words and not read.measures and not piece:
         return SearchResults(query=text, items=[], total=0, page=page, per_page=per_page)
-    ids, found = await _search_page(words, piece, sort, in_stock, (page - 1) * per_page, per_page)
+    ids, found = await _search_page(read, piece, sort, in_stock, (page - 1) * per_page, per_page)
     rows = await Product.raw(f"{_CARD_SQL} WHERE p.id IN ({_numbers(ids)})") if ids else []
     by_id = {card.id: card for card in await _cards(list(rows))}
     items = [by_id[product_id] for product_id in ids if product_id in by_id]
@@ -510,20 +512,24 @@ _SEARCH_ORDER = {
 
 
 async def _search_page(
-    words: list[str], piece: str, sort: str, in_stock: bool, offset: int, limit: int
+    read: spec_search.SpecQuery, piece: str, sort: str, in_stock: bool, offset: int, limit: int
 ) -> tuple[list[int], int]:
     """The page's product ids and how many matched (up to MAX_RESULTS + 1).
 
     Each way of matching gives at most MAX_RESULTS + 1 products from an index, newest first:
-    0, the whole query is a piece of the SKU (an exact SKU marked); 1, every word starts a
-    word of the title or SKU; 2, every word starts a word anywhere. One query returns them as
-    three lists of ids (rows of ids cost more to fetch than to find). Each product counts once,
-    at its best way; ranked by that, the exact SKU first, then newest first; the first
-    MAX_RESULTS are the results, sorted as asked (by the database, for price and date).
+    0, the whole query is a piece of the SKU (an exact SKU marked); 3, the SKU starts with the
+    query written compact (letters and digits: an exact one marked), counted with 0; 1, every
+    word starts a word of the title or SKU; 2, every word starts a word anywhere. Values with
+    a unit must be among the product's typed specs in tiers 1 and 2 (with no words left, they
+    alone make tier 2). One query returns them as lists of ids (rows of ids cost more to fetch
+    than to find). Each product counts once, at its best way; ranked by that, the exact SKU
+    first, then newest first; the first MAX_RESULTS are the results, sorted as asked (by the
+    database, for price and date).
     """
     postgres = is_postgres(Product._meta.db)
     stock = " AND p.stock > 0" if in_stock else ""
     ids = "string_agg(id::text, ',')" if postgres else "group_concat(id)"
+    words = read.words
     parts, args = [], []
     if piece:
         if postgres:  # pg_trgm's index on lower(sku) answers LIKE '%piece%'
@@ -541,6 +547,21 @@ async def _search_page(
             f"THEN -p.id ELSE p.id END AS id {matched}{stock} "
             f"ORDER BY {newest} DESC LIMIT {_LIMIT}) AS m0"
         )
+    if read.compact:
+        compact, compact_args = spec_search.compact_range_sql(read.compact, postgres)
+        args += [read.compact, *compact_args]
+        parts.append(
+            f"SELECT 3 AS tier, {ids} AS ids FROM (SELECT CASE WHEN "
+            f"{spec_search.compact_sku_sql('p.sku')} = {{}} THEN -p.id ELSE p.id END AS id "
+            f"FROM product p WHERE {compact}{stock} ORDER BY p.id DESC LIMIT {_LIMIT}) AS m3"
+        )
+    if read.measures and not words:
+        matched, measure_args = spec_search.measure_ids_sql(read.measures, stock, postgres)
+        args += measure_args
+        parts.append(
+            f"SELECT 2 AS tier, {ids} AS ids FROM (SELECT DISTINCT v.product AS id {matched} "
+            f"ORDER BY v.product DESC LIMIT {_LIMIT}) AS m2"
+        )
     for tier in (1, 2) if words else ():
         if postgres:
             matched = "FROM product p WHERE p.search_vector @@ {}::tsquery"
@@ -553,6 +574,9 @@ async def _search_page(
             matched = f"FROM product_words f{joined} WHERE product_words MATCH {{}}"
             args.append(_fts5_words(words, "title sku" if tier == 1 else ""))
             newest = "f.rowid"
+        valued, measure_args = spec_search.measures_sql(read.measures, newest, postgres)
+        matched += valued
+        args += measure_args
         parts.append(
             f"SELECT {tier} AS tier, {ids} AS ids FROM (SELECT {newest} AS id {matched}{stock} "
             f"ORDER BY {newest} DESC LIMIT {_LIMIT}) AS m{tier}"
@@ -560,7 +584,7 @@ async def _search_page(
     tiers: dict[int, list[int]] = {}
     for row in await Product.raw(" UNION ALL ".join(parts), *args):
         tiers[row["tier"]] = [int(value) for value in (row["ids"] or "").split(",") if value]
-    pieces = tiers.get(0, [])
+    pieces = tiers.get(0, []) + tiers.get(3, [])
     lists = [  # best way first, newest first within each
         sorted((-number for number in pieces if number < 0), reverse=True),
         sorted((number for number in pieces if number > 0), reverse=True),
