@@ -6,13 +6,14 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres
 from okmarts.inputs import clean_text
+from okmarts.services import facets
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -134,6 +135,8 @@ class ListingQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 24
+    # Typed spec filters (services.facets), read against the category's definitions.
+    specs: tuple[facets.SpecFilter, ...] = ()
 
 
 @dataclass
@@ -205,8 +208,11 @@ def _numbers(values: Any) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
-def _listing_filters_sql(query: ListingQuery) -> tuple[list[str], list[Any]]:
-    """`_listing_where` as SQL, for the page's query, but for the category."""
+def _listing_filters_sql(
+    query: ListingQuery, categories: list[int] | None = None
+) -> tuple[list[str], list[Any]]:
+    """`_listing_where` as SQL, for the page's query, but for the category; with the spec
+    filters (which need the categories in view)."""
     clauses, args = [], []
     if query.brands:
         marks = ", ".join("{}" for _ in query.brands)
@@ -220,6 +226,10 @@ def _listing_filters_sql(query: ListingQuery) -> tuple[list[str], list[Any]]:
         args.append(query.max_price_minor)
     if query.in_stock:
         clauses.append("p.stock > 0")
+    if query.specs and categories:
+        spec_clauses, spec_args = facets.filters_sql(query.specs, categories)
+        clauses += spec_clauses
+        args += spec_args
     return clauses, args
 
 
@@ -227,8 +237,8 @@ def _page_ids_sql(
     query: ListingQuery, tree: CategoryTree, order: str, offset: int, limit: int
 ) -> tuple[str, list[Any]]:
     """The query for one page's product ids, in order."""
-    filters, args = _listing_filters_sql(query)
     categories = tree.descendant_ids(query.category_id) if query.category_id is not None else []
+    filters, args = _listing_filters_sql(query, categories)
     page = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
     if len(categories) <= 1:
         clauses = [f"p.category = {int(category)}" for category in categories] + filters
@@ -256,7 +266,9 @@ async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
     # sorting thousands of full rows joined with their brand is what made listings slow.
     rows = await Product.raw(f"{_CARD_SQL} WHERE p.id IN ({page_ids}) ORDER BY {order}", *args)
     items = await _cards(rows)
-    if query.min_price_minor is None and query.max_price_minor is None:
+    if query.specs and query.category_id is not None:
+        total, brands = await _counted_with_specs(query, tree)
+    elif query.min_price_minor is None and query.max_price_minor is None:
         total, brands = await _counted(query, tree)
     else:
         count = Product.count()
@@ -282,11 +294,45 @@ async def _counted(query: ListingQuery, tree: CategoryTree) -> tuple[int, list[B
         f"JOIN brand b ON b.id = c.brand {where} GROUP BY b.id, b.slug, b.name",
         *args,
     )
-    facets = [BrandFacet(row["slug"], row["name"], int(row["count"])) for row in rows]
-    facets = sorted((facet for facet in facets if facet.count > 0), key=lambda f: f.name.lower())
+    found = [BrandFacet(row["slug"], row["name"], int(row["count"])) for row in rows]
+    found = sorted((facet for facet in found if facet.count > 0), key=lambda f: f.name.lower())
     chosen = set(query.brands)
-    total = sum(facet.count for facet in facets if not chosen or facet.slug in chosen)
-    return total, facets
+    total = sum(facet.count for facet in found if not chosen or facet.slug in chosen)
+    return total, found
+
+
+async def _counted_with_specs(
+    query: ListingQuery, tree: CategoryTree
+) -> tuple[int, list[BrandFacet]]:
+    """The count and brand facets when spec filters apply: the matching products counted by
+    brand, in one query (the brand filter left out, as brand facets count)."""
+    categories = tree.descendant_ids(query.category_id) if query.category_id is not None else []
+    filters, args = _listing_filters_sql(replace(query, brands=()), categories)
+    where = " AND ".join([f"p.category IN ({_numbers(categories)})", *filters])
+    rows = await Product.raw(
+        "SELECT b.slug, b.name, c.count FROM (SELECT p.brand, count(*) AS count FROM product p "
+        f"WHERE {where} GROUP BY p.brand) AS c JOIN brand b ON b.id = c.brand",
+        *args,
+    )
+    brands = sorted(
+        (BrandFacet(row["slug"], row["name"], int(row["count"])) for row in rows),
+        key=lambda facet: facet.name.lower(),
+    )
+    chosen = set(query.brands)
+    total = sum(facet.count for facet in brands if not chosen or facet.slug in chosen)
+    return total, brands
+
+
+async def listing_facets(
+    query: ListingQuery, tree: CategoryTree, specs: list[facets.FacetSpec]
+) -> list[facets.Facet]:
+    """The spec facets beside a category's listing: counts among the products its other
+    filters (brand, price, stock) allow, each spec's own filter left out (services.facets)."""
+    if query.category_id is None or not specs:
+        return []
+    categories = tree.descendant_ids(query.category_id)
+    clauses, args = _listing_filters_sql(replace(query, specs=()), categories)
+    return await facets.compute(specs, query.specs, categories, clauses, args)
 
 
 async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFacet]:
@@ -299,10 +345,10 @@ async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFa
     if not counts:
         return []
     names = await Brand.select(Brand.id, Brand.slug, Brand.name).where(Brand.id.is_in(list(counts)))
-    facets = [
+    found = [
         BrandFacet(slug=row["slug"], name=row["name"], count=counts[row["id"]]) for row in names
     ]
-    return sorted(facets, key=lambda facet: facet.name.lower())
+    return sorted(found, key=lambda facet: facet.name.lower())
 
 
 async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
