@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,7 @@ from okmarts import recently_viewed
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog, questions, recommendations, reviews
+from okmarts.services import catalog, facets, questions, recommendations, reviews
 from okmarts.web import View, current_account
 
 SORT_LABELS = {
@@ -153,6 +153,12 @@ class CatalogController(Controller):
         if slug is not None and category is None:
             raise NotFoundException()
         query, errors = listing_query(request, category.id if category else None)
+        # Spec filters, read against the specs of the categories in view (none for "All
+        # products": a spec filter there is left out, with a notice).
+        specs = await facets.facet_specs(tree.descendant_ids(category.id)) if category else []
+        read = facets.read_filters(request.query_params.multi_items(), specs)
+        query = replace(query, specs=read.filters)
+        errors.update(read.errors)
         results = await catalog.list_products(query, tree)
         if results.total and query.page > results.pages:
             raise NotFoundException()
@@ -162,6 +168,7 @@ class CatalogController(Controller):
             "breadcrumbs": tree.ancestors(category.id) if category else [],
             "subcategories": tree.children.get(category.id, []) if category else tree.roots,
             "results": results,
+            "facets": await catalog.listing_facets(query, tree, specs),
             "query": query,
             "errors": errors,
             "form": request.query_params,

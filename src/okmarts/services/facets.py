@@ -97,9 +97,7 @@ def shared_specs(definitions: dict[int, dict[str, spec_rules.Definition]]) -> li
             and _base_unit(definition) != "?"
         }
         if found is None:
-            found = {
-                key: FacetSpec(key, d.kind, d.unit, d.position) for key, d in here.items()
-            }
+            found = {key: FacetSpec(key, d.kind, d.unit, d.position) for key, d in here.items()}
             continue
         found = {
             key: spec
@@ -199,7 +197,7 @@ def read_filters(params: Iterable[tuple[str, str]], specs: Sequence[FacetSpec]) 
             if text is None:
                 continue
             measure = units.parse_input(text, spec.unit)
-            if measure is None:
+            if measure is None or measure.base_unit != _base_unit(spec.definition()):
                 read.errors[f"{prefix}.{spec.slug}"] = _number_message(spec)
             else:
                 numbers[prefix] = measure.low
