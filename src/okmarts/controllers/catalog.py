@@ -155,8 +155,8 @@ class CatalogController(Controller):
         query, errors = listing_query(request, category.id if category else None)
         # Spec filters, read against the specs of the categories in view (none for "All
         # products": a spec filter there is left out, with a notice).
-        specs = await facets.facet_specs(tree.descendant_ids(category.id)) if category else []
-        read = facets.read_filters(request.query_params.multi_items(), specs)
+        specs = await facets.facet_specs(tree.descendant_ids(category.id) if category else [])
+        read = facets.read_filters(request.query_params.multi_items(), specs.specs)
         query = replace(query, specs=read.filters)
         errors.update(read.errors)
         results = await catalog.list_products(query, tree)

@@ -324,11 +324,11 @@ async def _counted_with_specs(
 
 
 async def listing_facets(
-    query: ListingQuery, tree: CategoryTree, specs: list[facets.FacetSpec]
+    query: ListingQuery, tree: CategoryTree, specs: facets.SpecsInView
 ) -> list[facets.Facet]:
     """The spec facets beside a category's listing: counts among the products its other
     filters (brand, price, stock) allow, each spec's own filter left out (services.facets)."""
-    if query.category_id is None or not specs:
+    if query.category_id is None or not specs.specs:
         return []
     categories = tree.descendant_ids(query.category_id)
     clauses, args = _listing_filters_sql(replace(query, specs=()), categories)

@@ -109,11 +109,40 @@ def shared_specs(definitions: dict[int, dict[str, spec_rules.Definition]]) -> li
     return sorted((found or {}).values(), key=lambda spec: (spec.position, spec.key))
 
 
-async def facet_specs(category_ids: Sequence[int]) -> list[FacetSpec]:
-    """What a listing of these categories (one and its descendants) may be filtered on."""
+# Read with the definitions, in the same query: the stamp of the typed values (see
+# `_values_index`), so a listing's facets cost no query of their own to check it.
+_STAMP_SQL = (
+    "(SELECT max(id) FROM product_spec_value) AS stamp_values, "
+    "(SELECT max(id) FROM catalog_change) AS stamp_changes"
+)
+
+
+@dataclass(frozen=True)
+class SpecsInView:
+    """The specs a listing may be filtered on, and the stamp of the values when read."""
+
+    specs: tuple[FacetSpec, ...] = ()
+    stamp: tuple[int, int] | None = None
+
+
+async def facet_specs(category_ids: Sequence[int]) -> SpecsInView:
+    """What a listing of these categories (one and its descendants) may be filtered on: one
+    query, the values' stamp with it."""
     if not category_ids:
-        return []
-    return shared_specs(await spec_rules.definitions_of(category_ids))
+        return SpecsInView()
+    rows = await ProductSpecValue.raw(
+        f"SELECT d.category, d.key, d.kind, d.unit, d.facet, d.position, {_STAMP_SQL} "
+        f"FROM spec_definition d WHERE d.category IN ({_ids(category_ids)})"
+    )
+    definitions: dict[int, dict[str, spec_rules.Definition]] = defaultdict(dict)
+    for row in rows:
+        definitions[row["category"]][row["key"]] = spec_rules.Definition(
+            row["key"], row["kind"], row["unit"], bool(row["facet"]), position=row["position"]
+        )
+    stamp = (
+        (int(rows[0]["stamp_values"] or 0), int(rows[0]["stamp_changes"] or 0)) if rows else None
+    )
+    return SpecsInView(tuple(shared_specs(definitions)), stamp)
 
 
 # --- The filters, typed --------------------------------------------------------------------
@@ -299,15 +328,13 @@ _indexes: dict[tuple[int, ...], tuple[tuple[int, int], dict[str, dict[str, froze
 
 
 async def _values_index(
-    category_ids: Sequence[int], keys: Sequence[str]
+    category_ids: Sequence[int], keys: Sequence[str], stamp: tuple[int, int] | None
 ) -> dict[str, dict[str, frozenset[int]]]:
     cats = tuple(sorted(set(category_ids)))
     in_cats = f"category IN ({_ids(cats)})"
-    rows = await ProductSpecValue.raw(
-        "SELECT (SELECT max(id) FROM product_spec_value) AS v, "
-        "(SELECT max(id) FROM catalog_change) AS c"
-    )
-    stamp = (int(rows[0]["v"] or 0), int(rows[0]["c"] or 0))
+    if stamp is None:
+        rows = await ProductSpecValue.raw(f"SELECT {_STAMP_SQL}")
+        stamp = (int(rows[0]["stamp_values"] or 0), int(rows[0]["stamp_changes"] or 0))
     kept = _indexes.get(cats)
     if kept is not None and kept[0] == stamp and all(key in kept[1] for key in keys):
         return kept[1]
@@ -350,20 +377,21 @@ def _matches(spec: FacetSpec, spec_filter: SpecFilter, value: str) -> bool:
 
 
 async def compute(
-    specs: Sequence[FacetSpec],
+    in_view: SpecsInView,
     filters: Sequence[SpecFilter],
     category_ids: Sequence[int],
     other_clauses: Sequence[str] = (),
     other_args: Sequence[Any] = (),
 ) -> list[Facet]:
     """Each spec's values among the products the listing's filters allow, with counts; a spec
-    with a filter is counted without it (disjunctive). Two or three small queries, whatever the
-    filters: the values' stamp (and, when it changed, the values), and the products the
-    listing's other filters (brand, price, stock) allow, if any; the rest is set arithmetic."""
+    with a filter is counted without it (disjunctive). At most two small queries, whatever the
+    filters: the values, when their stamp (read with the definitions) changed, and the products
+    the listing's other filters (brand, price, stock) allow, if any; the rest is set arithmetic."""
+    specs = in_view.specs
     if not specs or not category_ids:
         return []
     by_key = {spec.key: spec for spec in specs}
-    index = await _values_index(category_ids, list(by_key))
+    index = await _values_index(category_ids, list(by_key), in_view.stamp)
     allowed: frozenset[int] | None = None
     if other_clauses:
         postgres = is_postgres(ProductSpecValue._meta.db)
