@@ -279,3 +279,48 @@ async def test_a_filtered_listing_costs_a_few_queries(
     # definitions (with the values' stamp) + page of products + card images + count by brand +
     # products the other filters allow (+ the values themselves, when their stamp changed)
     assert await page_queries(client, queries, path) <= 5, queries.statements
+
+
+# --- Search ------------------------------------------------------------------------------------
+
+
+async def test_search_offers_its_categories_and_the_specs_of_the_first(client: Client) -> None:
+    found = await client.get("/search", params={"q": "sensor"})
+    assert found.status_code == 200
+    categories = re.findall(
+        r'name="category" value="([a-z0-9-]+)"> [^<]+<span class="count">\((\d+)\)', found.text
+    )
+    assert len(categories) > 1
+    assert 'name="facets_of" value="' in found.text
+    for slug, count in categories[:3]:
+        picked = await client.get("/search", params={"q": "sensor", "category": slug})
+        assert picked.status_code == 200
+        assert _count(picked.text) == int(count)
+    # A spec value's count is the number of results once it is ticked.
+    offered = re.search(r'name="facets_of" value="([a-z0-9-]+)"', found.text)
+    value = re.search(
+        r'name="spec\.([a-z0-9-]+)" value="([^"]+)"> <span translate="no">[^<]*</span> '
+        r'<span class="count">\((\d+)\)',
+        found.text,
+    )
+    assert offered and value
+    params = {
+        "q": "sensor",
+        "facets_of": offered.group(1),
+        f"spec.{value.group(1)}": value.group(2),
+    }
+    ticked = await client.get("/search", params=params)
+    assert ticked.status_code == 200
+    assert _count(ticked.text) == int(value.group(3))
+    assert f'value="{value.group(2)}" checked' in ticked.text
+
+
+async def test_search_filters_never_fail(client: Client) -> None:
+    for params in (
+        {"q": "sensor", "category": "no-such-category"},
+        {"q": "sensor", "facets_of": "sensors", "min.sensing-distance": "4 V"},
+        {"q": "zzzqqqxx", "spec.output-type": "PNP NO"},
+        {"q": "", "category": "sensors"},
+    ):
+        response = await client.get("/search", params=params)
+        assert response.status_code in (200, 400), params

@@ -16,7 +16,14 @@ from okmarts import recently_viewed
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog, facets, questions, recommendations, reviews
+from okmarts.services import (
+    catalog,
+    facets,
+    questions,
+    recommendations,
+    reviews,
+    search_facets,
+)
 from okmarts.web import View, current_account
 
 SORT_LABELS = {
@@ -237,15 +244,28 @@ class CatalogController(Controller):
         live = template == SEARCH.fragments[LIVE_RESULTS_TARGET]
         sort = parse_sort(params.get("sort"))
         in_stock = params.get("in_stock") == "1"
-        results = await catalog.search_products(
-            text,
-            page=page_number(params.get("page")),
-            per_page=6 if live else 24,
-            sort=sort,
-            in_stock=in_stock,
-        )
+        offer = None
+        if live:
+            results = await catalog.search_products(
+                text, page=page_number(params.get("page")), per_page=6, sort=sort, in_stock=in_stock
+            )
+        else:
+            # The results with the categories they fall in and one category's spec facets.
+            offer = await search_facets.search(
+                text,
+                params.multi_items(),
+                await catalog.load_category_tree(),
+                page=page_number(params.get("page")),
+                sort=sort,
+                in_stock=in_stock,
+            )
+            results = offer.results
         context: dict[str, Any] = {
             "results": results,
+            "offer": offer,
+            "facets": offer.facets if offer else [],
+            "errors": offer.errors if offer else {},
+            "form": params,
             "q": text,
             "sort": sort,
             "in_stock": in_stock,
@@ -254,4 +274,5 @@ class CatalogController(Controller):
         }
         if template == SEARCH.page and not text:
             context["tree"] = await catalog.load_category_tree()  # "browse the categories"
-        return Page(template, context)
+        status = HTTP_400_BAD_REQUEST if context["errors"] else HTTP_200_OK
+        return Page(template, context, status)

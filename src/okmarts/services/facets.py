@@ -382,17 +382,19 @@ async def compute(
     category_ids: Sequence[int],
     other_clauses: Sequence[str] = (),
     other_args: Sequence[Any] = (),
+    among: Iterable[int] | None = None,
 ) -> list[Facet]:
     """Each spec's values among the products the listing's filters allow, with counts; a spec
     with a filter is counted without it (disjunctive). At most two small queries, whatever the
     filters: the values, when their stamp (read with the definitions) changed, and the products
-    the listing's other filters (brand, price, stock) allow, if any; the rest is set arithmetic."""
+    the listing's other filters (brand, price, stock) allow, if any; the rest is set arithmetic.
+    `among`: only these products (search's matches), known already."""
     specs = in_view.specs
     if not specs or not category_ids:
         return []
     by_key = {spec.key: spec for spec in specs}
     index = await _values_index(category_ids, list(by_key), in_view.stamp)
-    allowed: frozenset[int] | None = None
+    allowed = None if among is None else frozenset(among)
     if other_clauses:
         postgres = is_postgres(ProductSpecValue._meta.db)
         ids = "string_agg(p.id::text, ',')" if postgres else "group_concat(p.id)"
@@ -401,7 +403,8 @@ async def compute(
             + " AND ".join(other_clauses),
             *other_args,
         )
-        allowed = frozenset(map(int, filter(None, (rows[0]["ids"] or "").split(","))))
+        found = frozenset(map(int, filter(None, (rows[0]["ids"] or "").split(","))))
+        allowed = found if allowed is None else allowed & found
     filtered = {f.key: f for f in filters if f.key in by_key}
     passing: dict[str, frozenset[int]] = {}
     for key, spec_filter in filtered.items():
