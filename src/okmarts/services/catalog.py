@@ -247,14 +247,17 @@ def _page_ids_sql(
     # A category with subcategories: one walk of the (category, order) index per subcategory,
     # each stopping at the page's end, then merged. Sorting every product of a top category
     # (20,000 of 200,000) is what made its listing grow with the catalog.
-    walks = []
+    # (Spec filters are written per walk, for its category: one small index walk each.)
+    walks, walk_args = [], []
     for number, category in enumerate(categories):
+        filters, args = _listing_filters_sql(query, [category])
         where = " AND ".join([f"p.category = {int(category)}", *filters])
         walks.append(
             "SELECT * FROM (SELECT p.id, p.featured, p.created_at, p.price_minor FROM product p "
             f"WHERE {where} ORDER BY {order} LIMIT {int(offset + limit)}) AS c{number}"
         )
-    return f"SELECT p.id FROM ({' UNION ALL '.join(walks)}) AS p {page}", args * len(categories)
+        walk_args += args
+    return f"SELECT p.id FROM ({' UNION ALL '.join(walks)}) AS p {page}", walk_args
 
 
 async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
