@@ -355,8 +355,40 @@ async def _values_index(
     return found
 
 
+# The products a listing's other filters allow (in stock, a brand, a price range), kept like
+# the values: a product's stock crossing zero, its price, brand or category are all logged in
+# catalog_change (the stamp's second half), a new product has new values (its first).
+_ALLOWED_SLOTS = 32
+_allowed_sets: dict[tuple[Any, ...], frozenset[int]] = {}
+
+
+async def _allowed(
+    category_ids: Sequence[int],
+    clauses: Sequence[str],
+    args: Sequence[Any],
+    stamp: tuple[int, int] | None,
+) -> frozenset[int]:
+    key = (tuple(sorted(set(category_ids))), tuple(clauses), tuple(map(repr, args)), stamp)
+    if stamp is not None and key in _allowed_sets:
+        return _allowed_sets[key]
+    postgres = is_postgres(ProductSpecValue._meta.db)
+    ids = "string_agg(p.id::text, ',')" if postgres else "group_concat(p.id)"
+    rows = await ProductSpecValue.raw(
+        f"SELECT {ids} AS ids FROM product p WHERE p.category IN ({_ids(category_ids)}) AND "
+        + " AND ".join(clauses),
+        *args,
+    )
+    found = frozenset(map(int, filter(None, (rows[0]["ids"] or "").split(","))))
+    if stamp is not None:
+        if len(_allowed_sets) >= _ALLOWED_SLOTS:
+            _allowed_sets.pop(next(iter(_allowed_sets)))
+        _allowed_sets[key] = found
+    return found
+
+
 def forget_indexes() -> None:
     _indexes.clear()
+    _allowed_sets.clear()
 
 
 def _matches(spec: FacetSpec, spec_filter: SpecFilter, value: str) -> bool:
@@ -396,14 +428,7 @@ async def compute(
     index = await _values_index(category_ids, list(by_key), in_view.stamp)
     allowed = None if among is None else frozenset(among)
     if other_clauses:
-        postgres = is_postgres(ProductSpecValue._meta.db)
-        ids = "string_agg(p.id::text, ',')" if postgres else "group_concat(p.id)"
-        rows = await ProductSpecValue.raw(
-            f"SELECT {ids} AS ids FROM product p WHERE p.category IN ({_ids(category_ids)}) AND "
-            + " AND ".join(other_clauses),
-            *other_args,
-        )
-        found = frozenset(map(int, filter(None, (rows[0]["ids"] or "").split(","))))
+        found = await _allowed(category_ids, other_clauses, other_args, in_view.stamp)
         allowed = found if allowed is None else allowed & found
     filtered = {f.key: f for f in filters if f.key in by_key}
     passing: dict[str, frozenset[int]] = {}

@@ -5,8 +5,8 @@
   (without `product` in it, every value costs a look-up of its row).
 - product_spec_value (category, key, low, high, product): a quantity's bounds or a range that
   covers a value, from the index alone (`high` is compared too).
-- product (category, stock): the in-stock products of a category, for facet counts beside the
-  "in stock only" filter, from the index alone.
+(Not an index on product (category, stock): SQLite then prefers it for an in-stock listing
+and sorts every in-stock product of the category instead of walking the order's index.)
 """
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
@@ -21,7 +21,6 @@ STATEMENTS = [
     "ON product_spec_value (category, key, choice, product)",
     "CREATE INDEX IF NOT EXISTS product_spec_value_bounds "
     "ON product_spec_value (category, key, low, high, product)",
-    "CREATE INDEX IF NOT EXISTS product_category_stock ON product (category, stock)",
 ]
 
 
