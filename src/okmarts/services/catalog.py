@@ -13,7 +13,7 @@ from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres
 from okmarts.inputs import clean_text
-from okmarts.services import facets
+from okmarts.services import facet_counts, facets
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 
 SORTS = ("relevance", "price_asc", "price_desc", "newest")
@@ -328,14 +328,14 @@ async def _counted_with_specs(
 
 async def listing_facets(
     query: ListingQuery, tree: CategoryTree, specs: facets.SpecsInView
-) -> list[facets.Facet]:
+) -> list[facet_counts.Facet]:
     """The spec facets beside a category's listing: counts among the products its other
     filters (brand, price, stock) allow, each spec's own filter left out (services.facets)."""
     if query.category_id is None or not specs.specs:
         return []
     categories = tree.descendant_ids(query.category_id)
     clauses, args = _listing_filters_sql(replace(query, specs=()), categories)
-    return await facets.compute(specs, query.specs, categories, clauses, args)
+    return await facet_counts.compute(specs, query.specs, categories, clauses, args)
 
 
 async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFacet]:

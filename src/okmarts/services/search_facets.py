@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from okmarts.i18n import Message
-from okmarts.services import catalog, facets
+from okmarts.services import catalog, facet_counts, facets
 from okmarts.services.catalog import CategoryNode, CategoryTree, SearchResults
 from okmarts.tables.catalog import Product
 
@@ -34,7 +34,7 @@ class FacetedSearch:
     categories: list[CategoryCount] = field(default_factory=list)
     category: CategoryNode | None = None  # whose specs are offered
     picked: bool = False  # the shopper chose it (it filters the results)
-    facets: list[facets.Facet] = field(default_factory=list)
+    facets: list[facet_counts.Facet] = field(default_factory=list)
     errors: dict[str, str | Message] = field(default_factory=dict)
 
 
@@ -105,7 +105,7 @@ async def search(
     if slug and picked is None:
         offered.errors["spec"] = facets.UNKNOWN_SPEC
     matches = f"p.id IN ({_ids(ranked)})"
-    offered.facets = await facets.compute(in_view, read.filters, categories, among=ranked)
+    offered.facets = await facet_counts.compute(in_view, read.filters, categories, among=ranked)
     if picked is None and not read.filters:
         offered.results = await catalog.search_products(text, page, per_page, sort, in_stock)
         return offered
