@@ -308,17 +308,13 @@ async def _counted_with_specs(
     query: ListingQuery, tree: CategoryTree
 ) -> tuple[int, list[BrandFacet]]:
     """The count and brand facets when spec filters apply: the matching products counted by
-    brand, in one query (the brand filter left out, as brand facets count)."""
+    brand (the brand filter left out, as brand facets count) from the sets services.facet_counts
+    keeps, not by counting rows (a top category's 28,000 products cost 60 ms a count)."""
     categories = tree.descendant_ids(query.category_id) if query.category_id is not None else []
-    filters, args = _listing_filters_sql(replace(query, brands=()), categories)
-    where = " AND ".join([f"p.category IN ({_numbers(categories)})", *filters])
-    rows = await Product.raw(
-        "SELECT b.slug, b.name, c.count FROM (SELECT p.brand, count(*) AS count FROM product p "
-        f"WHERE {where} GROUP BY p.brand) AS c JOIN brand b ON b.id = c.brand",
-        *args,
-    )
+    clauses, args = _listing_filters_sql(replace(query, brands=(), specs=()), categories)
+    counted = await facet_counts.count_by_brand(query.specs, categories, clauses, args)
     brands = sorted(
-        (BrandFacet(row["slug"], row["name"], int(row["count"])) for row in rows),
+        (BrandFacet(slug, name, count) for slug, name, count in counted),
         key=lambda facet: facet.name.lower(),
     )
     chosen = set(query.brands)

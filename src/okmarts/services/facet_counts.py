@@ -77,12 +77,12 @@ async def _values_index(
 ) -> dict[str, dict[str, frozenset[int]]]:
     cats = tuple(sorted(set(category_ids)))
     in_cats = f"category IN ({id_list(cats)})"
-    if stamp is None:
-        rows = await ProductSpecValue.raw(f"SELECT {STAMP_SQL}")
-        stamp = (int(rows[0]["stamp_values"] or 0), int(rows[0]["stamp_changes"] or 0))
+    stamp = stamp or await read_stamp()
     kept = _indexes.get(cats)
-    if kept is not None and kept[0] == stamp and all(key in kept[1] for key in keys):
-        return kept[1]
+    if kept is not None and kept[0] == stamp:
+        if all(key in kept[1] for key in keys):
+            return kept[1]
+        keys = sorted(set(keys) | set(kept[1]))  # what others asked for too
     postgres = is_postgres(ProductSpecValue._meta.db)
     ids = "string_agg(product::text, ',')" if postgres else "group_concat(product)"
     marks = ", ".join("{}" for _ in keys)
@@ -98,6 +98,11 @@ async def _values_index(
     _indexes.pop(cats, None)
     _indexes[cats] = (stamp, found)
     return found
+
+
+async def read_stamp() -> tuple[int, int]:
+    rows = await ProductSpecValue.raw(f"SELECT {STAMP_SQL}")
+    return (int(rows[0]["stamp_values"] or 0), int(rows[0]["stamp_changes"] or 0))
 
 
 # The products a listing's other filters allow (in stock, a brand, a price range), kept like
@@ -134,23 +139,101 @@ async def _allowed(
 def forget_indexes() -> None:
     _indexes.clear()
     _allowed_sets.clear()
+    _brand_sets.clear()
 
 
-def _matches(spec: FacetSpec, spec_filter: SpecFilter, value: str) -> bool:
-    """Whether a value as written passes a filter (the same test as `filter_sql`)."""
+def _matches(spec_filter: SpecFilter, value: str) -> bool:
+    """Whether a value as written passes a filter (the same test as `filter_sql`). The values
+    indexed fit their definition already (`specs.index_products`): a number is read as such."""
     if isinstance(spec_filter, ChoiceFilter):
         return value in spec_filter.choices
-    try:
-        typed = spec_rules.typed_value(spec.definition(), value)
-    except (spec_rules.SpecInvalid, units.UnitError):
-        return False
-    if typed.low is None or typed.high is None:
+    count = units.parse_count(value)
+    measure = units.parse_measure(value) if count is None else None
+    low, high = (
+        (count, count)
+        if count is not None
+        else (measure.low, measure.high)
+        if measure
+        else (None, None)
+    )
+    if low is None or high is None:
         return False
     if isinstance(spec_filter, BoundsFilter):
-        return (spec_filter.low is None or typed.low >= spec_filter.low) and (
-            spec_filter.high is None or typed.low <= spec_filter.high
+        return (spec_filter.low is None or low >= spec_filter.low) and (
+            spec_filter.high is None or low <= spec_filter.high
         )
-    return typed.low <= spec_filter.value <= typed.high
+    return low <= spec_filter.value <= high
+
+
+def _passing(
+    index: dict[str, dict[str, frozenset[int]]], filters: Iterable[SpecFilter]
+) -> dict[str, frozenset[int]]:
+    """Each filter's products, by its spec's key."""
+    return {
+        spec_filter.key: frozenset().union(
+            *(
+                products
+                for value, products in index.get(spec_filter.key, {}).items()
+                if _matches(spec_filter, value)
+            )
+        )
+        for spec_filter in filters
+    }
+
+
+# Each brand's products in the categories in view, with the brand's slug and name: a listing
+# with spec filters counts its results by brand from these sets, kept like the values (a
+# product's brand or category changing, a brand renamed: all logged in catalog_change).
+_BRAND_SLOTS = 8
+_brand_sets: dict[tuple[Any, ...], list[tuple[str, str, frozenset[int]]]] = {}
+
+
+async def _brands(
+    category_ids: Sequence[int], stamp: tuple[int, int]
+) -> list[tuple[str, str, frozenset[int]]]:
+    key = (tuple(sorted(set(category_ids))), stamp)
+    if key in _brand_sets:
+        return _brand_sets[key]
+    postgres = is_postgres(ProductSpecValue._meta.db)
+    ids = "string_agg(p.id::text, ',')" if postgres else "group_concat(p.id)"
+    rows = await ProductSpecValue.raw(
+        f"SELECT b.slug, b.name, c.ids FROM (SELECT p.brand, {ids} AS ids FROM product p "
+        f"WHERE p.category IN ({id_list(category_ids)}) GROUP BY p.brand) AS c "
+        "JOIN brand b ON b.id = c.brand"
+    )
+    found = [
+        (row["slug"], row["name"], frozenset(map(int, (row["ids"] or "").split(","))))
+        for row in rows
+    ]
+    if len(_brand_sets) >= _BRAND_SLOTS:
+        _brand_sets.pop(next(iter(_brand_sets)))
+    _brand_sets[key] = found
+    return found
+
+
+async def count_by_brand(
+    filters: Sequence[SpecFilter],
+    category_ids: Sequence[int],
+    other_clauses: Sequence[str] = (),
+    other_args: Sequence[Any] = (),
+) -> list[tuple[str, str, int]]:
+    """How many products pass the spec filters and the listing's other filters (the brand
+    filter left out), by brand: (slug, name, count), brands with none left out. One small query
+    (the stamp) when the sets are kept; the count of a spec-filtered listing, for any size."""
+    stamp = await read_stamp()
+    index = await _values_index(category_ids, sorted({f.key for f in filters}), stamp)
+    matching: frozenset[int] | None = None
+    for products in _passing(index, filters).values():
+        matching = products if matching is None else matching & products
+    if other_clauses:
+        allowed = await _allowed(category_ids, other_clauses, other_args, stamp)
+        matching = allowed if matching is None else matching & allowed
+    found = []
+    for slug, name, products in await _brands(category_ids, stamp):
+        count = len(products) if matching is None else len(products & matching)
+        if count:
+            found.append((slug, name, count))
+    return found
 
 
 async def compute(
@@ -176,15 +259,7 @@ async def compute(
         found = await _allowed(category_ids, other_clauses, other_args, in_view.stamp)
         allowed = found if allowed is None else allowed & found
     filtered = {f.key: f for f in filters if f.key in by_key}
-    passing: dict[str, frozenset[int]] = {}
-    for key, spec_filter in filtered.items():
-        passing[key] = frozenset().union(
-            *(
-                products
-                for value, products in index.get(key, {}).items()
-                if _matches(by_key[key], spec_filter, value)
-            )
-        )
+    passing = _passing(index, filtered.values())
     facets = []
     for spec in specs:
         among = allowed
