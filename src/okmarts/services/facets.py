@@ -27,6 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from okmarts.db import is_postgres
 from okmarts.i18n import N_, Message
 from okmarts.services import specs as spec_rules
 from okmarts.services import units
@@ -269,6 +270,12 @@ def filter_sql(spec_filter: SpecFilter, category_ids: Sequence[int]) -> tuple[st
     else:
         inner += " AND v.low <= {} AND v.high >= {}"
         args += [spec_filter.value, spec_filter.value]
+    if is_postgres(ProductSpecValue._meta.db):
+        # As a "hashed SubPlan": PostgreSQL walks the listing's order index and stops at the
+        # page's end, testing each product against the filter's products in memory. Written as
+        # a plain IN, it joins every matching product first, then sorts them (underestimating
+        # how many match: 90 ms for IP67 sensors, 2 ms this way).
+        return f"(p.id IN ({inner})) IS TRUE", args
     return f"p.id IN ({inner})", args
 
 
