@@ -92,3 +92,27 @@ def test_a_wrong_unit_is_explained_beside_its_box(page: Page, javascript: bool) 
     expect(page.locator("#min-sensing-distance-error")).to_contain_text("Enter a number in mm")
     expect(distance).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#results-count")).to_be_visible()
+
+
+def test_narrow_a_search_to_a_category_and_a_spec(page: Page, javascript: bool) -> None:
+    page.goto("/search?q=sensor")
+    categories = page.get_by_role("group", name="Category")
+    expect(categories).to_be_visible()
+    second = categories.get_by_role("radio").nth(2)  # (the first is "All categories")
+    slug = second.get_attribute("value") or ""
+    label = second.locator("xpath=..").inner_text()
+    count = int(re.sub(r"\D", "", label.rsplit("(", 1)[1]))
+    mark_page(page, javascript)
+    second.check()
+    apply(page, javascript)
+    expect(page).to_have_url(re.compile(rf"category={slug}"))
+    expect(page.locator("#results-count")).to_have_text(re.compile(rf"^{count} results?$"))
+    assert_no_page_load(page, javascript)
+    # The picked category's specs are offered: ticking a value gives as many as it said.
+    box = page.locator(".search-facets input[type=checkbox]").first
+    said = int(re.sub(r"\D", "", box.locator("xpath=..").inner_text().rsplit("(", 1)[1]))
+    box.check()
+    apply(page, javascript)
+    expect(page).to_have_url(re.compile(r"spec\."))
+    expect(page.locator("#results-count")).to_have_text(re.compile(rf"^{said} results?$"))
+    assert_no_page_load(page, javascript)
