@@ -55,6 +55,13 @@ SCANNED: list[Scan] = [
     Scan("all-products", "/products", "/products", "All products"),
     Scan("listing-filter-error", "/products", "/products?min_price=abc", "All products"),
     Scan("category", "/categories/{slug:str}", "/categories/{category}", "{category_name}"),
+    # Spec filters (services.facets): a value ticked, a quantity with the wrong unit.
+    Scan(
+        "category-spec-filters",
+        "/categories/{slug:str}",
+        "/categories/proximity-sensors?spec.output-type=PNP+NO&min.sensing-distance=4+V",
+        "Proximity sensors",
+    ),
     Scan("product", "/products/{slug:str}", "/products/{product}", "{product_title}"),
     Scan(
         "product-signed-in",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,7 +16,15 @@ from okmarts import recently_viewed
 from okmarts.i18n import N_
 from okmarts.inputs import MAX_INT, parse_int
 from okmarts.page_cache import Page, PageCache
-from okmarts.services import catalog, questions, recommendations, replacements, reviews
+from okmarts.services import (
+    catalog,
+    facets,
+    questions,
+    recommendations,
+    replacements,
+    reviews,
+    search_facets,
+)
 from okmarts.web import View, current_account
 
 SORT_LABELS = {
@@ -153,6 +161,12 @@ class CatalogController(Controller):
         if slug is not None and category is None:
             raise NotFoundException()
         query, errors = listing_query(request, category.id if category else None)
+        # Spec filters, read against the specs of the categories in view (none for "All
+        # products": a spec filter there is left out, with a notice).
+        specs = await facets.facet_specs(tree.descendant_ids(category.id) if category else [])
+        read = facets.read_filters(request.query_params.multi_items(), specs.specs)
+        query = replace(query, specs=read.filters)
+        errors.update(read.errors)
         results = await catalog.list_products(query, tree)
         if results.total and query.page > results.pages:
             raise NotFoundException()
@@ -162,6 +176,7 @@ class CatalogController(Controller):
             "breadcrumbs": tree.ancestors(category.id) if category else [],
             "subcategories": tree.children.get(category.id, []) if category else tree.roots,
             "results": results,
+            "facets": await catalog.listing_facets(query, tree, specs),
             "query": query,
             "errors": errors,
             "form": request.query_params,
@@ -240,15 +255,28 @@ class CatalogController(Controller):
         live = template == SEARCH.fragments[LIVE_RESULTS_TARGET]
         sort = parse_sort(params.get("sort"))
         in_stock = params.get("in_stock") == "1"
-        results = await catalog.search_products(
-            text,
-            page=page_number(params.get("page")),
-            per_page=6 if live else 24,
-            sort=sort,
-            in_stock=in_stock,
-        )
+        offer = None
+        if live:
+            results = await catalog.search_products(
+                text, page=page_number(params.get("page")), per_page=6, sort=sort, in_stock=in_stock
+            )
+        else:
+            # The results with the categories they fall in and one category's spec facets.
+            offer = await search_facets.search(
+                text,
+                params.multi_items(),
+                await catalog.load_category_tree(),
+                page=page_number(params.get("page")),
+                sort=sort,
+                in_stock=in_stock,
+            )
+            results = offer.results
         context: dict[str, Any] = {
             "results": results,
+            "offer": offer,
+            "facets": offer.facets if offer else [],
+            "errors": offer.errors if offer else {},
+            "form": params,
             "q": text,
             "sort": sort,
             "in_stock": in_stock,
@@ -257,4 +285,5 @@ class CatalogController(Controller):
         }
         if template == SEARCH.page and not text:
             context["tree"] = await catalog.load_category_tree()  # "browse the categories"
-        return Page(template, context)
+        status = HTTP_400_BAD_REQUEST if context["errors"] else HTTP_200_OK
+        return Page(template, context, status)

@@ -6,14 +6,14 @@ import json
 import math
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
 from okmarts.db import is_postgres
 from okmarts.inputs import clean_text
-from okmarts.services import documents, spec_search
+from okmarts.services import documents, facet_counts, facets, spec_search
 from okmarts.services.documents import DocumentView
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage, ProductStatus
 
@@ -136,6 +136,8 @@ class ListingQuery:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 24
+    # Typed spec filters (services.facets), read against the category's definitions.
+    specs: tuple[facets.SpecFilter, ...] = ()
 
 
 @dataclass
@@ -213,8 +215,11 @@ def _numbers(values: Any) -> str:
     return ", ".join(str(int(value)) for value in values)
 
 
-def _listing_filters_sql(query: ListingQuery) -> tuple[list[str], list[Any]]:
-    """`_listing_where` as SQL, for the page's query, but for the category."""
+def _listing_filters_sql(
+    query: ListingQuery, categories: list[int] | None = None
+) -> tuple[list[str], list[Any]]:
+    """`_listing_where` as SQL, for the page's query, but for the category; with the spec
+    filters (which need the categories in view)."""
     clauses, args = [], []
     if query.brands:
         marks = ", ".join("{}" for _ in query.brands)
@@ -228,6 +233,10 @@ def _listing_filters_sql(query: ListingQuery) -> tuple[list[str], list[Any]]:
         args.append(query.max_price_minor)
     if query.in_stock:
         clauses.append("p.stock > 0")
+    if query.specs and categories:
+        spec_clauses, spec_args = facets.filters_sql(query.specs, categories)
+        clauses += spec_clauses
+        args += spec_args
     return clauses, args
 
 
@@ -235,8 +244,8 @@ def _page_ids_sql(
     query: ListingQuery, tree: CategoryTree, order: str, offset: int, limit: int
 ) -> tuple[str, list[Any]]:
     """The query for one page's product ids, in order."""
-    filters, args = _listing_filters_sql(query)
     categories = tree.descendant_ids(query.category_id) if query.category_id is not None else []
+    filters, args = _listing_filters_sql(query, categories)
     page = f"ORDER BY {order} LIMIT {int(limit)} OFFSET {int(offset)}"
     if len(categories) <= 1:
         clauses = [f"p.category = {int(category)}" for category in categories] + filters
@@ -245,14 +254,17 @@ def _page_ids_sql(
     # A category with subcategories: one walk of the (category, order) index per subcategory,
     # each stopping at the page's end, then merged. Sorting every product of a top category
     # (20,000 of 200,000) is what made its listing grow with the catalog.
-    walks = []
+    # (Spec filters are written per walk, for its category: one small index walk each.)
+    walks, walk_args = [], []
     for number, category in enumerate(categories):
+        filters, args = _listing_filters_sql(query, [category])
         where = " AND ".join([f"p.category = {int(category)}", *filters])
         walks.append(
             "SELECT * FROM (SELECT p.id, p.featured, p.created_at, p.price_minor FROM product p "
             f"WHERE {where} ORDER BY {order} LIMIT {int(offset + limit)}) AS c{number}"
         )
-    return f"SELECT p.id FROM ({' UNION ALL '.join(walks)}) AS p {page}", args * len(categories)
+        walk_args += args
+    return f"SELECT p.id FROM ({' UNION ALL '.join(walks)}) AS p {page}", walk_args
 
 
 async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
@@ -264,7 +276,9 @@ async def list_products(query: ListingQuery, tree: CategoryTree) -> ProductPage:
     # sorting thousands of full rows joined with their brand is what made listings slow.
     rows = await Product.raw(f"{_CARD_SQL} WHERE p.id IN ({page_ids}) ORDER BY {order}", *args)
     items = await _cards(rows)
-    if query.min_price_minor is None and query.max_price_minor is None:
+    if query.specs and query.category_id is not None:
+        total, brands = await _counted_with_specs(query, tree)
+    elif query.min_price_minor is None and query.max_price_minor is None:
         total, brands = await _counted(query, tree)
     else:
         count = Product.count()
@@ -290,11 +304,41 @@ async def _counted(query: ListingQuery, tree: CategoryTree) -> tuple[int, list[B
         f"JOIN brand b ON b.id = c.brand {where} GROUP BY b.id, b.slug, b.name",
         *args,
     )
-    facets = [BrandFacet(row["slug"], row["name"], int(row["count"])) for row in rows]
-    facets = sorted((facet for facet in facets if facet.count > 0), key=lambda f: f.name.lower())
+    found = [BrandFacet(row["slug"], row["name"], int(row["count"])) for row in rows]
+    found = sorted((facet for facet in found if facet.count > 0), key=lambda f: f.name.lower())
     chosen = set(query.brands)
-    total = sum(facet.count for facet in facets if not chosen or facet.slug in chosen)
-    return total, facets
+    total = sum(facet.count for facet in found if not chosen or facet.slug in chosen)
+    return total, found
+
+
+async def _counted_with_specs(
+    query: ListingQuery, tree: CategoryTree
+) -> tuple[int, list[BrandFacet]]:
+    """The count and brand facets when spec filters apply: the matching products counted by
+    brand (the brand filter left out, as brand facets count) from the sets services.facet_counts
+    keeps, not by counting rows (a top category's 28,000 products cost 60 ms a count)."""
+    categories = tree.descendant_ids(query.category_id) if query.category_id is not None else []
+    clauses, args = _listing_filters_sql(replace(query, brands=(), specs=()), categories)
+    counted = await facet_counts.count_by_brand(query.specs, categories, clauses, args)
+    brands = sorted(
+        (BrandFacet(slug, name, count) for slug, name, count in counted),
+        key=lambda facet: facet.name.lower(),
+    )
+    chosen = set(query.brands)
+    total = sum(facet.count for facet in brands if not chosen or facet.slug in chosen)
+    return total, brands
+
+
+async def listing_facets(
+    query: ListingQuery, tree: CategoryTree, specs: facets.SpecsInView
+) -> list[facet_counts.Facet]:
+    """The spec facets beside a category's listing: counts among the products its other
+    filters (brand, price, stock) allow, each spec's own filter left out (services.facets)."""
+    if query.category_id is None or not specs.specs:
+        return []
+    categories = tree.descendant_ids(query.category_id)
+    clauses, args = _listing_filters_sql(replace(query, specs=()), categories)
+    return await facet_counts.compute(specs, query.specs, categories, clauses, args)
 
 
 async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFacet]:
@@ -307,10 +351,10 @@ async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFa
     if not counts:
         return []
     names = await Brand.select(Brand.id, Brand.slug, Brand.name).where(Brand.id.is_in(list(counts)))
-    facets = [
+    found = [
         BrandFacet(slug=row["slug"], name=row["name"], count=counts[row["id"]]) for row in names
     ]
-    return sorted(facets, key=lambda facet: facet.name.lower())
+    return sorted(found, key=lambda facet: facet.name.lower())
 
 
 async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
