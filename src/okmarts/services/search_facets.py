@@ -4,9 +4,10 @@ Search ranks at most catalog.MAX_RESULTS matches (services.catalog); these filte
 those. The specs offered are those of the category the shopper picked (`category=<slug>`), or
 else of the leaf category holding most matches; the form keeps that one (`facets_of=<slug>`),
 so what is offered does not move under the shopper, and a spec filter applies within it.
-Without a category or spec filter the results are search's own (`catalog.search_products`,
-untouched); with one, the ranked matches are filtered here, in their ranked order, then sorted
-and paged as search does.
+Search's ranked matches are read once (`catalog._search_page`, as `catalog.search_products`
+reads them): the facets count among them, and the page shown is cut from them — filtered here,
+in their ranked order, when a category or spec filter is set — then sorted and paged as search
+does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from okmarts.i18n import Message
-from okmarts.services import catalog, facet_counts, facets
+from okmarts.services import catalog, facet_counts, facets, spec_search
 from okmarts.services.catalog import CategoryNode, CategoryTree, SearchResults
 from okmarts.tables.catalog import Product
 
@@ -39,12 +40,13 @@ class FacetedSearch:
 
 
 async def _ranked(text: str, in_stock: bool) -> tuple[list[int], int]:
-    """Every ranked match (up to MAX_RESULTS), best first, and how many matched."""
-    words = catalog.query_words(text)
+    """Every ranked match (up to MAX_RESULTS), best first, and how many matched (up to
+    MAX_RESULTS + 1: one more says "more")."""
+    read = spec_search.read_query(text, catalog.query_words)
     piece = text.lower() if len(text) >= 3 else ""
-    if not words and not piece:
+    if not read.words and not read.measures and not piece:
         return [], 0
-    return await catalog._search_page(words, piece, "relevance", in_stock, 0, catalog.MAX_RESULTS)
+    return await catalog._search_page(read, piece, "relevance", in_stock, 0, catalog.MAX_RESULTS)
 
 
 async def search(
@@ -59,13 +61,12 @@ async def search(
 ) -> FacetedSearch:
     text = catalog.normalise_query(text)
     params = list(params)
-    ranked, _ = await _ranked(text, in_stock)
+    ranked, found = await _ranked(text, in_stock)
     slug = next((value for name, value in params if name == "category" and value), None)
     # Whose specs the form offered (kept in the form): what a spec filter applies within.
     offered_slug = next((value for name, value in params if name == "facets_of" and value), None)
     if not ranked:
-        results = await catalog.search_products(text, page, per_page, sort, in_stock)
-        return FacetedSearch(results)
+        return FacetedSearch(await _page(text, [], page, per_page, sort))
     rows = await Product.raw(
         f"SELECT p.category, count(*) AS count FROM product p WHERE p.id IN ({_ids(ranked)}) "
         "GROUP BY p.category"
@@ -96,7 +97,7 @@ async def search(
         picked=picked is not None,
     )
     if category is None:
-        offered.results = await catalog.search_products(text, page, per_page, sort, in_stock)
+        offered.results = await _page(text, ranked, page, per_page, sort, found)
         return offered
     categories = tree.descendant_ids(category.id)
     in_view = await facets.facet_specs(categories)
@@ -107,7 +108,7 @@ async def search(
     matches = f"p.id IN ({_ids(ranked)})"
     offered.facets = await facet_counts.compute(in_view, read.filters, categories, among=ranked)
     if picked is None and not read.filters:
-        offered.results = await catalog.search_products(text, page, per_page, sort, in_stock)
+        offered.results = await _page(text, ranked, page, per_page, sort, found)
         return offered
     clauses, args = facets.filters_sql(read.filters, categories)
     where = " AND ".join([matches, f"p.category IN ({_ids(categories)})", *clauses])
@@ -118,8 +119,12 @@ async def search(
     return offered
 
 
-async def _page(text: str, ids: list[int], page: int, per_page: int, sort: str) -> SearchResults:
-    """One page of these ranked ids, sorted as asked (as catalog.search_products does)."""
+async def _page(
+    text: str, ids: list[int], page: int, per_page: int, sort: str, found: int | None = None
+) -> SearchResults:
+    """One page of these ranked ids, sorted as asked (as catalog.search_products does);
+    `found`, for search's own matches, may say there are more than MAX_RESULTS."""
+    per_page = max(1, min(per_page, catalog.MAX_PAGE_SIZE))
     offset = (max(1, page) - 1) * per_page
     order = catalog._SEARCH_ORDER.get(sort)
     if order is not None and ids:
@@ -135,9 +140,10 @@ async def _page(text: str, ids: list[int], page: int, per_page: int, sort: str) 
     return SearchResults(
         query=text,
         items=[by_id[product_id] for product_id in shown if product_id in by_id],
-        total=len(ids),
+        total=min(len(ids) if found is None else found, catalog.MAX_RESULTS),
         page=max(1, page),
         per_page=per_page,
+        more=found is not None and found > catalog.MAX_RESULTS,
     )
 
 
