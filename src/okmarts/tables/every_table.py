@@ -23,6 +23,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.reviews",
     "okmarts.tables.privacy",
     "okmarts.tables.recommendations",
+    "okmarts.tables.notifications",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
