@@ -2,14 +2,14 @@
 
 Catalog pages are the same for everyone who asks for the same URL in the same language, but for
 a few personal parts: the CSRF token of each form, the header's cart count (with its
-"item"/"items"), the signed-in shopper's name and count of unread messages, their own votes on the reviews shown, and the
-cookie banner for visitors who have not chosen yet. A page is therefore rendered once with
-*holes* where those parts go — never with anyone's data: while it renders, nobody is signed in
-(`current_account` is None) and `viewer()` is a stand-in that has nothing personal to give — and
-each answer fills the holes with the asking shopper's own values. A signed-in shopper's page
-costs their session look-up and the cache hit, like a visitor's. The only variant is whether
-someone is signed in at all (the header's links, the question form): two copies, neither
-personal.
+"item"/"items"), the signed-in shopper's name and count of unread messages, their own votes on
+the reviews shown, and the cookie banner for visitors who have not chosen yet. A page is
+therefore rendered once with *holes* where those parts go — never with anyone's data: while it
+renders, nobody is signed in (`current_account` is None) and `viewer()` is a stand-in that has
+nothing personal to give — and each answer fills the holes with the asking shopper's own values.
+A signed-in shopper's page costs their session look-up and the cache hit, like a visitor's. The
+only variant is whether someone is signed in at all (the header's links, the question form): two
+copies, neither personal.
 
 Each worker keeps a page for `ttl` seconds, renders an expired page once however many requests
 wait for it, and other pages that depend on who is asking must not use this.
