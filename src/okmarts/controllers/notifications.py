@@ -40,6 +40,14 @@ def _page_number(raw: Any) -> int:
     return parse_int(raw, minimum=1, maximum=100_000) or 1
 
 
+def _entry_id(raw: str) -> int:
+    """An entry's number from the path; any other text names no entry (404)."""
+    entry_id = parse_int(raw, minimum=1)
+    if entry_id is None:
+        raise NotFoundException()
+    return entry_id
+
+
 async def _messages_context(account: Account, page: int, **extra: Any) -> dict[str, Any]:
     found = await message_center.page_of(account.id, page)
     # What the header shows follows what the page shows (after a mark as read).
@@ -75,32 +83,33 @@ class MessagesController(Controller):
         context = await _messages_context(account, _page_number(page), notice=notice)
         return MESSAGES.render(request, context)
 
-    @get("/{entry_id:int}", name="account_message", media_type=MediaType.HTML)
+    @get("/{entry_id:str}", name="account_message", media_type=MediaType.HTML)
     async def message(
-        self, request: HTMXRequest, account: NamedDependency[Account], entry_id: FromPath[int]
+        self, request: HTMXRequest, account: NamedDependency[Account], entry_id: FromPath[str]
     ) -> Template:
         try:
-            entry = await message_center.open_entry(account.id, entry_id)
+            entry = await message_center.open_entry(account.id, _entry_id(entry_id))
         except message_center.EntryNotFound as missing:
             raise NotFoundException() from missing
         current_unread_count.set(await message_center.unread_count(account.id))
         return MESSAGE.render(request, {"entry": entry, "types": notifications.TYPES})
 
-    @post("/{entry_id:int}/read", name="account_message_read", media_type=MediaType.HTML)
+    @post("/{entry_id:str}/read", name="account_message_read", media_type=MediaType.HTML)
     async def mark_read(
         self,
         request: HTMXRequest,
         account: NamedDependency[Account],
-        entry_id: FromPath[int],
+        entry_id: FromPath[str],
         data: Form,
     ) -> Any:
         page = _page_number(clean_form(data).get("page"))
+        number = _entry_id(entry_id)
         try:
-            await message_center.mark_read(account.id, entry_id)
+            await message_center.mark_read(account.id, number)
         except message_center.EntryNotFound as missing:
             raise NotFoundException() from missing
         if not request.htmx:
-            return redirect_after_post(request, f"/account/messages?page={page}#message-{entry_id}")
+            return redirect_after_post(request, f"/account/messages?page={page}#message-{number}")
         return MESSAGES.render(request, await _messages_context(account, page, oob=True))
 
     @post("/read-all", name="account_messages_read_all", media_type=MediaType.HTML)
