@@ -5,7 +5,8 @@ entry of SCANNED with axe-core, and fails when a GET route of the app is in neit
 NOT_SCANNED. A URL or heading may name facts the scan sets up first, in braces: {product} (the
 slug of a reviewed product with an answered question), {product_title}, {category} and
 {category_name}, {order} (a paid order's number), {address} (an address id), {line} (an order
-line waiting for a review), and the emailed links {verify_link}, {reset_link}, {delete_link},
+line waiting for a review), {message} (the message-center entry of that order's confirmation),
+and the emailed links {verify_link}, {reset_link}, {delete_link},
 {guardian_link}.
 """
 
@@ -183,6 +184,21 @@ SCANNED: list[Scan] = [
         then=press("form[action='/account/reviews'] button[type=submit]"),
     ),
     Scan("privacy-center", "/account/privacy", "/account/privacy", "Privacy", who=SHOPPER),
+    Scan("messages", "/account/messages", "/account/messages", "Messages", who=SHOPPER),
+    Scan(
+        "message",
+        "/account/messages/{entry_id:str}",
+        "/account/messages/{message}",
+        "Your Okmarts order {order}",
+        who=SHOPPER,
+    ),
+    Scan(
+        "notification-settings",
+        "/account/notifications",
+        "/account/notifications",
+        "Notification settings",
+        who=SHOPPER,
+    ),
     Scan(
         "delete-account",
         "/account/privacy/delete",
