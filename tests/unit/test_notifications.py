@@ -217,6 +217,10 @@ async def test_marketing_subscription_changes_are_logged_as_consents(client: Cli
     )
     decision = await notifications.may_send(account.id, notifications.NEWSLETTER, "email")
     assert decision == notifications.Decision(False, "not-chosen")
+    # The privacy center lists the withdrawal by the type's name.
+    center = await client.get("/account/privacy")
+    requests = center.text[center.text.index('id="privacy-requests"') :]
+    assert "Newsletter and promotions" in requests and "notifications:" not in requests
     # Objecting to direct marketing turns the whole row off, whatever was chosen.
     await privacy.set_switches(account, restrict=False, object_marketing=True)
     page = await client.get("/account/notifications")

@@ -16,7 +16,7 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
 from okmarts.inputs import parse_int
-from okmarts.services import accounts, message_center, notifications
+from okmarts.services import accounts, message_center, notification_settings, notifications
 from okmarts.tables.accounts import Account
 from okmarts.web import (
     Form,
@@ -60,7 +60,7 @@ async def _settings_context(account: Account, **extra: Any) -> dict[str, Any]:
     assert state is not None  # the signed-in account exists
     return {
         "account": account,
-        "rows": notifications.settings_rows(state),
+        "rows": notification_settings.settings_rows(state),
         "reasons": notifications.REASONS,
         "minor_age": accounts.MINOR_AGE,
         "notice": "",
@@ -145,7 +145,7 @@ class NotificationSettingsController(Controller):
             for channel in notifications.CHANNELS
             if data.get(f"{type_code}:{channel}") in ("on", "yes", "1", "true")
         }
-        await notifications.save_choices(account, wanted)
+        await notification_settings.save_choices(account, wanted)
         if not request.htmx:
             return redirect_after_post(request, "/account/notifications?notice=saved")
         return SETTINGS.render(request, await _settings_context(account, notice="saved"))
