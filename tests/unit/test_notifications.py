@@ -230,3 +230,22 @@ async def test_marketing_subscription_changes_are_logged_as_consents(client: Cli
     assert decision == notifications.Decision(False, "objection")
     account_row = await Account.select(Account.id).where(Account.id == account.id).first()
     assert account_row
+
+
+async def test_secret_links_stay_in_the_email_not_in_the_message_center(client: Client) -> None:
+    """A password reset lands in the message center as a notice linking to the security page;
+    its one-time link (a secret) is only in the email."""
+    account = await verified_account(client)
+    await post_form(client, "/password-reset", {"email": account.email})
+    [row] = await Notification.select().where(
+        (Notification.account == account.id) & (Notification.kind == "password_reset")
+    )
+    assert row["link"] == "/account/security" and row["type"] == "account"
+    assert "token" not in row["body"] and "http" not in row["body"]
+    mail = await OutboxMessage.select(OutboxMessage.text_body).where(
+        (OutboxMessage.account == account.id) & (OutboxMessage.kind == "password_reset")
+    )
+    assert "token=" in mail[0]["text_body"]
+    page = await client.get(f"/account/messages/{row['id']}")
+    assert "Someone (we hope you) asked to reset the password" in page.text
+    assert 'href="/account/security"' in page.text
