@@ -30,6 +30,7 @@ from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.documents import DocumentsController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.info import InfoController
+from okmarts.controllers.notifications import MessagesController, NotificationSettingsController
 from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.recommendations import RecommendationsController
@@ -54,6 +55,7 @@ from okmarts.web import (
     cart_items_word,
     current_account,
     current_cart_count,
+    current_unread_count,
     refuse_control_characters,
 )
 
@@ -154,6 +156,7 @@ def build_jinja(settings: Settings, catalogs: i18n.Catalogs, static: StaticFiles
         current_locale=i18n.current_locale.get,
         viewer=current_account.get,
         cart_count=current_cart_count.get,
+        unread_count=current_unread_count.get,
         cart_items_word=lambda: cart_items_word(catalogs),
         message=catalogs.message,
         languages=[(code, i18n.display_name(code)) for code in catalogs.available],
@@ -269,6 +272,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ReviewsController,
             MyReviewsController,
             PrivacyController,
+            MessagesController,
+            NotificationSettingsController,
             StaffPrivacyLinks,
             ErasureController,
             healthz,

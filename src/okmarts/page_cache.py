@@ -2,14 +2,14 @@
 
 Catalog pages are the same for everyone who asks for the same URL in the same language, but for
 a few personal parts: the CSRF token of each form, the header's cart count (with its
-"item"/"items") and the signed-in shopper's name, their own votes on the reviews shown, and the
-cookie banner for visitors who have not chosen yet. A page is therefore rendered once with
-*holes* where those parts go — never with anyone's data: while it renders, nobody is signed in
-(`current_account` is None) and `viewer()` is a stand-in that has nothing personal to give — and
-each answer fills the holes with the asking shopper's own values. A signed-in shopper's page
-costs their session look-up and the cache hit, like a visitor's. The only variant is whether
-someone is signed in at all (the header's links, the question form): two copies, neither
-personal.
+"item"/"items"), the signed-in shopper's name and count of unread messages, their own votes on
+the reviews shown, and the cookie banner for visitors who have not chosen yet. A page is
+therefore rendered once with *holes* where those parts go — never with anyone's data: while it
+renders, nobody is signed in (`current_account` is None) and `viewer()` is a stand-in that has
+nothing personal to give — and each answer fills the holes with the asking shopper's own values.
+A signed-in shopper's page costs their session look-up and the cache hit, like a visitor's. The
+only variant is whether someone is signed in at all (the header's links, the question form): two
+copies, neither personal.
 
 Each worker keeps a page for `ttl` seconds, renders an expired page once however many requests
 wait for it, and other pages that depend on who is asking must not use this.
@@ -49,7 +49,12 @@ from okmarts.services.catalog import (
 )
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
-from okmarts.web import cart_items_word, current_account, current_cart_count
+from okmarts.web import (
+    cart_items_word,
+    current_account,
+    current_cart_count,
+    current_unread_count,
+)
 
 VARY = "Accept-Language, Cookie, HX-Request, HX-Target"
 # Holes are marked with a random word of this process, between unit separators: page content
@@ -71,6 +76,8 @@ FOR_YOU_TEMPLATE = "partials/recommendations/for_you.html"
 CART_COUNT = hole("cart-count")
 CART_ITEMS = hole("cart-items")
 ACCOUNT_NAME = hole("account-name")
+# The header's count of unread messages (services.message_center), signed-in copies only.
+UNREAD_COUNT = hole("unread-count")
 BANNER_START, BANNER_END = hole("banner-start"), hole("banner-end")
 # Not a hole: the page's own address (the add-to-cart forms' way back), put into a shared
 # product card once the page around it is rendered.
@@ -552,6 +559,7 @@ async def personal_values(
         "cart-count": str(current_cart_count.get()),
         "cart-items": str(escape(cart_items_word(request.app.state.catalogs))),
         "account-name": str(escape(account_name(account))),
+        "unread-count": str(current_unread_count.get()),
     }
     if "for-you" in rendered.holes:
         values["for-you"] = await for_you_block(request, account, values["csrf"])
@@ -603,6 +611,7 @@ async def _render_html(
             viewer_name=lambda: ACCOUNT_NAME,
             csrf_token=lambda: CSRF,
             cart_count=lambda: CART_COUNT,
+            unread_count=lambda: UNREAD_COUNT,
             cart_items_word=lambda: CART_ITEMS,
             vote_state=lambda review_id, choice, part: hole(f"vote-{review_id}-{choice}-{part}"),
             recommendation_region=lambda product_id, edge: Markup(

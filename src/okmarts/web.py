@@ -21,7 +21,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from okmarts.i18n import PREVIEW_PARAMETER, Catalogs, current_locale
 from okmarts.inputs import clean_text, has_control_characters
-from okmarts.services import accounts, cart
+from okmarts.services import accounts, cart, message_center
 from okmarts.tables.accounts import Account
 
 LANGUAGE_COOKIE = "okmarts_lang"
@@ -90,9 +90,10 @@ async def load_session(request: Request, secret: str) -> Account | None:
     )
     if found is None:
         return None
-    account, cart_items = found
-    # Asked in the same query: count_cart needn't ask again for this request.
-    request.state.okmarts_cart_items = (account.id, cart_items)
+    account = found.account
+    # Asked in the same query: count_cart and count_unread needn't ask again for this request.
+    request.state.okmarts_cart_items = (account.id, found.cart_items)
+    request.state.okmarts_unread = (account.id, found.unread_messages)
     return account
 
 
@@ -329,6 +330,18 @@ CART_COOKIE = "okmarts_cart"
 CART_MAX_AGE = 30 * 24 * 3600
 
 current_cart_count: ContextVar[int] = ContextVar("okmarts_cart_count", default=0)
+# The header's count of unread messages (services.message_center), signed-in shoppers only.
+current_unread_count: ContextVar[int] = ContextVar("okmarts_unread_count", default=0)
+
+
+async def count_unread(request: Request, account: Account | None) -> int:
+    """How many unread messages the header shows (asked with the session: no extra query)."""
+    if account is None:
+        return 0
+    known = getattr(request.state, "okmarts_unread", None)
+    if known is not None and known[0] == account.id:
+        return int(known[1])
+    return await message_center.unread_count(account.id)
 
 
 def cart_items_word(catalogs: Catalogs) -> str:

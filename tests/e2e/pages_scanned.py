@@ -6,7 +6,8 @@ NOT_SCANNED. A URL or heading may name facts the scan sets up first, in braces: 
 slug of a reviewed product with an answered question), {product_title}, {category} and
 {category_name}, {order} (a paid order's number), {address} (an address id), {line} (an order
 line waiting for a review), {compared} (the query string of three parts of one category, for
-/compare), and the emailed links {verify_link}, {reset_link}, {delete_link},
+/compare), {message} (the message-center entry of that order's confirmation), and the emailed
+links {verify_link}, {reset_link}, {delete_link},
 {guardian_link}.
 """
 
@@ -194,6 +195,21 @@ SCANNED: list[Scan] = [
         then=press("form[action='/account/reviews'] button[type=submit]"),
     ),
     Scan("privacy-center", "/account/privacy", "/account/privacy", "Privacy", who=SHOPPER),
+    Scan("messages", "/account/messages", "/account/messages", "Messages", who=SHOPPER),
+    Scan(
+        "message",
+        "/account/messages/{entry_id:str}",
+        "/account/messages/{message}",
+        "Your Okmarts order {order}",
+        who=SHOPPER,
+    ),
+    Scan(
+        "notification-settings",
+        "/account/notifications",
+        "/account/notifications",
+        "Notification settings",
+        who=SHOPPER,
+    ),
     Scan(
         "delete-account",
         "/account/privacy/delete",

@@ -183,6 +183,13 @@ def scene(
         page.get_by_role("button", name="Place order").click()
         expect(page.get_by_text("Thank you for your order!")).to_be_visible()
         facts["order"] = page.url.split("/account/orders/")[1].split("?")[0]
+        # The order's confirmation, in the message center too.
+        [(message,)] = query(
+            database,
+            f"SELECT id FROM notification WHERE account = {account_id(database, email)}"
+            " AND kind = 'order_confirmation' ORDER BY id DESC LIMIT 1",
+        )
+        facts["message"] = str(message)
         add_to_cart(page, stocked)
 
         # Not yet verified: browses, but can't buy.

@@ -15,6 +15,7 @@ from okmarts.app import create_app
 from okmarts.page_cache import PageCache, Rendered, Unkept, hole
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Category, Product
+from okmarts.tables.notifications import Notification
 from okmarts.tables.reviews import Review
 from tests.conftest import TestDatabase
 from tests.states.accounts import post_form, verified_account
@@ -209,6 +210,49 @@ async def test_signed_in_shoppers_share_cached_pages_each_with_their_own_header(
             for secret in ("Ann", "Bob", *tokens):
                 assert secret not in text
             assert {"csrf", "cart-count"} <= set(rendered.holes)
+
+
+UNREAD = re.compile(r'id="unread-count" class="unread-count">(\d+)<span')
+
+
+async def test_each_shopper_sees_their_own_unread_count_on_shared_pages(
+    seeded_database: TestDatabase,
+) -> None:
+    """The header's count of unread messages is a hole like the cart count: each shopper sees
+    their own on a shared cached page, a visitor none, and no kept copy holds a count."""
+    app = cached_app(seeded_database)
+    product = await Product.select(Product.slug).first()
+    assert product
+    paths = ["/", f"/products/{product['slug']}"]
+    async with (
+        AsyncTestClient(app=app) as ann,
+        AsyncTestClient(app=app) as bob,
+        AsyncTestClient(app=app) as visitor,
+    ):
+        shoppers = [
+            (ann, await signed_in_shopper(app, ann, "Ann"), 2),
+            (bob, await signed_in_shopper(app, bob, "Bob"), 5),
+        ]
+        for _, account, unread in shoppers:
+            for number in range(unread):
+                await Notification.insert(
+                    Notification(account=account.id, type="orders", kind="k", title=f"n{number}")
+                )
+        for path in paths:
+            assert UNREAD.findall((await ann.get(path)).text) == ["2"], path
+            assert UNREAD.findall((await bob.get(path)).text) == ["5"], path
+            visitor_page = (await visitor.get(path)).text
+            assert UNREAD.findall(visitor_page) == [] and "/account/messages" not in visitor_page
+        # Bob reads his messages: his count falls, Ann's does not, on the same kept page.
+        await post_form(bob, "/account/messages/read-all")
+        assert UNREAD.findall((await bob.get(paths[0])).text) == ["0"]
+        assert UNREAD.findall((await ann.get(paths[0])).text) == ["2"]
+    cache: PageCache = app.state.page_cache
+    kept = list(cache._pages.values()) if cache._pages is not None else []
+    signed_in_copies = [rendered for rendered in kept if "unread-count" in rendered.holes]
+    assert len(signed_in_copies) == len(paths)
+    for rendered in signed_in_copies:
+        assert not UNREAD.search("".join(rendered.parts))
 
 
 async def test_each_shopper_sees_their_own_votes_on_a_shared_product_page(

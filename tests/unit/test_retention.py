@@ -29,6 +29,7 @@ from okmarts.tables.checkout import (
     SandboxTransaction,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest, ServiceState
 from okmarts.tables.reviews import Question, Review
 from tests.conftest import BACKENDS, TestDatabase, create_database, drop_database, okmarts
@@ -193,7 +194,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 12
+    assert len(defaults) == 13
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -214,6 +215,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "unverified": NOW - days(s.retention_unverified_account_days),
         "order": NOW - days(s.retention_order_days),
         "request": NOW - days(s.retention_privacy_request_days),
+        "notification": NOW - days(s.retention_notification_days),
     }
     # Signed in recently, so the inactivity rule leaves it alone.
     regular = await account(NOW - days(400))
@@ -260,6 +262,12 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
                 closed_at=closed_at,
             )
         )
+    for at in (edge["notification"] + SECOND, edge["notification"] - SECOND):
+        await Notification.insert(
+            Notification(
+                account=regular, type="orders", kind="order_status", title="T", created_at=at
+            )
+        )
     await PrivacyRequest.insert(  # open, however old: staff must answer it first
         PrivacyRequest(kind="correct", created_at=NOW - days(5000), due_at=NOW - days(4985))
     )
@@ -271,6 +279,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "cookie_consents": 1,
         "outbox_bodies": 2,
         "farewell_copies": 0,
+        "notifications": 1,
         "unverified_accounts": 1,
         "inactive_accounts_notified": 0,
         "inactive_accounts_erased": 0,
@@ -294,6 +303,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
     assert await Attempt.count() == 1 and await PageView.count() == 1
     assert await AccountSession.count().where(AccountSession.account == regular) == 1
     assert await CookieConsent.count() == 1
+    assert await Notification.count().where(Notification.account == regular) == 1
     bodies = {
         row["id"]: row
         for row in await OutboxMessage.select(

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts import recently_viewed
-from okmarts.services import accounts, privacy, privacy_export
+from okmarts.services import accounts, notification_settings, privacy, privacy_export
 from okmarts.services.accounts import FormInvalid, now_utc
 from okmarts.tables.accounts import Account
 from okmarts.web import Form, View, clean_form, redirect_after_post, signed_in_account
@@ -34,7 +34,11 @@ async def _center(account: Account, **extra: Any) -> dict[str, Any]:
     return {
         "account": account,
         "consents": privacy.consent_states(account),
-        "consent_labels": {code: kind.label for code, kind in privacy.CONSENTS.items()},
+        "consent_labels": {
+            **{code: kind.label for code, kind in privacy.CONSENTS.items()},
+            # A marketing subscription turned off on the notification settings page.
+            **notification_settings.consent_labels(),
+        },
         "requests": await privacy.list_requests(account.id),
         "kinds": privacy.KINDS,
         "statuses": privacy.STATUSES,

@@ -25,8 +25,10 @@ from okmarts.web import (
     SignInRequired,
     activate_locale,
     count_cart,
+    count_unread,
     current_account,
     current_cart_count,
+    current_unread_count,
     load_session,
     policy_acceptance_url,
     redirect_after_post,
@@ -96,6 +98,7 @@ class RequestHooks:
         account = await load_session(request, self.settings.secret_key)
         current_account.set(account)
         current_cart_count.set(await count_cart(request, account))
+        current_unread_count.set(await count_unread(request, account))
         prepare_consent(request)
         if await self.closing.refresh():
             # The wind-down notice changed: pages cached without it are dropped.

@@ -482,6 +482,9 @@ _SESSION_ACCOUNT_SQL = (
     + ", ".join(f'a."{column._meta.db_column_name}"' for column in Account._meta.columns)
     + ", (SELECT COALESCE(SUM(c.quantity), 0) FROM cart_line c WHERE c.account = a.id)"
     " AS okmarts_cart_items"
+    # The header's unread messages: one walk of the partial index notification_unread.
+    ", (SELECT COUNT(*) FROM notification n WHERE n.account = a.id AND n.read_at IS NULL)"
+    " AS okmarts_unread"
     " FROM account a JOIN account_session s ON s.account = a.id"
     " WHERE a.id = {} AND s.key_hash = {}"
 )
@@ -492,14 +495,21 @@ async def session_account(
 ) -> Account | None:
     """The account a session cookie names, if that session is still open (one query)."""
     found = await signed_in(account_id, session_version, birth, key)
-    return found[0] if found else None
+    return found.account if found else None
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    account: Account
+    cart_items: int
+    unread_messages: int
 
 
 async def signed_in(
     account_id: Any, session_version: Any, birth: Any = None, key: Any = None
-) -> tuple[Account, int] | None:
-    """`session_account`, and how many items the account's cart holds: the header of every
-    page shows both, and one query asks for both."""
+) -> SignedIn | None:
+    """`session_account`, how many items the account's cart holds and how many of its messages
+    are unread: the header of every page shows them, and one query asks for all three."""
     if (
         not isinstance(account_id, int)
         or not isinstance(session_version, int)
@@ -513,10 +523,11 @@ async def signed_in(
     if not rows:
         return None
     cart_items = int(rows[0].pop("okmarts_cart_items"))
+    unread = int(rows[0].pop("okmarts_unread"))
     account = Account(**rows[0], _exists_in_db=True)
     if account.session_version != session_version or birth != birth_mark(account):
         return None
-    return account, cart_items
+    return SignedIn(account, cart_items, unread)
 
 
 async def revoke_sessions(account_id: int) -> int:

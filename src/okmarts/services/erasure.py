@@ -65,6 +65,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.notifications import Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -266,6 +267,21 @@ REGISTRY: tuple[Rule, ...] = (
         "quote the address); the row (kind, dates) stays, and mail not sent yet never will be.",
     ),
     Rule(OutboxMessage, ("account",), Action.ANONYMISE, "outbox", "The link to the account."),
+    Rule(
+        Notification,
+        (),
+        Action.DELETE,
+        "own",
+        "The message center: copies of what was sent, of no use without the account.",
+    ),
+    Rule(
+        NotificationSubscription,
+        (),
+        Action.DELETE,
+        "own",
+        "Notification settings: with no account nothing is sent. (A marketing change is also "
+        "a consent event, deleted below with the others.)",
+    ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(
         ConsentEvent,

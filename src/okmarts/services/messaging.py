@@ -21,17 +21,34 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 import aiosmtplib
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    select_autoescape,
+)
 
 from okmarts import i18n
 from okmarts.settings import PACKAGE_DIR, PROJECT_DIR, Settings
 from okmarts.tables.messaging import OutboxMessage
 
+if TYPE_CHECKING:
+    from okmarts.services.notifications import AccountState
+
 log = logging.getLogger("okmarts.mail")
+
+
+def _gate_modules() -> Any:
+    # Imported when first needed: notifications reads accounts and privacy, which queue mail.
+    from okmarts.services import message_center, notifications
+
+    return message_center, notifications
+
 
 EMAILS_DIR = PACKAGE_DIR / "emails"
 # Attempts 1…7 back off from 30 s to 32 min, then hourly: about 13 hours of retrying before a
@@ -53,6 +70,14 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class CenterEntry:
+    """What an email leaves in the message center: its subject as the title, then these."""
+
+    body: str
+    link: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +110,7 @@ class _EmailRenderer:
         self.env.globals.update(
             format_datetime=i18n.datetime, format_date=i18n.date, money=i18n.money
         )
+        self.env.filters["shop_path"] = shop_path
 
     def render(self, kind: str, locale: str, context: dict[str, Any]) -> RenderedEmail:
         token = i18n.current_locale.set(locale)
@@ -99,6 +125,28 @@ class _EmailRenderer:
         finally:
             i18n.current_locale.reset(token)
         return RenderedEmail(subject=subject, text=text.strip() + "\n", html=html)
+
+    def render_center(self, kind: str, locale: str, context: dict[str, Any]) -> CenterEntry | None:
+        """The message-center entry of a kind (emails/<kind>.center.txt, blocks `body` and
+        `link`), or None for a kind that leaves none (it goes to someone else: a guardian)."""
+        try:
+            template = self.env.get_template(f"{kind}.center.txt")
+        except TemplateNotFound:
+            return None
+        token = i18n.current_locale.set(locale)
+        try:
+            values = template.new_context({**context, "locale": locale})
+            body = "".join(template.blocks["body"](values))
+            link = "".join(template.blocks["link"](values))
+        finally:
+            i18n.current_locale.reset(token)
+        return CenterEntry(body=body.strip(), link=link.strip())
+
+
+def shop_path(link: str) -> str:
+    """A link of the shop as a path (the message center links inside the shop only)."""
+    parsed = urlparse(link)
+    return parsed.path + (f"?{parsed.query}" if parsed.query else "")
 
 
 _renderer: _EmailRenderer | None = None
@@ -119,6 +167,13 @@ def render_email(kind: str, locale: str, context: dict[str, Any]) -> RenderedEma
     return _renderer.render(kind, locale, context)
 
 
+def render_center_entry(kind: str, locale: str, context: dict[str, Any]) -> CenterEntry | None:
+    if _renderer is None:
+        configure_email_rendering(PROJECT_DIR / "locales")
+    assert _renderer is not None
+    return _renderer.render_center(kind, locale, context)
+
+
 # ----------------------------------------------------------------------------- enqueueing
 
 
@@ -129,22 +184,46 @@ async def enqueue_email(
     locale: str,
     context: dict[str, Any],
     account_id: int | None = None,
-) -> int:
-    """Render an email in the recipient's language and add it to the outbox; returns its id.
+    notification_type: str | None = None,
+) -> int | None:
+    """Render an email in the recipient's language and add it to the outbox; returns its id,
+    or None when the gate refused it (nothing queued).
 
     Call it inside the transaction of the change that causes the email: it is a plain insert,
     so the message exists if and only if that transaction commits. Call `notify_mail_queued()`
     after the commit to have it sent at once.
+
+    Every email tied to an account passes the gate (services.notifications.decide) for its
+    type (`notification_type`, or the kind's type: a kind nobody mapped is a KeyError), once
+    per channel: the email is queued only if the email channel is allowed, and the message
+    center gets its entry, in the same transaction, if that channel is allowed.
     """
     if "\n" in recipient or "\r" in recipient:
         # It would never make a valid To header: refuse now rather than fail every retry.
         raise ValueError("An email recipient cannot contain a line break.")
+    message_center, notifications = _gate_modules()
+    type_code = notification_type or notifications.type_of_kind(kind)
+    if type_code not in notifications.TYPES:
+        raise ValueError(f"Unknown notification type {type_code!r}")
+    send_email, to_center = await _gate(account_id, type_code)
+    if not send_email and not to_center:
+        log.info("Mail %s to account %s not queued: refused by the gate", kind, account_id)
+        return None
     rendered = render_email(kind, locale, context)
     now = datetime.now(UTC)
+    if to_center and account_id is not None:
+        entry = render_center_entry(kind, locale, context)
+        if entry is not None:
+            await message_center.record(
+                account_id, type_code, kind, rendered.subject, entry.body, entry.link, now
+            )
+    if not send_email:
+        return None
     rows = await OutboxMessage.insert(
         OutboxMessage(
             account=account_id,
             kind=kind,
+            notification_type=type_code,
             recipient=recipient,
             locale=locale,
             subject=rendered.subject,
@@ -156,6 +235,22 @@ async def enqueue_email(
         )
     ).returning(OutboxMessage.id)
     return int(rows[0]["id"])
+
+
+async def _gate(account_id: int | None, type_code: str) -> tuple[bool, bool]:
+    """May this type go by email, and into the message center? (No account: email only.)"""
+    _, notifications = _gate_modules()
+    if account_id is None:
+        return True, False
+    if notifications.is_transactional(type_code):
+        return True, True  # always, and no need to read the account
+    state = await notifications.state_of(account_id)
+    if state is None:
+        return False, False
+    return (
+        notifications.decide(state, type_code, notifications.EMAIL).allowed,
+        notifications.decide(state, type_code, notifications.CENTER).allowed,
+    )
 
 
 # One wake-up event per event loop: a Litestar worker (or a test's loop) runs its own sender.
@@ -308,11 +403,51 @@ async def _record_failure(row: dict[str, Any], now: datetime, error: BaseExcepti
         )
 
 
-async def send_one(settings: Settings, row: dict[str, Any], now: datetime) -> bool | None:
+def _needs_gate(row: dict[str, Any]) -> bool:
+    _, notifications = _gate_modules()
+    type_code = row.get("notification_type") or ""
+    return row.get("account") is not None and not notifications.is_transactional(type_code)
+
+
+async def _withhold(row: dict[str, Any], now: datetime, reason: str) -> None:
+    """Never send it: the gate refuses it now (a withdrawal after it was queued)."""
+    await OutboxMessage.update(
+        {
+            OutboxMessage.withheld_at: now,
+            OutboxMessage.last_error: f"withheld: {reason}",
+            OutboxMessage.claimed_until: None,
+        }
+    ).where((OutboxMessage.id == row["id"]) & OutboxMessage.sent_at.is_null())
+    log.info("Mail %s withheld: %s", row["id"], reason)
+
+
+async def send_one(
+    settings: Settings,
+    row: dict[str, Any],
+    now: datetime,
+    states: dict[int, AccountState] | None = None,
+) -> bool | None:
     """Claim and deliver one outbox message: True when sent, False when it failed (it is
-    retried with back-off), None when another sender holds it or it went already."""
+    retried with back-off), None when another sender holds it, it went already, or the gate
+    refuses it now (then it is withheld: never sent, the reason kept). `states`: the gate's
+    state of the batch's accounts, read at once (else read here)."""
     if not await _claim(row["id"], now):
         return None
+    if _needs_gate(row):
+        # Asked again right before sending: a withdrawal stops what is still waiting.
+        _, notifications = _gate_modules()
+        account_id = int(row["account"])
+        if states is None:
+            states = await notifications.states([account_id])
+        state = states.get(account_id)
+        decision = (
+            notifications.decide(state, row["notification_type"], notifications.EMAIL)
+            if state is not None
+            else notifications.Decision(False, "unknown")
+        )
+        if not decision.allowed:
+            await _withhold(row, now, decision.reason)
+            return None
     try:
         await _deliver(settings, build_message(row, settings.mail_from, now), row)
     except Exception as error:  # any failure: keep the row and try again later
@@ -329,7 +464,7 @@ async def send_now(settings: Settings, message_id: int, now: datetime | None = N
     True when sent. A failure leaves it to the sender, with the usual back-off."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     row = await OutboxMessage.select().where(OutboxMessage.id == message_id).first()
-    if row is None or row["sent_at"] is not None:
+    if row is None or row["sent_at"] is not None or row["withheld_at"] is not None:
         return False
     delivered = await send_one(settings, row, now)
     if delivered is False:
@@ -346,6 +481,7 @@ async def send_due_mail(
         OutboxMessage.select()
         .where(
             OutboxMessage.sent_at.is_null()
+            & OutboxMessage.withheld_at.is_null()
             & (OutboxMessage.send_after <= now)
             & (OutboxMessage.attempts < MAX_ATTEMPTS)
             & _unclaimed(now)
@@ -353,13 +489,18 @@ async def send_due_mail(
         .order_by(OutboxMessage.send_after)
         .limit(limit)
     )
+    # The gate's state of every account whose mail needs it, in one read for the batch.
+    _, notifications = _gate_modules()
+    states = await notifications.states(int(row["account"]) for row in due if _needs_gate(row))
     sent = failed = 0
     for row in due:
-        delivered = await send_one(settings, row, now)
+        delivered = await send_one(settings, row, now, states)
         sent += delivered is True
         failed += delivered is False
     remaining = await OutboxMessage.count().where(
-        OutboxMessage.sent_at.is_null() & (OutboxMessage.attempts < MAX_ATTEMPTS)
+        OutboxMessage.sent_at.is_null()
+        & OutboxMessage.withheld_at.is_null()
+        & (OutboxMessage.attempts < MAX_ATTEMPTS)
     )
     return SendReport(sent=sent, failed=failed, remaining=remaining)
 

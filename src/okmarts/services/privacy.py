@@ -167,6 +167,12 @@ async def _insert_request(
     return row
 
 
+async def record_withdrawal(account_id: int, consent: str, now: dt.datetime) -> None:
+    """Inside the caller's transaction: a consent withdrawn elsewhere (a marketing subscription
+    turned off: services.notifications) is a completed request, like one withdrawn here."""
+    await _insert_request(account_id, "withdraw", consent, now, completed=True)
+
+
 async def open_request(
     account: Account, kind: str, details: str, now: dt.datetime | None = None
 ) -> PrivacyRequest:

@@ -49,6 +49,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.notifications import Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -87,6 +88,8 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     AccountSession: "sessions.json",
     Attempt: "rate_limit_attempts.json",
     OutboxMessage: "emails_sent.json",
+    Notification: "messages.json",
+    NotificationSubscription: "notification_settings.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -415,8 +418,43 @@ EXPORT_FILES: list[ExportFile] = [
             "text_body": N_("Text (the HTML version says the same)."),
             "created_at": _WHEN,
             "sent_at": N_("When our mail server handed it on (empty: not sent yet)."),
+            "notification_type": N_(
+                "The type of message it is, as on your notification settings page."
+            ),
+            "withheld_at": N_(
+                "When we decided not to send it after all, because you no longer wanted "
+                "that type of message (empty: not withheld)."
+            ),
         },
         csv=True,
+    ),
+    ExportFile(
+        "messages.json",
+        N_("The messages in your message center."),
+        {
+            "id": _ID,
+            "type": N_("The type of message, as on your notification settings page."),
+            "kind": N_("What the message was about (e.g. order_status)."),
+            "title": N_("Title."),
+            "body": N_("Text."),
+            "link": N_("The page of the shop it points to."),
+            "created_at": _WHEN,
+            "read_at": N_("When you read it (empty: unread)."),
+        },
+    ),
+    ExportFile(
+        "notification_settings.json",
+        N_(
+            "The notification settings you changed. A type and channel not listed here has "
+            "its default."
+        ),
+        {
+            "id": _ID,
+            "type": N_("The type of message, as on your notification settings page."),
+            "channel": N_("Where it is sent: email, or center (your message center)."),
+            "enabled": N_("Whether you get it (true) or not (false)."),
+            "changed_at": N_("When you changed it."),
+        },
     ),
     ExportFile(
         "consents.json",
@@ -689,6 +727,8 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "sessions.json": await _own(AccountSession, account_id),
         "rate_limit_attempts.json": await _attempts(account),
         "emails_sent.json": await _own(OutboxMessage, account_id),
+        "messages.json": await _own(Notification, account_id),
+        "notification_settings.json": await _own(NotificationSubscription, account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

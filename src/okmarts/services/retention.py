@@ -23,6 +23,8 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
 | Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
+| Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
+| Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -83,6 +85,10 @@ Why these periods:
     (services.recommendations), kept for a signed-in shopper whose data may personalise: after
     a year the product may be worth showing again, and tastes change. Withdrawing the consent
     (or restricting processing, objecting) removes them all at once, not waiting for this.
+(l) The message center (services.message_center) holds a copy of each notification: a year
+    answers "what did you tell me?" beside the order pages and email, which keep their own
+    records. The settings (services.notifications) are the shopper's choices, kept as long as
+    the account is; a marketing choice's changes are also consent events (kept with them).
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
@@ -113,6 +119,7 @@ from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 
@@ -144,6 +151,8 @@ CLASS_OF_TABLE = {
     "payment": "orders_anonymised",
     "payment_attempt": "payment_attempts",
     "outbox_message": "outbox_bodies",
+    "notification": "notifications",
+    "notification_subscription": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
 }
 
@@ -227,6 +236,11 @@ async def run(
     )
     counts["outbox_bodies"] = await _outbox_bodies(before(settings.retention_outbox_days), dry_run)
     counts["farewell_copies"] = await _farewell_copies(dry_run)
+    counts["notifications"] = await _delete(
+        Notification,
+        Notification.created_at < before(settings.retention_notification_days),
+        dry_run,
+    )
     counts["unverified_accounts"] = await _unverified_accounts(
         settings, before(settings.retention_unverified_account_days), now, dry_run
     )

@@ -24,6 +24,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.privacy",
     "okmarts.tables.recommendations",
     "okmarts.tables.documents",
+    "okmarts.tables.notifications",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
