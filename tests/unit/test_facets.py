@@ -324,3 +324,16 @@ async def test_search_filters_never_fail(client: Client) -> None:
     ):
         response = await client.get("/search", params=params)
         assert response.status_code in (200, 400), params
+
+
+def test_a_set_of_products_is_bits_that_intersect_unite_and_count() -> None:
+    from okmarts.services.facet_counts import Products
+
+    sensors = Products.parse("3,8,200000,8")
+    in_stock = Products.of([8, 9, 200000])
+    assert len(sensors) == 3 and 8 in sensors and 9 not in sensors and -1 not in sensors
+    assert len(sensors & in_stock) == 2 and (sensors & in_stock) == Products.of([8, 200000])
+    assert len(sensors | in_stock) == 4
+    assert len(Products.parse("")) == 0 == len(Products.parse(None) & sensors)
+    # 200,000 products in 25 KB, however many are in the set
+    assert (sensors.bits.bit_length() + 7) // 8 <= 25_001
