@@ -30,6 +30,8 @@ from load import THREADS, Load, ensure_wrk, run_wrk
 from server import Server, drop_postgres, postgres_scratch, query, seed_postgres, sqlite_database
 from shoppers import Shopper, cart_total, sign_up_shoppers
 
+from okmarts.services.facets import slug_of
+
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS = BENCH_DIR / "results.json"
 SEED = 1
@@ -86,7 +88,34 @@ def pick_targets(database_url: str, products: int = 32) -> dict[str, list[str]]:
         "listing": [f"/categories/{quote(slug)}" for slug in roots],
         "product": [f"/products/{quote(slug)}" for slug in slugs],
         "search": [f"/search?q={quote(word)}" for word in words],
+        "facets": facet_urls(q),
     }
+
+
+def facet_urls(q: Any, categories: int = 4) -> list[str]:
+    """The biggest leaf categories filtered by one value of each of their first two
+    enumerations (the value most of their products have): a listing with its spec facets."""
+    biggest = q(
+        "SELECT p.category, c.slug FROM product p JOIN category c ON c.id = p.category "
+        f"GROUP BY p.category, c.slug ORDER BY COUNT(*) DESC LIMIT {int(categories)}"
+    )
+    urls = []
+    for category, slug in biggest:
+        keys = q(
+            "SELECT d.key FROM spec_definition d WHERE d.category = ? AND d.kind = 'enumeration' "
+            "AND d.facet AND (SELECT COUNT(DISTINCT v.choice) FROM product_spec_value v "
+            "WHERE v.category = d.category AND v.key = d.key) > 1 ORDER BY d.position LIMIT 2",
+            category,
+        )
+        for (key,) in keys:
+            [(choice,)] = q(
+                "SELECT choice FROM product_spec_value WHERE category = ? AND key = ? "
+                "GROUP BY choice ORDER BY COUNT(*) DESC, choice LIMIT 1",
+                category,
+                key,
+            )
+            urls.append(f"/categories/{quote(slug)}?spec.{slug_of(key)}={quote(choice)}")
+    return urls
 
 
 def check_pages(base: str, targets: dict[str, list[str]]) -> None:
@@ -215,7 +244,7 @@ class Bench:
         server = self.serve(url, "off")
         try:
             check_pages(server.base, few)
-            for page in ("ceiling", "search", "listing", "product"):
+            for page in ("ceiling", "search", "listing", "facets", "product"):
                 row(server, "off", page, few)
         finally:
             server.stop()
@@ -261,6 +290,8 @@ def judge(rows: list[Row], base: int) -> None:
         elif row.products != base and row.cache == "off":
             if row.page == "search":
                 minimum, p99_limit = 0.05, 100
+            elif row.page == "facets":  # issue 20: spec-filtered listings with their counts
+                p99_limit = 100
             elif row.page in ("product", "listing"):
                 smaller = share_of(rows, (row.database, base, "off", "visitor", row.page))
                 minimum = 0.8 * smaller if smaller else None
