@@ -45,25 +45,26 @@ async def page_queries(client: AsyncTestClient[Litestar], queries: QueryCounter,
 async def test_product_page_queries(
     client: AsyncTestClient[Litestar], queries: QueryCounter
 ) -> None:
-    # (Other tests put products in kits and orders: a product in neither, then one in a kit.)
+    # (Other tests put products in kits and orders, and buy some out of stock: a product in
+    # stock in neither, then one in a kit; an out-of-stock part lists alternatives, below.)
     found = {}
     for kit in (False, True):
         found[kit] = await Product.raw(
             "SELECT slug FROM product WHERE id "
             + ("IN" if kit else "NOT IN")
             + " (SELECT product FROM bundle_part) AND id NOT IN (SELECT product FROM product_pair)"
-            " ORDER BY id LIMIT 1"
+            " AND stock > 0 AND status = 'active' ORDER BY id LIMIT 1"
         )
     plain, in_kit = found[False], found[True]
     assert plain and in_kit, "the demo catalog has kits"
-    # product + its images + related products + their first images + rating summary + one page
-    # of reviews with their authors (skipped when there are none) + answered questions + the
-    # product's partners and kits in one look-up
+    # product + its images + its documents and its family's + related products + their first
+    # images + rating summary + one page of reviews with their authors (skipped when there are
+    # none) + answered questions + the product's partners and kits in one look-up
     path = f"/products/{plain[0]['slug']}"
-    assert await page_queries(client, queries, path) <= 8, queries.statements
+    assert await page_queries(client, queries, path) <= 9, queries.statements
     # … and its kits, then their parts: two more, whatever their number
     path = f"/products/{in_kit[0]['slug']}"
-    assert await page_queries(client, queries, path) <= 10, queries.statements
+    assert await page_queries(client, queries, path) <= 11, queries.statements
     # A discontinued part (the demo has some) also lists its replacements: the critical specs
     # with its values, the ranked candidates, their values, their pictures (services.replacements)
     ended = await Product.raw(
@@ -73,7 +74,7 @@ async def test_product_page_queries(
     )
     assert ended, "the demo catalog has discontinued parts"
     path = f"/products/{ended[0]['slug']}"
-    assert await page_queries(client, queries, path) <= 8 + 4, queries.statements
+    assert await page_queries(client, queries, path) <= 9 + 4, queries.statements
 
 
 async def test_listing_and_search_queries(

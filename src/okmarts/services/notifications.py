@@ -50,7 +50,11 @@ MARKETING = "marketing"
 
 EMAIL = "email"
 CENTER = "center"
-CHANNELS: dict[str, str] = {EMAIL: N_("Email"), CENTER: N_("Message center")}
+CHANNELS: dict[str, str] = {
+    # TRANSLATORS: a way notifications reach a shopper (a column of the notification settings)
+    EMAIL: N_("Email"),
+    CENTER: N_("Message center"),
+}
 
 
 @dataclass(frozen=True)
