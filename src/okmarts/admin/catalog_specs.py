@@ -18,7 +18,7 @@ from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException
 
-from okmarts.services import spec_edits
+from okmarts.services import spec_edits, specs
 from okmarts.services.spec_edits import SpecsRefused
 from okmarts.tables.catalog import Product, SpecDefinition
 
@@ -126,16 +126,7 @@ PRODUCT_HOOKS = [
 
 def spec_definition_table(menu_group: str) -> TableConfig:
     """Spec definitions: per leaf category, what each spec of its products is."""
-    columns = [
-        SpecDefinition.category,
-        SpecDefinition.key,
-        SpecDefinition.kind,
-        SpecDefinition.unit,
-        SpecDefinition.facet,
-        SpecDefinition.critical,
-        SpecDefinition.better,
-        SpecDefinition.position,
-    ]
+    columns = list(specs.DEFINITION_COLUMNS)
     return TableConfig(
         SpecDefinition,
         menu_group=menu_group,

@@ -359,19 +359,24 @@ async def _brand_facets(query: ListingQuery, tree: CategoryTree) -> list[BrandFa
 
 async def _cards(rows: list[dict[str, Any]]) -> list[ProductCard]:
     """Product cards with their first image: one query for all images, never one per card."""
-    cards = [ProductCard(**row) for row in rows]
-    if not cards:
-        return cards
+    return await with_first_images([ProductCard(**row) for row in rows])
+
+
+async def with_first_images(items: list[Any]) -> list[Any]:
+    """Each item (with `id`, `image_path`, `image_alt`) given its product's first picture: one
+    query for all of them, never one per item."""
+    if not items:
+        return items
     images = await ProductImage.raw(
         "SELECT product, path, alt FROM product_image "
-        f"WHERE position = 0 AND product IN ({_numbers(card.id for card in cards)})"
+        f"WHERE position = 0 AND product IN ({_numbers(item.id for item in items)})"
     )
     first_image = {image["product"]: image for image in images}
-    for card in cards:
-        image = first_image.get(card.id)
+    for item in items:
+        image = first_image.get(item.id)
         if image:
-            card.image_path, card.image_alt = image["path"], image["alt"]
-    return cards
+            item.image_path, item.image_alt = image["path"], image["alt"]
+    return items
 
 
 async def _select_cards(where: str, *args: Any, order: str, limit: int) -> list[ProductCard]:

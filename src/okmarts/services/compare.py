@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from okmarts.services.catalog import ProductCard
-from okmarts.tables.catalog import Product, ProductImage
+from okmarts.services.catalog import ProductCard, with_first_images
+from okmarts.tables.catalog import Product
 
 MAX_COMPARED = 4
 # At most this many distinct `p` values are looked at (a URL may carry thousands): the rest are
@@ -229,18 +229,7 @@ async def load_products(slugs: Sequence[str]) -> list[ComparedProduct]:
             specs = json.loads(specs)
         pairs = [list(pair) for pair in specs or [] if isinstance(pair, list | tuple)]
         products.append(ComparedProduct(**row, specs=pairs))
-    if products:
-        ids = ", ".join(str(int(product.id)) for product in products)
-        images = await ProductImage.raw(
-            "SELECT product, path, alt FROM product_image "
-            f"WHERE position = 0 AND product IN ({ids})"
-        )
-        first = {image["product"]: image for image in images}
-        for product in products:
-            image = first.get(product.id)
-            if image:
-                product.image_path, product.image_alt = image["path"], image["alt"]
-    return products
+    return await with_first_images(products)
 
 
 async def load_comparison(values: Iterable[str]) -> Comparison:
