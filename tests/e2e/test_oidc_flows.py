@@ -17,6 +17,7 @@ import httpx
 import pytest
 from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import TestDatabase
 from tests.e2e.axe import assert_accessible
@@ -67,10 +68,22 @@ def person(issuer: str, **claims: Any) -> str:
 
 
 def authorize_at_provider(page: Page, issuer: str, sub: str) -> None:
-    """On the provider's own page: sign in as `sub` and allow the shop."""
+    """On the provider's own page: sign in as `sub` and allow the shop.
+
+    The mock provider's page (a werkzeug server in this process) once left Chromium's click
+    hanging on CI with JavaScript off (the page never got the click); it is the provider's
+    page, not the shop's: load it again and click once more."""
     expect(page).to_have_url(re.compile("^" + re.escape(issuer) + "/oauth2/authorize"))
-    page.locator("input[name=sub]").first.fill(sub)
-    page.get_by_role("button", name="Authorize", exact=True).click()
+    for attempt in (1, 2):
+        page.wait_for_load_state()
+        page.locator("input[name=sub]").first.fill(sub)
+        try:
+            page.get_by_role("button", name="Authorize", exact=True).click(timeout=8_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            page.reload()
 
 
 def test_sign_up_and_sign_in_with_another_account(
