@@ -129,11 +129,13 @@ def check_pages(base: str, targets: dict[str, list[str]]) -> None:
 
 
 def cart_products(database_url: str, count: int = 40) -> list[int]:
-    """Products for the add-to-cart row, given stock enough for any run (one currency)."""
+    """Products for the add-to-cart row, given stock enough for any run (one currency, not
+    discontinued)."""
     rows = query(
         database_url,
-        f"SELECT id FROM product WHERE currency = 'USD' ORDER BY (id * 7919) % 10007, id "
-        f"LIMIT {count}",
+        # Active parts only: the cart refuses a discontinued one (422), which is no add.
+        "SELECT id FROM product WHERE currency = 'USD' AND status = 'active' "
+        f"ORDER BY (id * 7919) % 10007, id LIMIT {count}",
     )
     ids = [int(row[0]) for row in rows]
     query(
