@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -8,6 +9,7 @@ from litestar.testing import AsyncTestClient
 
 from okmarts.app import create_app
 from okmarts.settings import PROJECT_DIR, Settings
+from okmarts.tables.catalog import Product
 from tests.conftest import TestDatabase
 
 
@@ -39,3 +41,27 @@ def app(seeded_database: TestDatabase) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app) as client:
         yield client
+
+
+class QueryCounter:
+    """The SQL statements a request sent (the `queries` fixture)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def queries(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryCounter]:
+    counter = QueryCounter()
+    engine_class = type(Product._meta.db)
+    original = engine_class.run_querystring
+
+    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        counter.statements.append(str(querystring))
+        return await original(self, querystring, *args, **kwargs)
+
+    monkeypatch.setattr(engine_class, "run_querystring", counting)
+    yield counter

@@ -18,7 +18,8 @@ from litestar.testing import AsyncTestClient
 
 from okmarts.services import catalog, facets, units
 from okmarts.tables.catalog import Product
-from tests.unit.test_query_counts import QueryCounter, page_queries, queries  # noqa: F401
+from tests.unit.conftest import QueryCounter
+from tests.unit.test_query_counts import page_queries
 
 Client = AsyncTestClient[Litestar]
 pytestmark = pytest.mark.usefixtures("app")
@@ -270,7 +271,7 @@ async def test_bad_input_says_so_beside_the_box_never_a_500(
 
 async def test_a_filtered_listing_costs_a_few_queries(
     client: Client,
-    queries: QueryCounter,  # noqa: F811
+    queries: QueryCounter,
 ) -> None:
     path = (
         f"/categories/{CATEGORY}?spec.output-type=PNP+NO&spec.housing=M12"

@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
-import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from okmarts.tables.catalog import Category, Product
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def reset(self) -> None:
-        self.statements.clear()
-
-
-@pytest.fixture
-def queries(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryCounter]:
-    counter = QueryCounter()
-    engine_class = type(Product._meta.db)
-    original = engine_class.run_querystring
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        counter.statements.append(str(querystring))
-        return await original(self, querystring, *args, **kwargs)
-
-    monkeypatch.setattr(engine_class, "run_querystring", counting)
-    yield counter
+from tests.unit.conftest import QueryCounter
 
 
 async def page_queries(client: AsyncTestClient[Litestar], queries: QueryCounter, path: str) -> int:

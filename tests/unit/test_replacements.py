@@ -8,7 +8,6 @@ import datetime as dt
 import html
 import json
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from okmarts.tables.catalog import Brand, Category, Product, SpecDefinition
 from okmarts.tables.checkout import Order
 from tests.states.accounts import errors_in, post_form, verified_account
 from tests.states.orders import buyer_with_cart, checkout_fields, checkout_key
+from tests.unit.conftest import QueryCounter
 
 Client = AsyncTestClient[Litestar]
 
@@ -273,25 +273,6 @@ async def test_a_category_without_critical_specs_offers_similar_parts_by_price(
     found = await replacements.find(original["id"], category, original["price"])
     assert not found.drop_in and not found.same_function
     assert ids(found.similar) == [near["id"], far["id"]]
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-
-@pytest.fixture
-def queries(app: Litestar, monkeypatch: pytest.MonkeyPatch) -> Iterator[QueryCounter]:
-    counter = QueryCounter()
-    engine_class = type(Product._meta.db)
-    original = engine_class.run_querystring
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        counter.statements.append(str(querystring))
-        return await original(self, querystring, *args, **kwargs)
-
-    monkeypatch.setattr(engine_class, "run_querystring", counting)
-    yield counter
 
 
 async def test_finding_costs_four_queries_whatever_the_category_holds(

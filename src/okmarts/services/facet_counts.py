@@ -135,8 +135,7 @@ async def _values_index(
         if all(key in kept[1] for key in keys):
             return kept[1]
         keys = sorted(set(keys) | set(kept[1]))  # what others asked for too
-    postgres = is_postgres(ProductSpecValue._meta.db)
-    ids = "string_agg(product::text, ',')" if postgres else "group_concat(product)"
+    ids = _joined_ids("product")
     marks = ", ".join("{}" for _ in keys)
     found: dict[str, dict[str, Products]] = {key: {} for key in keys}
     for row in await ProductSpecValue.raw(
@@ -150,6 +149,13 @@ async def _values_index(
     _indexes.pop(cats, None)
     _indexes[cats] = (stamp, found)
     return found
+
+
+def _joined_ids(column: str) -> str:
+    """SQL aggregating a column's ids into one comma-joined text (read by Products.parse)."""
+    if is_postgres(ProductSpecValue._meta.db):
+        return f"string_agg({column}::text, ',')"
+    return f"group_concat({column})"
 
 
 async def read_stamp() -> tuple[int, int]:
@@ -173,8 +179,7 @@ async def _allowed(
     key = (tuple(sorted(set(category_ids))), tuple(clauses), tuple(map(repr, args)), stamp)
     if stamp is not None and key in _allowed_sets:
         return _allowed_sets[key]
-    postgres = is_postgres(ProductSpecValue._meta.db)
-    ids = "string_agg(p.id::text, ',')" if postgres else "group_concat(p.id)"
+    ids = _joined_ids("p.id")
     rows = await ProductSpecValue.raw(
         f"SELECT {ids} AS ids FROM product p WHERE p.category IN ({id_list(category_ids)}) AND "
         + " AND ".join(clauses),
@@ -248,17 +253,13 @@ async def _brands(
     key = (tuple(sorted(set(category_ids))), stamp)
     if key in _brand_sets:
         return _brand_sets[key]
-    postgres = is_postgres(ProductSpecValue._meta.db)
-    ids = "string_agg(p.id::text, ',')" if postgres else "group_concat(p.id)"
+    ids = _joined_ids("p.id")
     rows = await ProductSpecValue.raw(
         f"SELECT b.slug, b.name, c.ids FROM (SELECT p.brand, {ids} AS ids FROM product p "
         f"WHERE p.category IN ({id_list(category_ids)}) GROUP BY p.brand) AS c "
         "JOIN brand b ON b.id = c.brand"
     )
-    found = [
-        (row["slug"], row["name"], Products.parse(row["ids"]))
-        for row in rows
-    ]
+    found = [(row["slug"], row["name"], Products.parse(row["ids"])) for row in rows]
     if len(_brand_sets) >= _BRAND_SLOTS:
         _brand_sets.pop(next(iter(_brand_sets)))
     _brand_sets[key] = found

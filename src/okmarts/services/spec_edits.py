@@ -126,7 +126,7 @@ async def reindex_category(category_id: int | None) -> None:
     definitions = (await specs.definitions_of([category_id]))[category_id]
     unfit = []
     for row in rows:
-        pairs = specs._specs(row["specs"])
+        pairs = specs.stored_specs(row["specs"])
         if problems := specs.check_specs(definitions, pairs):
             unfit.append(f"{row['sku']} ({_problem_text(problems[0])})")
     if unfit:

@@ -212,7 +212,7 @@ async def define_missing(category_ids: Iterable[int] | None = None) -> int:
         products = products.where(Product.category.is_in(list(category_ids) or [0]))
     specs_by_category: dict[int, list[list[list[str]]]] = defaultdict(list)
     for row in await products:
-        specs_by_category[row["category"]].append(_specs(row["specs"]))
+        specs_by_category[row["category"]].append(stored_specs(row["specs"]))
     known = await definitions_of(specs_by_category)
     added = []
     for category_id, specs in specs_by_category.items():
@@ -244,7 +244,7 @@ async def index_products(product_ids: Sequence[int] | None = None) -> int:
     definitions = await definitions_of(row["category"] for row in rows)
     values = []
     for row in rows:
-        typed, _ = typed_values(definitions[row["category"]], _specs(row["specs"]))
+        typed, _ = typed_values(definitions[row["category"]], stored_specs(row["specs"]))
         values += value_rows(row["id"], row["category"], typed)
     async with ProductSpecValue._meta.db.transaction():
         delete = ProductSpecValue.delete(force=True)
@@ -260,6 +260,7 @@ async def index_products(product_ids: Sequence[int] | None = None) -> int:
     return len(values)
 
 
-def _specs(raw: Any) -> list[list[str]]:
+def stored_specs(raw: Any) -> list[list[str]]:
+    """A product's `specs` column as read back (JSON text or a list): its [key, value] pairs."""
     specs = json.loads(raw) if isinstance(raw, str) else raw
     return [pair for pair in specs or [] if isinstance(pair, list | tuple) and len(pair) == 2]
