@@ -65,7 +65,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
-from okmarts.tables.notifications import Notification, NotificationSubscription
+from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -281,6 +281,13 @@ REGISTRY: tuple[Rule, ...] = (
         "own",
         "Notification settings: with no account nothing is sent. (A marketing change is also "
         "a consent event, deleted below with the others.)",
+    ),
+    Rule(
+        Follow,
+        (),
+        Action.DELETE,
+        "own",
+        "Categories and brands followed: with no account there is no digest to send.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(

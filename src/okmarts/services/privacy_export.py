@@ -49,7 +49,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
-from okmarts.tables.notifications import Notification, NotificationSubscription
+from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -90,6 +90,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     OutboxMessage: "emails_sent.json",
     Notification: "messages.json",
     NotificationSubscription: "notification_settings.json",
+    Follow: "follows.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -457,6 +458,17 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "follows.json",
+        N_("The categories and brands you follow, for the weekly digest of new products."),
+        {
+            "id": _ID,
+            "category": N_("The number of the category you follow (empty: a brand)."),
+            "brand": N_("The number of the brand you follow (empty: a category)."),
+            "created_at": N_("When you started following it."),
+            "digested_until": N_("Products added after this time are in no digest yet."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -729,6 +741,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "emails_sent.json": await _own(OutboxMessage, account_id),
         "messages.json": await _own(Notification, account_id),
         "notification_settings.json": await _own(NotificationSubscription, account_id),
+        "follows.json": await _own(Follow, account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

@@ -153,6 +153,7 @@ CLASS_OF_TABLE = {
     "outbox_message": "outbox_bodies",
     "notification": "notifications",
     "notification_subscription": ACCOUNT_LIFETIME,
+    "follow": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
 }
 

@@ -11,6 +11,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Brand, Category
 
 
 class NotificationSubscription(Table, tablename="notification_subscription"):
@@ -36,3 +37,16 @@ class Notification(Table, tablename="notification"):
     link = Varchar(length=500, default="")  # a path in the shop, never a secret link
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     read_at = Timestamptz(null=True, default=None)
+
+
+class Follow(Table, tablename="follow"):
+    """A shopper follows a category or a brand (exactly one of the two): new products there go
+    into the weekly digest (services/follows.py), and a newsletter may be sent to a category's
+    followers. The shopper's own: erased with the account, in its data download."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    category = ForeignKey(references=Category, on_delete=OnDelete.cascade, null=True, index=True)
+    brand = ForeignKey(references=Brand, on_delete=OnDelete.cascade, null=True, index=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    # Products created after this went into no digest yet (the digest's high-water mark).
+    digested_until = Timestamptz(default=TimestamptzNow())
