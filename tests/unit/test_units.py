@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from okmarts.services import specs, units
+from okmarts.services.unit_conversions import CONVERSIONS
 from okmarts.services.units import parse_input, parse_measure
 
 
@@ -91,3 +92,44 @@ def test_a_value_in_the_wrong_unit_is_refused() -> None:
     problems = specs.check_specs({"Sensing distance": definition}, [["Sensing distance", "4 kg"]])
     assert [problem.key for problem in problems] == ["Sensing distance"]
     assert specs.check_specs({}, "not a list")
+
+
+def pint_conversions() -> dict[str, tuple[float, float, str]]:
+    """What Pint says for every unit of UNIT_NAMES, as unit_conversions.CONVERSIONS holds it."""
+    import pint
+
+    registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    table = {}
+    for spelling, name in units.UNIT_NAMES.items():
+        converter = getattr(registry._units.get(name), "converter", None)
+        offset = float(getattr(converter, "offset", 0) or 0)
+        if offset:
+            scale = float(converter.scale)
+            base = str(registry.Quantity(1.0, name).to_base_units().units)
+        else:
+            quantity = registry.Quantity(1.0, name).to_base_units()
+            scale, base = float(quantity.magnitude), str(quantity.units)
+        table[spelling] = (scale, offset, base)
+    return table
+
+
+def test_the_written_out_conversions_are_pints() -> None:
+    expected = pint_conversions()
+    fresh = "\n".join(f"    {key!r}: {value!r}," for key, value in expected.items())
+    assert expected == CONVERSIONS, f"Paste into unit_conversions.py:\n{fresh}"
+
+
+@pytest.mark.parametrize("spelling", sorted(units.UNIT_NAMES))
+def test_values_convert_as_pint_converts_them(spelling: str) -> None:
+    import pint
+
+    registry = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+    name = units.UNIT_NAMES[spelling]
+    for value in (-40.0, 0.0, 0.25, 1.0, 2.5, 24.0, 230.0, 1e5):
+        quantity = registry.Quantity(value, name).to_base_units()
+        measure = parse_measure(f"{value:g} {spelling}")
+        assert measure is not None
+        assert measure.low == units._rounded(float(quantity.magnitude))
+        assert measure.base_unit == str(quantity.units)
+        back = registry.Quantity(measure.low, quantity.units).to(name).magnitude
+        assert units.from_base(measure.low, spelling) == units._rounded(float(back))

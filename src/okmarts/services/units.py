@@ -1,7 +1,8 @@
 """Spec values with units: "2.5 mm", "10–30 V DC", "-25 … +70 °C" read into numbers in base units.
 
-Pint does the units (so "2.5 mm", "0.25 cm" and "2500 µm" are the same length, and "24 V" sits
-inside "10–30 V"); this module only finds the numbers and the unit in a catalog's wording.
+Pint's conversions do the units (so "2.5 mm", "0.25 cm" and "2500 µm" are the same length, and
+"24 V" sits inside "10–30 V"), written out in unit_conversions.py; this module only finds the
+numbers and the unit in a catalog's wording.
 Only the units in `UNIT_NAMES` are read as units: Pint knows thousands of names, and "px",
 "M12" or "CO" in a spec must stay words.
 """
@@ -14,9 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pint
-
-REGISTRY = pint.UnitRegistry(autoconvert_offset_to_baseunit=True)
+from okmarts.services.unit_conversions import CONVERSIONS
 
 # How a catalog writes a unit -> Pint's name for it.
 UNIT_NAMES: dict[str, str] = {
@@ -108,8 +107,8 @@ def _rounded(value: float) -> float:
 
 
 def _base(value: float, unit: str) -> tuple[float, str]:
-    quantity = REGISTRY.Quantity(value, UNIT_NAMES[unit]).to_base_units()
-    return _rounded(float(quantity.magnitude)), str(quantity.units)
+    scale, offset, base = CONVERSIONS[unit]
+    return _rounded(value * scale + offset), base
 
 
 @lru_cache(maxsize=8192)
@@ -170,9 +169,8 @@ def unit_base(unit: str) -> str:
 
 def from_base(value: float, unit: str) -> float:
     """A base-unit number in a display unit (for showing a facet's bounds in "mm")."""
-    name = UNIT_NAMES[_fold(unit)]
-    base = REGISTRY.Quantity(1.0, name).to_base_units().units
-    return _rounded(float(REGISTRY.Quantity(value, base).to(name).magnitude))
+    scale, offset, _ = CONVERSIONS[_fold(unit)]
+    return _rounded((value - offset) / scale)
 
 
 # Units folded to ASCII for reading, written back the way people write them.
