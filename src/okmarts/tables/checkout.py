@@ -126,6 +126,12 @@ class Order(Table, tablename="shop_order"):
     company = Varchar(length=120, default="")  # personal
     tax_id = Varchar(length=40, default="")  # personal
     billing_address = Text(default="")  # personal
+    # Tax (services/tax.py): the total of tax_lines, each {"rate": "19", "country": "DE",
+    # "base_minor": …, "tax_minor": …, "reverse_charge": false}; total_minor includes tax_minor.
+    tax_minor = Integer(default=0)
+    tax_lines = JSON(default="[]")
+    # The buyer's purchase-order number, shown on the order and its invoice.
+    po_number = Varchar(length=60, default="")
     carrier = Varchar(length=60, default="")
     tracking_number = Varchar(length=60, default="")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
