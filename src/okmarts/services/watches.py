@@ -64,6 +64,17 @@ TOLD: dict[str, str] = {
 ONE_SHOT = frozenset({WatchKind.back_in_stock.value, WatchKind.discontinued.value})
 
 
+def template_context() -> dict[str, Any]:
+    """The labels the watch templates show (N_-marked; translated in the templates)."""
+    return {
+        "watch_kinds": [kind.value for kind in KIND_ORDER],
+        "watch_ask": ASK,
+        "watching_labels": WATCHING,
+        "told_labels": TOLD,
+        "one_shot": ONE_SHOT,
+    }
+
+
 class WatchNotFound(Exception):
     """No such watch of this shopper (or it is gone already)."""
 
@@ -104,6 +115,22 @@ async def product_buttons(account_id: int, product_id: int) -> list[WatchButton]
         (PartWatch.account == account_id) & (PartWatch.product == product_id)
     )
     return buttons(rows)
+
+
+async def block_context(account_id: int, product_id: int) -> dict[str, Any] | None:
+    """What a signed-in shopper's alerts block of a product shows (None: no such product)."""
+    product = await (
+        Product.select(Product.id, Product.slug, Product.title, Product.stock, Product.status)
+        .where(Product.id == product_id)
+        .first()
+    )
+    if product is None:
+        return None
+    return {
+        "product": product,
+        "watch_buttons": await product_buttons(account_id, product_id),
+        **template_context(),
+    }
 
 
 async def _product(product_id: int) -> dict[str, Any]:

@@ -34,9 +34,7 @@ DESCRIPTION = "Accounts, points, addresses, sign-ins, rate-limit attempts, email
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="OutboxMessage",
@@ -45,13 +43,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Account", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="Account", tablename="account", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Address", tablename="address", schema=None, columns=None
-    )
+    manager.add_table(class_name="Address", tablename="address", schema=None, columns=None)
 
     manager.add_table(
         class_name="PointsEntry",
@@ -60,13 +54,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="SignIn", tablename="sign_in", schema=None, columns=None
-    )
+    manager.add_table(class_name="SignIn", tablename="sign_in", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Attempt", tablename="attempt", schema=None, columns=None
-    )
+    manager.add_table(class_name="Attempt", tablename="attempt", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="OutboxMessage",

@@ -99,9 +99,7 @@ DESCRIPTION = "Carts, shipping, coupons, orders, payments; points price of produ
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AutoDiscount",
@@ -110,9 +108,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="CartLine", tablename="cart_line", schema=None, columns=None
-    )
+    manager.add_table(class_name="CartLine", tablename="cart_line", schema=None, columns=None)
 
     manager.add_table(
         class_name="ShippingZone",
@@ -121,25 +117,15 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="OrderLine", tablename="order_line", schema=None, columns=None
-    )
+    manager.add_table(class_name="OrderLine", tablename="order_line", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="CouponUse", tablename="coupon_use", schema=None, columns=None
-    )
+    manager.add_table(class_name="CouponUse", tablename="coupon_use", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Coupon", tablename="coupon", schema=None, columns=None
-    )
+    manager.add_table(class_name="Coupon", tablename="coupon", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Order", tablename="shop_order", schema=None, columns=None
-    )
+    manager.add_table(class_name="Order", tablename="shop_order", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Payment", tablename="payment", schema=None, columns=None
-    )
+    manager.add_table(class_name="Payment", tablename="payment", schema=None, columns=None)
 
     manager.add_table(
         class_name="OrderEvent",

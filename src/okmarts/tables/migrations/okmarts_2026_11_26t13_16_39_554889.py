@@ -64,17 +64,11 @@ DESCRIPTION = "Reviews, review votes, questions and the moderation audit"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Question", tablename="question", schema=None, columns=None
-    )
+    manager.add_table(class_name="Question", tablename="question", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Review", tablename="review", schema=None, columns=None
-    )
+    manager.add_table(class_name="Review", tablename="review", schema=None, columns=None)
 
     manager.add_table(
         class_name="ReviewVote",

@@ -9,8 +9,7 @@ DESCRIPTION = "Unique vote per account and review; review and question list inde
 
 INDEXES = [
     # One vote per person per review: concurrent double clicks can't add a second.
-    "CREATE UNIQUE INDEX IF NOT EXISTS review_vote_review_account"
-    " ON review_vote (review, account)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS review_vote_review_account ON review_vote (review, account)",
     # The product page: approved reviews by each sort, and answered questions.
     "CREATE INDEX IF NOT EXISTS review_product_status_score"
     " ON review (product, status, helpful_score)",

@@ -33,9 +33,7 @@ DESCRIPTION = "Privacy tables and the account's privacy switches"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="PrivacyRequest",
@@ -44,9 +42,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="PageView", tablename="page_view", schema=None, columns=None
-    )
+    manager.add_table(class_name="PageView", tablename="page_view", schema=None, columns=None)
 
     manager.add_table(
         class_name="ConsentEvent",

@@ -25,9 +25,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="AccountSession",

@@ -29,9 +29,7 @@ DESCRIPTION = "Sign in with another account: linked identities, consent, sign-in
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="LinkedIdentity",

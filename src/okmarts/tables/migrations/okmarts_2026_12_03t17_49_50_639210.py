@@ -54,13 +54,9 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="okmarts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="okmarts", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Follow", tablename="follow", schema=None, columns=None
-    )
+    manager.add_table(class_name="Follow", tablename="follow", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Follow",
