@@ -40,9 +40,9 @@ from okmarts.web import (
     site,
 )
 
-# A signed-in shopper's block (the page it sits in is the product page, served by the page
-# cache: a plain POST goes back there).
-BUTTONS = View("pages/catalog/product.html", fragment="partials/watches/buttons.html")
+# A signed-in shopper's block: htmx swaps it in place; a plain POST goes back to the product
+# page (served by the page cache, which fills the block for each shopper).
+BUTTONS = "partials/watches/buttons.html"
 # A visitor's form: without JavaScript, a page of its own when it needs correcting.
 VISITOR = View("pages/watches/visitor.html", fragment="partials/watches/visitor_form.html")
 WATCHED = View("pages/watches/account.html", fragment="partials/watches/list.html")
@@ -92,7 +92,7 @@ class WatchesController(Controller):
         if not request.htmx:
             return redirect_after_post(request, f"/products/{slug}#watch-block")
         context = await watches.block_context(account.id, product["id"])
-        return BUTTONS.render(request, context or {})
+        return Template(template_name=BUTTONS, context=context or {})
 
     async def _visitor(self, request: HTMXRequest, product: dict[str, Any], data: dict) -> Any:
         context: dict[str, Any] = {

@@ -52,8 +52,8 @@ from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
-from okmarts.tables.watches import PartWatch
 from okmarts.tables.reviews import Question, Review, ReviewVote
+from okmarts.tables.watches import PartWatch
 
 # -- The download (policy §4: access and portability) --------------------------------------------
 
