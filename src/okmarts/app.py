@@ -36,6 +36,7 @@ from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
+from okmarts.controllers.watches import WatchedPartsController, WatchesController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.hooks.consent import record_page_view
 from okmarts.hooks.consent import template_globals as consent_globals
@@ -47,6 +48,7 @@ from okmarts.services import catalog, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payment_attempts import PaymentSweeper
 from okmarts.services.payments import configured_gateway
+from okmarts.services.watch_alerts import WatchAlertSender
 from okmarts.settings import PACKAGE_DIR, Settings
 from okmarts.static_files import StaticFiles, static_files_handler
 from okmarts.tables.every_table import every_table
@@ -206,6 +208,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         PaymentSweeper(payment_gateway, settings) if settings.payment_sweep_seconds > 0 else None
     )
 
+    # Every worker also tells watchers of product changes (services.watch_alerts); claims keep
+    # two workers from telling one event twice. It runs with the mail sender, which sends them.
+    watch_alerts = WatchAlertSender(settings) if settings.mail_sender_enabled else None
+
     hooks = RequestHooks(settings, catalogs, closing, security_headers)
 
     @get("/healthz", media_type=MediaType.TEXT, include_in_schema=False, sync_to_thread=False)
@@ -235,6 +241,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def stop_mail_sender() -> None:
         if mail_sender is not None:
             await mail_sender.stop()
+
+    async def start_watch_alerts() -> None:
+        if watch_alerts is not None:
+            await watch_alerts.start()
+
+    async def stop_watch_alerts() -> None:
+        if watch_alerts is not None:
+            await watch_alerts.stop()
 
     async def start_payment_sweeper() -> None:
         if payment_sweeper is not None:
@@ -274,6 +288,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             PrivacyController,
             MessagesController,
             NotificationSettingsController,
+            WatchesController,
+            WatchedPartsController,
             StaffPrivacyLinks,
             ErasureController,
             healthz,
@@ -314,8 +330,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: hooks.error_page,
         },
         # The sender starts after the pool opens and stops before it closes.
-        on_startup=[open_database, start_mail_sender, start_payment_sweeper],
-        on_shutdown=[stop_payment_sweeper, stop_mail_sender, close_database],
+        on_startup=[open_database, start_mail_sender, start_payment_sweeper, start_watch_alerts],
+        on_shutdown=[stop_watch_alerts, stop_payment_sweeper, stop_mail_sender, close_database],
         debug=settings.debug,
         openapi_config=None,
     )

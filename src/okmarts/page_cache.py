@@ -38,7 +38,7 @@ from okmarts import recently_viewed
 from okmarts.dismissals import dismissed
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
-from okmarts.services import recommendations, reviews
+from okmarts.services import recommendations, reviews, watches
 from okmarts.services.catalog import (
     CategoryTree,
     ProductCard,
@@ -89,6 +89,9 @@ _VOTE = re.compile(r"vote-(\d+)-(helpful|not_helpful)-(choice|pressed)")
 # who dismissed that product (services.recommendations), kept for everyone else.
 _RECOMMENDED = re.compile(r"rec-(\d+)-start")
 _REGION_END = re.compile(r"(rec-\d+|banner)-end")
+# A product page's alerts block (services.watches), signed-in copies only: each shopper's own.
+_WATCH = re.compile(r"watch-(\d+)")
+WATCH_TEMPLATE = "partials/watches/buttons.html"
 
 
 class _SomeShopper:
@@ -121,6 +124,7 @@ def template_globals() -> dict[str, Any]:
         "recommendation_region": lambda product_id, edge: "",
         # Only shared pages have the hole; a page for one shopper includes the block itself.
         "for_you_hole": lambda: "",
+        "watch_block": lambda product_id: "",
     }
 
 
@@ -563,6 +567,9 @@ async def personal_values(
     }
     if "for-you" in rendered.holes:
         values["for-you"] = await for_you_block(request, account, values["csrf"])
+    for name in rendered.holes:
+        if match := _WATCH.fullmatch(name):
+            values[name] = await watch_block(request, account, int(match[1]), values["csrf"])
     if rendered.voted_reviews:
         mine = {}
         if account is not None:
@@ -585,6 +592,20 @@ async def for_you_block(request: HTMXRequest, account: Account | None, csrf: str
         return ""
     template = request.app.template_engine.get_template(FOR_YOU_TEMPLATE)
     return str(template.render(for_you=block, request=request, csrf_token=lambda: csrf))
+
+
+async def watch_block(
+    request: HTMXRequest, account: Account | None, product_id: int, csrf: str
+) -> str:
+    """A signed-in shopper's alerts for a product, rendered for them alone ("" for a visitor,
+    whose copy of the page holds the form every visitor gets)."""
+    if account is None:
+        return ""
+    context = await watches.block_context(account.id, product_id)
+    if context is None:
+        return ""
+    template = request.app.template_engine.get_template(WATCH_TEMPLATE)
+    return str(template.render(**context, request=request, csrf_token=lambda: csrf))
 
 
 async def _render(
@@ -621,6 +642,7 @@ async def _render_html(
             cookie_banner_wanted=lambda: True,
             cookie_banner_marks=(BANNER_START, BANNER_END),
             for_you_hole=lambda: Markup(FOR_YOU),
+            watch_block=lambda product_id: Markup(hole(f"watch-{int(product_id)}")),
         )
     finally:
         current_account.reset(token)

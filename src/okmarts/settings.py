@@ -114,6 +114,8 @@ class Settings:
     retention_payment_attempt_days: int = 90
     retention_recommendation_dismissal_days: int = 365
     retention_notification_days: int = 365
+    # Watched parts (services.watches): a visitor's watch, and a one-shot watch once told.
+    retention_part_watch_days: int = 365
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
     # minutes had its order crash or never written: its hold is voided. `okmarts serve` looks
     # for them at start-up and every payment_sweep_seconds (0: only `okmarts retention run`).
@@ -176,6 +178,7 @@ class Settings:
             retention_payment_attempt_days=_days(env, "PAYMENT_ATTEMPT", 90),
             retention_recommendation_dismissal_days=_days(env, "RECOMMENDATION_DISMISSAL", 365),
             retention_notification_days=_days(env, "NOTIFICATION", 365),
+            retention_part_watch_days=_days(env, "PART_WATCH", 365),
             payment_void_after_minutes=max(
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),

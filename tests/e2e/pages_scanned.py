@@ -211,6 +211,27 @@ SCANNED: list[Scan] = [
         who=SHOPPER,
     ),
     Scan(
+        "watched-parts",
+        "/account/watches",
+        "/account/watches",
+        "Watched parts",
+        who=SHOPPER,
+    ),
+    Scan(
+        "watch-confirm",
+        "/watches/confirm",
+        "/watches/confirm?token={watch_confirm}",
+        "Confirm your alert",
+        who=VISITOR,
+    ),
+    Scan(
+        "watch-stop",
+        "/watches/stop",
+        "/watches/stop?token={watch_stop}",
+        "Stop watching this part",
+        who=VISITOR,
+    ),
+    Scan(
         "delete-account",
         "/account/privacy/delete",
         "/account/privacy/delete",

@@ -15,6 +15,8 @@ from litestar.routes import ASGIRoute, HTTPRoute
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from okmarts.app import create_app
+from okmarts.services import watches
+from okmarts.services.tokens import make_token
 from okmarts.settings import Settings
 from tests.conftest import TestDatabase
 from tests.e2e.axe import assert_accessible
@@ -161,6 +163,12 @@ def scene(
         page.get_by_role("button", name="Email me the confirmation link").click()
         expect(page.get_by_role("heading", name="Check your mailbox")).to_be_visible()
         facts["delete_link"] = mailed_link(mail_server, email, "Confirm the deletion")
+        # A visitor's links of watched parts, signed as the server signs them.
+        [(watched_id,)] = query(database, "SELECT id FROM product ORDER BY id LIMIT 1")
+        secret = database.env()["OKMARTS_SECRET_KEY"]
+        confirm = {"e": "a11y@example.com", "p": watched_id, "k": "price_drop", "l": "en"}
+        facts["watch_confirm"] = make_token(secret, watches.CONFIRM_PURPOSE, confirm)
+        facts["watch_stop"] = make_token(secret, watches.STOP_PURPOSE, {"w": 0, "e": "x"})
 
         visitor = browsers[VISITOR].pages[0]
         visitor.goto("/password-reset")

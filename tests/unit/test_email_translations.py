@@ -72,6 +72,26 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "answer": "Yes, up to 10 A.",
         "link": LINK,
     },
+    "part_watch_confirm": {
+        "link": LINK,
+        "product_title": "Relay RX-12",
+        "ask": "Tell me when it's back in stock",
+        "days": 3,
+    },
+    **{
+        kind: {
+            "product_title": "Relay RX-12",
+            "price_minor": 1250,
+            "old_price_minor": 1500,
+            "currency": "USD",
+            "stock": 4,
+            "link": LINK,
+            "stop_link": LINK,
+            "watches_link": LINK,
+            "replacement": {"title": "Relay RX-14", "slug": "rx-14", "link": LINK},
+        }
+        for kind in ("part_back_in_stock", "part_price_drop", "part_discontinued")
+    },
     "account_deletion": {"link": LINK, "hours": 24, "keep_reviews": True},
     "account_deleted": {"when": WHEN, "orders_kept": 2, "years": 10, "keep_reviews": True},
     "account_inactive": {

@@ -21,6 +21,7 @@ from okmarts.services import erasure, retention
 from okmarts.services.service_state import WIND_DOWN, set_state
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
+from okmarts.tables.catalog import Brand, Category, Product
 from okmarts.tables.checkout import (
     Order,
     OrderEvent,
@@ -32,6 +33,7 @@ from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest, ServiceState
 from okmarts.tables.reviews import Question, Review
+from okmarts.tables.watches import PartWatch
 from tests.conftest import BACKENDS, TestDatabase, create_database, drop_database, okmarts
 from tests.unit.conftest import settings_for
 
@@ -194,7 +196,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 13
+    assert len(defaults) == 14
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -216,6 +218,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "order": NOW - days(s.retention_order_days),
         "request": NOW - days(s.retention_privacy_request_days),
         "notification": NOW - days(s.retention_notification_days),
+        "watch": NOW - days(s.retention_part_watch_days),
     }
     # Signed in recently, so the inactivity rule leaves it alone.
     regular = await account(NOW - days(400))
@@ -268,6 +271,47 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
                 account=regular, type="orders", kind="order_status", title="T", created_at=at
             )
         )
+    suffix = uuid.uuid4().hex[:8]
+    brand = (await Brand.insert(Brand(name=f"B {suffix}", slug=f"b-{suffix}")).returning(Brand.id))[
+        0
+    ]
+    category = (
+        await Category.insert(Category(name=f"C {suffix}", slug=f"c-{suffix}")).returning(
+            Category.id
+        )
+    )[0]
+    watched = (
+        await Product.insert(
+            Product(
+                sku=suffix,
+                slug=f"p-{suffix}",
+                title="P",
+                brand=brand["id"],
+                category=category["id"],
+                price_minor=100,
+                created_at=NOW,
+            )
+        ).returning(Product.id)
+    )[0]
+    for kind, owner, email, created, fired in (
+        # A one-shot watch told just inside / outside the period; a price watch told long ago
+        # (it goes on: kept); visitors' watches untouched just inside / outside it.
+        ("back_in_stock", regular, "", edge["watch"] - days(9), edge["watch"] + SECOND),
+        ("discontinued", regular, "", edge["watch"] - days(9), edge["watch"] - SECOND),
+        ("price_drop", regular, "", edge["watch"] - days(9), edge["watch"] - days(1)),
+        ("back_in_stock", None, "v@example.com", edge["watch"] + SECOND, None),
+        ("price_drop", None, "v@example.com", edge["watch"] - SECOND, None),
+    ):
+        await PartWatch.insert(
+            PartWatch(
+                account=owner,
+                email=email,
+                product=watched["id"],
+                kind=kind,
+                created_at=created,
+                fired_at=fired,
+            )
+        )
     await PrivacyRequest.insert(  # open, however old: staff must answer it first
         PrivacyRequest(kind="correct", created_at=NOW - days(5000), due_at=NOW - days(4985))
     )
@@ -287,6 +331,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "privacy_requests": 1,
         "payment_attempts": 0,
         "recommendation_dismissals": 0,
+        "part_watches": 2,
         # The old order still awaiting payment expires (services.unpaid_orders).
         "unpaid_orders_expired": 1,
         "unpaid_orders_reminded": 0,

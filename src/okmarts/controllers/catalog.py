@@ -24,6 +24,7 @@ from okmarts.services import (
     replacements,
     reviews,
     search_facets,
+    watches,
 )
 from okmarts.web import View, current_account
 
@@ -233,6 +234,9 @@ class CatalogController(Controller):
                     "voted_review": parse_int(params.get("voted"), minimum=1),
                     "withdrawn_review": parse_int(params.get("withdrawn"), minimum=1),
                     "question_form": {},
+                    # A visitor's alert form, and its "check your email" after a plain POST.
+                    **watches.template_context(),
+                    "watch_sent": params.get("watch") == "sent",
                     "errors": {},
                     "retry_minutes": 0,
                 },

@@ -69,6 +69,7 @@ from okmarts.tables.notifications import Follow, Notification, NotificationSubsc
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
+from okmarts.tables.watches import PartWatch
 
 log = logging.getLogger("okmarts.erasure")
 
@@ -113,7 +114,8 @@ class Rule:
     action: Action
     # Which rows: "account" (the Account row), "own" (table.account is the account),
     # "orders" (rows of the account's orders), "outbox" (the account's mail, or mail to its
-    # address), "attempts" (rate-limit rows keyed by its address or id).
+    # address), "attempts" (rate-limit rows keyed by its address or id), "email" (rows of no
+    # account whose `email` is the account's address).
     rows: str
     reason: str
     choice: ReviewChoice | None = None  # applies only when the shopper chose this
@@ -288,6 +290,21 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "own",
         "Categories and brands followed: with no account there is no digest to send.",
+    ),
+    Rule(
+        PartWatch,
+        (),
+        Action.DELETE,
+        "own",
+        "Watched parts: with no account there is nobody to tell (alerts still queued are "
+        "given up with the account's other mail).",
+    ),
+    Rule(
+        PartWatch,
+        (),
+        Action.DELETE,
+        "email",
+        "Watches made with the account's address without signing in: the same person.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(
@@ -505,6 +522,7 @@ class _Scope:
     """The ids an erasure works on, found before anything changes."""
 
     account_id: int
+    email: str
     order_ids: list[int]
     outbox_ids: list[int]
     attempt_ids: list[int]
@@ -522,6 +540,10 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         return Account.id == scope.account_id
     if rule.rows == "own":
         return table._meta.get_column_by_name("account") == scope.account_id
+    if rule.rows == "email":
+        return table._meta.get_column_by_name("account").is_null() & (
+            table._meta.get_column_by_name("email") == scope.email
+        )
     if ids is None:
         raise ValueError(f"Unknown rows {rule.rows!r} in the erasure registry")
     if not ids:
@@ -617,6 +639,7 @@ async def _find_what_is_linked(account: Account) -> tuple[_Scope, list[dict], li
     )
     scope = _Scope(
         account_id=account.id,
+        email=account.email,
         order_ids=[row["id"] for row in orders],
         outbox_ids=[row["id"] for row in outbox],
         attempt_ids=await _attempt_ids(account),

@@ -132,6 +132,11 @@ KIND_TYPES: dict[str, str] = {
     "account_inactive": ACCOUNT,
     "wind_down": ACCOUNT,
     "question_answered": SERVICE_REPLIES,
+    # Watched parts (services.watch_alerts); the confirmation goes to a visitor's address only.
+    "part_back_in_stock": WATCHED_PARTS,
+    "part_price_drop": WATCHED_PARTS,
+    "part_discontinued": WATCHED_PARTS,
+    "part_watch_confirm": WATCHED_PARTS,
 }
 
 # Why a message is allowed or refused: the settings page shows these beside a row it disables.

@@ -53,6 +53,7 @@ from okmarts.tables.notifications import Follow, Notification, NotificationSubsc
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
+from okmarts.tables.watches import PartWatch
 
 # -- The download (policy §4: access and portability) --------------------------------------------
 
@@ -91,6 +92,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Notification: "messages.json",
     NotificationSubscription: "notification_settings.json",
     Follow: "follows.json",
+    PartWatch: "watched_parts.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -472,6 +474,25 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "watched_parts.json",
+        N_(
+            "The parts you watch (back in stock, a lower price, discontinued), also those you "
+            "watched with this address before signing in."
+        ),
+        {
+            "id": _ID,
+            "email": N_("The address a watch made without signing in goes to (empty: yours)."),
+            "locale": N_("The language of its alerts."),
+            "product": N_("The number of the product you watch."),
+            "kind": N_("What you asked to be told: back_in_stock, price_drop or discontinued."),
+            "created_at": N_("When you started watching it."),
+            "seen_price_minor": N_(
+                "The price you last saw, in cents: a lower price is told as a price drop."
+            ),
+            "fired_at": N_("When we last told you (a told back-in-stock alert is done)."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -674,6 +695,19 @@ async def _own(table: type[Table], account_id: int, *extra: Any) -> list[dict[st
     return _without(rows, "account")
 
 
+async def _watches(account_id: int, email: str) -> list[dict[str, Any]]:
+    """The account's watches, and the watches a visitor confirmed with its address."""
+    rows = await (
+        PartWatch.select(*_columns(PartWatch))
+        .where(
+            (PartWatch.account == account_id)
+            | (PartWatch.account.is_null() & (PartWatch.email == email))
+        )
+        .order_by(PartWatch.id)
+    )
+    return _without(rows, "account")
+
+
 async def collect_export(account_id: int) -> dict[str, Any]:
     """Every personal record about the account, by file (see EXPORT_FILES)."""
     account = await Account.select(*_columns(Account)).where(Account.id == account_id).first()
@@ -745,6 +779,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "messages.json": await _own(Notification, account_id),
         "notification_settings.json": await _own(NotificationSubscription, account_id),
         "follows.json": await _own(Follow, account_id),
+        "watched_parts.json": await _watches(account_id, account["email"]),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

@@ -25,6 +25,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
+| Watched parts (`part_watches`) | `PART_WATCH` | 365 | (m) | deleted |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -90,6 +91,12 @@ Why these periods:
     records. The settings (services.notifications) are the shopper's choices, kept as long as
     the account is; a marketing choice's changes are also consent events (kept with them).
 
+(m) Watched parts (services.watches): a signed-in shopper's watch lasts while it may still
+    fire, as long as the account; once a one-shot watch (back in stock, discontinued) was told,
+    it goes a year after that alert. A visitor's watch (an address confirmed by a link, no
+    account to delete) goes a year after it was confirmed or last told, whichever is later:
+    watching again renews it. Every alert carries a link that deletes it at once.
+
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
   OKMARTS_UNPAID_ORDER_DAYS (7) are cancelled, stock and points back, and a day before that
@@ -115,6 +122,7 @@ from okmarts.services.erasure import FAREWELL_KIND, erase_account, forget_delive
 from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, configured_gateway
 from okmarts.services.service_state import wind_down
+from okmarts.services.watches import ONE_SHOT
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
@@ -122,6 +130,7 @@ from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
+from okmarts.tables.watches import PartWatch
 
 log = logging.getLogger("okmarts.retention")
 
@@ -154,6 +163,7 @@ CLASS_OF_TABLE = {
     "notification": "notifications",
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
+    "part_watch": "part_watches",
     "privacy_request": "privacy_requests",
 }
 
@@ -266,6 +276,9 @@ async def run(
         < before(settings.retention_recommendation_dismissal_days),
         dry_run,
     )
+    counts["part_watches"] = await _delete(
+        PartWatch, _expired_watches(before(settings.retention_part_watch_days)), dry_run
+    )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)
     counts["unpaid_orders_expired"] = unpaid.expired
     counts["unpaid_orders_reminded"] = unpaid.reminded
@@ -275,6 +288,16 @@ async def run(
     counts["unfinished_payments_voided"] = swept.voided
     counts["unfinished_payments_captured"] = swept.captured
     return counts
+
+
+def _expired_watches(cutoff: dt.datetime) -> Any:
+    """One-shot watches told before the cutoff; visitors' watches untouched since it (m)."""
+    told_long_ago = PartWatch.fired_at.is_not_null() & (PartWatch.fired_at < cutoff)
+    one_shot_done = PartWatch.kind.is_in(sorted(ONE_SHOT)) & told_long_ago
+    visitor_idle = PartWatch.account.is_null() & (
+        told_long_ago | (PartWatch.fired_at.is_null() & (PartWatch.created_at < cutoff))
+    )
+    return one_shot_done | visitor_idle
 
 
 async def _delete(table: type[Table], condition: Any, dry_run: bool) -> int:
