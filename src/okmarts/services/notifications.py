@@ -132,6 +132,8 @@ KIND_TYPES: dict[str, str] = {
     "account_inactive": ACCOUNT,
     "wind_down": ACCOUNT,
     "question_answered": SERVICE_REPLIES,
+    "follows_digest": FOLLOWS,
+    "policy_changed": POLICY_CHANGES,
 }
 
 # Why a message is allowed or refused: the settings page shows these beside a row it disables.
