@@ -65,7 +65,12 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
-from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
+from okmarts.tables.notifications import (
+    Follow,
+    Notification,
+    NotificationSubscription,
+    PolicyNotice,
+)
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -288,6 +293,13 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "own",
         "Categories and brands followed: with no account there is no digest to send.",
+    ),
+    Rule(
+        PolicyNotice,
+        (),
+        Action.DELETE,
+        "own",
+        "Records of the policy-change notices sent: with no account nobody is told again.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(

@@ -49,7 +49,12 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
-from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
+from okmarts.tables.notifications import (
+    Follow,
+    Notification,
+    NotificationSubscription,
+    PolicyNotice,
+)
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -91,6 +96,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Notification: "messages.json",
     NotificationSubscription: "notification_settings.json",
     Follow: "follows.json",
+    PolicyNotice: "policy_notices.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -469,6 +475,15 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "policy_notices.json",
+        N_("Each new privacy-policy version we told you about (by email or message center)."),
+        {
+            "id": _ID,
+            "version": N_("Policy version."),
+            "created_at": N_("When we told you."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -742,6 +757,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "messages.json": await _own(Notification, account_id),
         "notification_settings.json": await _own(NotificationSubscription, account_id),
         "follows.json": await _own(Follow, account_id),
+        "policy_notices.json": await _own(PolicyNotice, account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

@@ -154,6 +154,7 @@ CLASS_OF_TABLE = {
     "notification": "notifications",
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
+    "policy_notice": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
 }
 
