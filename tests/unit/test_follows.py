@@ -264,16 +264,22 @@ async def test_follow_and_unfollow_with_and_without_htmx(client: Client) -> None
     assert "Follow this category" in swapped.text
     assert not await Follow.exists().where(Follow.account == ann.id)
 
-    # From the list, the list swaps; a plain POST comes back to the list with a notice.
+    # The list shows the same button; a plain POST comes back to the list with a notice.
     await follows.follow(ann.id, follows.Target("category", child["id"]))
+    assert "Unfollow this category" in (await client.get("/account/follows")).text
     listed = await post_form(
         client,
         "/account/follows",
-        {"action": "unfollow", "kind": "category", "id": str(child["id"])},
-        headers={"HX-Request": "true", "HX-Target": "follows-list"},
+        {
+            "action": "unfollow",
+            "kind": "category",
+            "id": str(child["id"]),
+            "next": "/account/follows",
+        },
     )
-    assert 'id="follows-list"' in listed.text and "You no longer follow it." in listed.text
-    assert "<html" not in listed.text
+    assert listed.headers["location"] == "/account/follows?notice=unfollowed"
+    shown = (await client.get(listed.headers["location"])).text
+    assert "You no longer follow it." in shown and f"/categories/{child['slug']}" not in shown
     # A brand's listing (one brand chosen) offers to follow the brand.
     brand = await Brand.select(Brand.id, Brand.slug).first()
     assert "Follow this brand" in (await client.get(f"/products?brand={brand['slug']}")).text
@@ -298,6 +304,11 @@ async def test_bad_follows_are_refused_with_a_message(client: Client) -> None:
         refused = await post_form(client, "/account/follows", form)
         assert refused.status_code == 422
         assert "There is no such category or brand to follow." in refused.text
+        swapped = await post_form(
+            client, "/account/follows", form, headers={"HX-Request": "true", "HX-Target": "x"}
+        )
+        assert swapped.status_code == 422 and "<html" not in swapped.text
+        assert "There is no such category or brand to follow." in swapped.text
 
 
 async def test_follows_need_csrf_and_a_sign_in_and_are_ones_own(app: Litestar) -> None:

@@ -2,9 +2,10 @@
 shopper's list (/account/follows). The rules are services/follows.py.
 
 One form posts to /account/follows (action follow or unfollow, with the category or brand): a
-plain POST answers 303 back to the page it came from; htmx gets the button it swaps in place,
-or, from the list, the list. The listing pages are shared (page_cache): their button is a hole
-filled for each shopper (page_cache.follow_buttons), never kept in a cached copy.
+plain POST answers 303 back to the page it came from; htmx gets the button, swapped in place
+(on a listing or in the list, which shows the same button). The listing pages are shared
+(page_cache): their button is a hole filled for each shopper (page_cache.follow_buttons), never
+kept in a cached copy.
 """
 
 from __future__ import annotations
@@ -24,9 +25,9 @@ from okmarts.services import accounts, follows, notifications
 from okmarts.tables.accounts import Account
 from okmarts.web import Form, View, clean_form, redirect_after_post, safe_next, signed_in_account
 
-LIST_TARGET = "follows-list"
-FOLLOWS = View("pages/account/follows.html", fragments={LIST_TARGET: "partials/follows/list.html"})
-BUTTON = "partials/follows/button.html"
+# The page, and for htmx the button that was pressed (on a listing or in the list), swapped in
+# place: the list shows each follow with that same button.
+FOLLOWS = View("pages/account/follows.html", fragment="partials/follows/button.html")
 NOTICES = {
     "followed": N_("You follow it now: its new products come in your weekly digest."),
     "unfollowed": N_("You no longer follow it."),
@@ -47,6 +48,8 @@ async def _list_context(account: Account, **extra: Any) -> dict[str, Any]:
         "minor_age": accounts.MINOR_AGE,
         "notice": "",
         "error": "",
+        "button": None,
+        "follow_error": "",
         **extra,
     }
 
@@ -79,26 +82,12 @@ class FollowsController(Controller):
             else:
                 await follows.unfollow(account.id, target)
         except follows.FollowRefused:
-            context = await _list_context(account, error=REFUSED)
-            if request.htmx and request.htmx.target != LIST_TARGET:
-                return Template(
-                    template_name=BUTTON,
-                    context={"follow_error": REFUSED, "button": None},
-                    status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                )
+            context = await _list_context(account, error=REFUSED, follow_error=REFUSED)
             return FOLLOWS.render(request, context, status_code=HTTP_422_UNPROCESSABLE_ENTITY)
         notice = "followed" if action == "follow" else "unfollowed"
         if not request.htmx:
             if back.split("?")[0].rstrip("/") == "/account/follows":
                 back = f"/account/follows?notice={notice}"
             return redirect_after_post(request, back)
-        if request.htmx.target == LIST_TARGET:
-            return FOLLOWS.render(request, await _list_context(account, notice=notice))
-        return Template(
-            template_name=BUTTON,
-            context={
-                "button": {"kind": target.kind, "id": target.id, "following": action == "follow"},
-                "next_page": back,
-                "notice": notice,
-            },
-        )
+        button = {"kind": target.kind, "id": target.id, "following": action == "follow"}
+        return FOLLOWS.render(request, {"button": button, "next_page": back, "notice": notice})
