@@ -211,6 +211,13 @@ SCANNED: list[Scan] = [
         who=SHOPPER,
     ),
     Scan(
+        "follows",
+        "/account/follows",
+        "/account/follows",
+        "Categories and brands you follow",
+        who=SHOPPER,
+    ),
+    Scan(
         "delete-account",
         "/account/privacy/delete",
         "/account/privacy/delete",
