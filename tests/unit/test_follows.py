@@ -361,3 +361,24 @@ async def test_a_cached_listing_never_shows_one_shoppers_follow_to_another(
             part for rendered in cached.state.page_cache._pages.values() for part in rendered.parts
         )
         assert "Unfollow" not in kept and "Follow this category" not in kept
+
+
+async def test_the_digest_reads_per_batch_not_per_follower(app: Litestar, queries: Any) -> None:
+    """Bounded reads for N followers: the same SELECTs for two accounts as for six (only the
+    inserts of each queued email grow)."""
+    settings: Settings = app.state.settings
+    _, child = await _parent_with_child()
+    brand = await _brand(0)
+    counts = []
+    for year, followers in ((2001, 2), (2002, 6)):
+        start = dt.datetime(year, 1, 1, tzinfo=dt.UTC)
+        for _ in range(followers):
+            account = await verified_shopper()
+            await _follow(account.id, "category", child["id"], start)
+        await _product(child["id"], brand, start + dt.timedelta(days=1))
+        queries.reset()
+        report = await follows.send_digests(settings, now=start + dt.timedelta(days=8))
+        assert report.queued >= followers  # (the first ones, due again, too)
+        reads = [s for s in queries.statements if s.lstrip().upper().startswith("SELECT")]
+        counts.append(len(reads))
+    assert counts[0] == counts[1], counts
