@@ -29,6 +29,7 @@ from okmarts.controllers.compare import CompareController
 from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.documents import DocumentsController
 from okmarts.controllers.erasure import ErasureController
+from okmarts.controllers.follows import FollowsController
 from okmarts.controllers.info import InfoController
 from okmarts.controllers.notifications import MessagesController, NotificationSettingsController
 from okmarts.controllers.oidc import OidcController
@@ -44,7 +45,7 @@ from okmarts.hooks.request import CSRF_COOKIE, RequestHooks, no_sniff
 from okmarts.lazy_admin import staff_admin_handler
 from okmarts.page_cache import PageCache
 from okmarts.page_cache import template_globals as page_cache_globals
-from okmarts.services import catalog, messaging, wind_down
+from okmarts.services import catalog, follows, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payment_attempts import PaymentSweeper
 from okmarts.services.payments import configured_gateway
@@ -211,6 +212,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Every worker also tells watchers of product changes (services.watch_alerts); claims keep
     # two workers from telling one event twice. It runs with the mail sender, which sends them.
     watch_alerts = WatchAlertSender(settings) if settings.mail_sender_enabled else None
+    # Every worker also queues the weekly digests of followed categories and brands, and the
+    # notice of a new privacy-policy version (services/follows.NoticeJobs); locks and unique
+    # indexes keep them from doing it twice.
+    notice_jobs = follows.NoticeJobs(settings) if settings.notice_jobs_seconds > 0 else None
 
     hooks = RequestHooks(settings, catalogs, closing, security_headers)
 
@@ -258,6 +263,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         if payment_sweeper is not None:
             await payment_sweeper.stop()
 
+    async def start_notice_jobs() -> None:
+        if notice_jobs is not None:
+            await notice_jobs.start()
+
+    async def stop_notice_jobs() -> None:
+        if notice_jobs is not None:
+            await notice_jobs.stop()
+
     avatars_dir(settings.data_dir).mkdir(parents=True, exist_ok=True)
     # Avatars are public (shown beside reviews) and never change: a new one gets a new name.
     avatar_router = create_static_files_router(
@@ -290,6 +303,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationSettingsController,
             WatchesController,
             WatchedPartsController,
+            FollowsController,
             StaffPrivacyLinks,
             ErasureController,
             healthz,
@@ -330,8 +344,20 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: hooks.error_page,
         },
         # The sender starts after the pool opens and stops before it closes.
-        on_startup=[open_database, start_mail_sender, start_payment_sweeper, start_watch_alerts],
-        on_shutdown=[stop_watch_alerts, stop_payment_sweeper, stop_mail_sender, close_database],
+        on_startup=[
+            open_database,
+            start_mail_sender,
+            start_payment_sweeper,
+            start_watch_alerts,
+            start_notice_jobs,
+        ],
+        on_shutdown=[
+            stop_notice_jobs,
+            stop_watch_alerts,
+            stop_payment_sweeper,
+            stop_mail_sender,
+            close_database,
+        ],
         debug=settings.debug,
         openapi_config=None,
     )

@@ -1,4 +1,4 @@
-"""`okmarts migrate | seed | serve | send-mail | retention | wind-down …`: operators' commands."""
+"""`okmarts migrate | seed | serve | send-mail | digest | announce-policy | retention …`."""
 
 from __future__ import annotations
 
@@ -105,6 +105,37 @@ def send_mail(_: argparse.Namespace) -> int:
     report = asyncio.run(send_due_mail(settings))
     print(f"Sent {report.sent}, failed {report.failed}, waiting {report.remaining}.")
     return 1 if report.failed else 0
+
+
+def digest_command(args: argparse.Namespace) -> int:
+    """Queue the weekly digests that are due (safe to run twice: each goes out once a week)."""
+    from okmarts.services import follows, messaging
+    from okmarts.settings import Settings
+
+    settings = Settings.from_env()
+    messaging.configure_email_rendering(settings.locales_dir)
+    report = asyncio.run(follows.send_digests(settings))
+    print(
+        f"Digests: {report.accounts} accounts due, {report.queued} queued, "
+        f"{report.nothing_new} with nothing new (`okmarts serve` sends them, or run "
+        "`okmarts send-mail`)."
+    )
+    return 0
+
+
+def announce_policy_command(args: argparse.Namespace) -> int:
+    """Tell every account of a new privacy-policy version (once per account and version)."""
+    from okmarts.services import messaging, policy_notices
+    from okmarts.settings import Settings
+
+    settings = Settings.from_env()
+    messaging.configure_email_rendering(settings.locales_dir)
+    done = asyncio.run(policy_notices.announce_current(settings, force=args.force))
+    if done.already:
+        print(f"Privacy policy {done.version} was announced already; nothing to do.")
+    else:
+        print(f"Privacy policy {done.version}: {done.told} accounts told.")
+    return 0
 
 
 def create_staff(args: argparse.Namespace) -> int:
@@ -250,6 +281,18 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "send-mail", help="send the emails that are due (one pass over the outbox)"
     ).set_defaults(handler=send_mail)
+
+    commands.add_parser(
+        "digest", help="queue the weekly digests of new products in followed categories and brands"
+    ).set_defaults(handler=digest_command)
+
+    announce_parser = commands.add_parser(
+        "announce-policy", help="tell every account of a new privacy-policy version, once"
+    )
+    announce_parser.add_argument(
+        "--force", action="store_true", help="look for accounts not told yet even if announced"
+    )
+    announce_parser.set_defaults(handler=announce_policy_command)
 
     staff_parser = commands.add_parser(
         "create-staff", help="create or update a staff user of the admin at /admin/"

@@ -38,7 +38,7 @@ from okmarts import recently_viewed
 from okmarts.dismissals import dismissed
 from okmarts.hooks.consent import cookie_banner_wanted
 from okmarts.i18n import current_locale
-from okmarts.services import recommendations, reviews, watches
+from okmarts.services import follows, recommendations, reviews, watches
 from okmarts.services.catalog import (
     CategoryTree,
     ProductCard,
@@ -88,6 +88,10 @@ _VOTE = re.compile(r"vote-(\d+)-(helpful|not_helpful)-(choice|pressed)")
 # A recommended product's card, between rec-<id>-start and rec-<id>-end: left out for a shopper
 # who dismissed that product (services.recommendations), kept for everyone else.
 _RECOMMENDED = re.compile(r"rec-(\d+)-start")
+# The Follow/Unfollow button of a category or brand listing (services/follows): whether this
+# shopper follows it is theirs, so the shared page holds a hole, filled for each answer.
+_FOLLOW = re.compile(r"follow-(category|brand)-(\d+)")
+FOLLOW_TEMPLATE = "partials/follows/button.html"
 _REGION_END = re.compile(r"(rec-\d+|banner)-end")
 # A product page's alerts block (services.watches), signed-in copies only: each shopper's own.
 _WATCH = re.compile(r"watch-(\d+)")
@@ -125,6 +129,8 @@ def template_globals() -> dict[str, Any]:
         # Only shared pages have the hole; a page for one shopper includes the block itself.
         "for_you_hole": lambda: "",
         "watch_block": lambda product_id: "",
+        # Only shared pages (the listings) show it: a hole, or the visitor's "Sign in" link.
+        "follow_button": lambda kind, target_id: "",
     }
 
 
@@ -565,6 +571,8 @@ async def personal_values(
         "account-name": str(escape(account_name(account))),
         "unread-count": str(current_unread_count.get()),
     }
+    if any(name.startswith("follow-") for name in rendered.holes):
+        values.update(await follow_buttons(request, rendered, account, values["csrf"]))
     if "for-you" in rendered.holes:
         values["for-you"] = await for_you_block(request, account, values["csrf"])
     for name in rendered.holes:
@@ -580,6 +588,42 @@ async def personal_values(
                 values[f"vote-{review_id}-{choice}-choice"] = "withdraw" if chosen else choice
                 values[f"vote-{review_id}-{choice}-pressed"] = "true" if chosen else "false"
     return values
+
+
+def _follow_hole(kind: str, target_id: int) -> Markup:
+    """In a shared page: where a signed-in shopper's Follow/Unfollow button goes."""
+    if kind not in ("category", "brand"):
+        return Markup("")
+    return Markup(hole(f"follow-{kind}-{int(target_id)}"))
+
+
+async def follow_buttons(
+    request: HTMXRequest, rendered: Rendered | Unkept, account: Account | None, csrf: str
+) -> dict[str, str]:
+    """This shopper's Follow/Unfollow buttons for the holes of a shared page (one query)."""
+    wanted = [
+        (name, follows.Target(match[1], int(match[2])))
+        for name in rendered.holes
+        if (match := _FOLLOW.fullmatch(name))
+    ]
+    if not wanted:
+        return {}
+    mine = set() if account is None else await follows.following(account.id, [t for _, t in wanted])
+    template = request.app.template_engine.get_template(FOLLOW_TEMPLATE)
+    # Back to this page after a plain POST (a listing's fragment has the page's own URL).
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return {
+        name: str(
+            template.render(
+                button={"kind": target.kind, "id": target.id, "following": target in mine},
+                next_page=here,
+                notice="",
+                request=request,
+                csrf_token=lambda: csrf,
+            )
+        )
+        for name, target in wanted
+    }
 
 
 async def for_you_block(request: HTMXRequest, account: Account | None, csrf: str) -> str:
@@ -643,6 +687,7 @@ async def _render_html(
             cookie_banner_marks=(BANNER_START, BANNER_END),
             for_you_hole=lambda: Markup(FOR_YOU),
             watch_block=lambda product_id: Markup(hole(f"watch-{int(product_id)}")),
+            follow_button=_follow_hole,
         )
     finally:
         current_account.reset(token)

@@ -121,6 +121,12 @@ class Settings:
     # for them at start-up and every payment_sweep_seconds (0: only `okmarts retention run`).
     payment_void_after_minutes: int = 10
     payment_sweep_seconds: float = 60.0
+    # Follows (services/follows.py): each account's digest of new products goes out this many
+    # days after its last one. `okmarts serve` looks for digests that are due, and for a new
+    # privacy-policy version to announce (services/policy_notices.py), at start-up and every
+    # notice_jobs_seconds (0: only `okmarts digest` and `okmarts announce-policy`, from cron).
+    follows_digest_days: float = 7.0
+    notice_jobs_seconds: float = 3600.0
     # Orders awaiting payment (bank transfer) are cancelled after this many days, with a
     # reminder a day before; an account may have at most this many open at once (0: no cap).
     unpaid_order_days: int = 7
@@ -183,6 +189,8 @@ class Settings:
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),
             payment_sweep_seconds=float(env.get("OKMARTS_PAYMENT_SWEEP_SECONDS") or 60),
+            follows_digest_days=max(1.0, float(env.get("OKMARTS_FOLLOWS_DIGEST_DAYS") or 7)),
+            notice_jobs_seconds=float(env.get("OKMARTS_NOTICE_JOBS_SECONDS") or 3600),
             unpaid_order_days=max(1, int(env.get("OKMARTS_UNPAID_ORDER_DAYS") or 7)),
             unpaid_order_limit=max(0, int(env.get("OKMARTS_UNPAID_ORDER_LIMIT") or 3)),
             pseudo_locale=_flag(env.get("OKMARTS_PSEUDO_LOCALE")),

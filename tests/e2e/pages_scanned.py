@@ -232,6 +232,13 @@ SCANNED: list[Scan] = [
         who=VISITOR,
     ),
     Scan(
+        "follows",
+        "/account/follows",
+        "/account/follows",
+        "Categories and brands you follow",
+        who=SHOPPER,
+    ),
+    Scan(
         "delete-account",
         "/account/privacy/delete",
         "/account/privacy/delete",

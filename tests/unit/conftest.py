@@ -28,6 +28,7 @@ def settings_for(database: TestDatabase) -> Settings:
         sign_up_limit_per_hour=100_000,
         mail_sender_enabled=False,  # tests send with send_due_mail, when they choose
         payment_sweep_seconds=0,  # and sweep unfinished payments (payment_attempts.sweep) too
+        notice_jobs_seconds=0,  # and queue digests and policy notices (services/follows.py)
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from okmarts.services.follows import DigestGroup
 from okmarts.services.messaging import EMAILS_DIR, render_email
 from okmarts.services.orders import STATUSES
 from tests.unit.test_translations import COMPLETE_LANGUAGES
@@ -106,6 +107,23 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "privacy_center_link": LINK,
         "privacy_link": LINK,
     },
+    "follows_digest": {
+        "groups": [
+            DigestGroup(
+                "category",
+                "Relays",
+                LINK,
+                [{"title": "Relay RX-12", "link": LINK}],
+                more=3,
+            ),
+            DigestGroup("brand", "Okmarts", LINK, [{"title": "Relay RX-12", "link": LINK}]),
+        ],
+        "total": 5,
+        "shown": 2,
+        "follows_link": LINK,
+        "settings_link": LINK,
+    },
+    "policy_changed": {"version": "2099-01-01", "policy_link": LINK, "settings_link": LINK},
 }
 DATA = {"Okmarts", "IBAN", "Ltd", "DHL", "JD0146", "Firefox", "Linux", "RX-12", "Relay", "USD"}
 

@@ -183,6 +183,10 @@ class CatalogController(Controller):
             "form": request.query_params,
             "sort_labels": SORT_LABELS,
             "links": LinkBuilder(request.url.path, list(request.query_params.multi_items())),
+            # One brand chosen: its listing, with a button to follow that brand.
+            "followed_brand": (
+                await catalog.brand_by_slug(query.brands[0]) if len(query.brands) == 1 else None
+            ),
         }
         status = HTTP_400_BAD_REQUEST if errors else HTTP_200_OK
         return Page(LISTING.template_for(request), context, status)

@@ -167,6 +167,19 @@ class BrandFacet:
     count: int
 
 
+@dataclass(frozen=True)
+class BrandRef:
+    id: int
+    name: str
+    slug: str
+
+
+async def brand_by_slug(slug: str) -> BrandRef | None:
+    """A brand by its slug (a listing filtered by one brand offers to follow it)."""
+    row = await Brand.select(Brand.id, Brand.name, Brand.slug).where(Brand.slug == slug).first()
+    return BrandRef(row["id"], row["name"], row["slug"]) if row else None
+
+
 @dataclass
 class ProductPage:
     items: list[ProductCard]

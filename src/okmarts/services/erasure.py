@@ -65,7 +65,12 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
-from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
+from okmarts.tables.notifications import (
+    Follow,
+    Notification,
+    NotificationSubscription,
+    PolicyNotice,
+)
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -305,6 +310,13 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "email",
         "Watches made with the account's address without signing in: the same person.",
+    ),
+    Rule(
+        PolicyNotice,
+        (),
+        Action.DELETE,
+        "own",
+        "Records of the policy-change notices sent: with no account nobody is told again.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(

@@ -108,7 +108,11 @@ class _EmailRenderer:
         )
         self.catalogs.install_gettext(self.env)
         self.env.globals.update(
-            format_datetime=i18n.datetime, format_date=i18n.date, money=i18n.money
+            format_datetime=i18n.datetime,
+            format_date=i18n.date,
+            money=i18n.money,
+            # Catalog names (a category's) are msgids: translated like the shop's pages do.
+            message=self.catalogs.message,
         )
         self.env.filters["shop_path"] = shop_path
 
@@ -185,6 +189,7 @@ async def enqueue_email(
     context: dict[str, Any],
     account_id: int | None = None,
     notification_type: str | None = None,
+    gate_state: AccountState | None = None,
 ) -> int | None:
     """Render an email in the recipient's language and add it to the outbox; returns its id,
     or None when the gate refused it (nothing queued).
@@ -197,6 +202,8 @@ async def enqueue_email(
     type (`notification_type`, or the kind's type: a kind nobody mapped is a KeyError), once
     per channel: the email is queued only if the email channel is allowed, and the message
     center gets its entry, in the same transaction, if that channel is allowed.
+    `gate_state`: the account's gate state read already in this transaction (a batch sender
+    reads many at once with notifications.states), else read here.
     """
     if "\n" in recipient or "\r" in recipient:
         # It would never make a valid To header: refuse now rather than fail every retry.
@@ -205,7 +212,7 @@ async def enqueue_email(
     type_code = notification_type or notifications.type_of_kind(kind)
     if type_code not in notifications.TYPES:
         raise ValueError(f"Unknown notification type {type_code!r}")
-    send_email, to_center = await _gate(account_id, type_code)
+    send_email, to_center = await _gate(account_id, type_code, gate_state)
     if not send_email and not to_center:
         log.info("Mail %s to account %s not queued: refused by the gate", kind, account_id)
         return None
@@ -237,14 +244,17 @@ async def enqueue_email(
     return int(rows[0]["id"])
 
 
-async def _gate(account_id: int | None, type_code: str) -> tuple[bool, bool]:
+async def _gate(
+    account_id: int | None, type_code: str, state: AccountState | None = None
+) -> tuple[bool, bool]:
     """May this type go by email, and into the message center? (No account: email only.)"""
     _, notifications = _gate_modules()
     if account_id is None:
         return True, False
     if notifications.is_transactional(type_code):
         return True, True  # always, and no need to read the account
-    state = await notifications.state_of(account_id)
+    if state is None or state.account_id != account_id:
+        state = await notifications.state_of(account_id)
     if state is None:
         return False, False
     return (

@@ -137,6 +137,8 @@ KIND_TYPES: dict[str, str] = {
     "part_price_drop": WATCHED_PARTS,
     "part_discontinued": WATCHED_PARTS,
     "part_watch_confirm": WATCHED_PARTS,
+    "follows_digest": FOLLOWS,
+    "policy_changed": POLICY_CHANGES,
 }
 
 # Why a message is allowed or refused: the settings page shows these beside a row it disables.

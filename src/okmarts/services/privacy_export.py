@@ -49,7 +49,12 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
-from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
+from okmarts.tables.notifications import (
+    Follow,
+    Notification,
+    NotificationSubscription,
+    PolicyNotice,
+)
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
@@ -93,6 +98,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     NotificationSubscription: "notification_settings.json",
     Follow: "follows.json",
     PartWatch: "watched_parts.json",
+    PolicyNotice: "policy_notices.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -493,6 +499,15 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "policy_notices.json",
+        N_("Each new privacy-policy version we told you about (by email or message center)."),
+        {
+            "id": _ID,
+            "version": N_("Policy version."),
+            "created_at": N_("When we told you."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -780,6 +795,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "notification_settings.json": await _own(NotificationSubscription, account_id),
         "follows.json": await _own(Follow, account_id),
         "watched_parts.json": await _watches(account_id, account["email"]),
+        "policy_notices.json": await _own(PolicyNotice, account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

@@ -164,6 +164,7 @@ CLASS_OF_TABLE = {
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
     "part_watch": "part_watches",
+    "policy_notice": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
 }
 

@@ -50,3 +50,16 @@ class Follow(Table, tablename="follow"):
     created_at = Timestamptz(default=TimestamptzNow())
     # Products created after this went into no digest yet (the digest's high-water mark).
     digested_until = Timestamptz(default=TimestamptzNow())
+    # Unique (account, category) and (account, brand), each where set: a hand-written
+    # migration (okmarts_2026_12_03t17_54_00_000000); exactly one of the two is set
+    # (services/follows.py checks it).
+
+
+class PolicyNotice(Table, tablename="policy_notice"):
+    """A new privacy-policy version was announced to an account (services/policy_notices.py):
+    one row per account and version (a unique index), written with the notice it records, so
+    each account is told of each version exactly once. The account's own: erased with it."""
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, index=True)
+    version = Varchar(length=32)
+    created_at = Timestamptz(default=TimestamptzNow())
