@@ -69,8 +69,11 @@ async def _digests(account_id: int) -> list[dict[str, Any]]:
 
 
 async def _brand(offset: int = 0) -> int:
-    rows = await Brand.select(Brand.id).order_by(Brand.id).offset(offset).limit(1)
-    return int(rows[0]["id"])
+    """A brand of this test's own: other tests add products to the seeded brands meanwhile."""
+    suffix = f"{offset}-{uuid.uuid4().hex[:8]}"
+    own = Brand(name=f"Followed {suffix}", slug=f"followed-{suffix}")
+    await own.save()
+    return int(own.id)
 
 
 # -- The digest -----------------------------------------------------------------------------------
