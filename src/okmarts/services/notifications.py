@@ -132,6 +132,7 @@ KIND_TYPES: dict[str, str] = {
     "account_inactive": ACCOUNT,
     "wind_down": ACCOUNT,
     "question_answered": SERVICE_REPLIES,
+    "newsletter": NEWSLETTER,
 }
 
 # Why a message is allowed or refused: the settings page shows these beside a row it disables.
