@@ -36,6 +36,7 @@ from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
+from okmarts.controllers.unsubscribe import UnsubscribeController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.hooks.consent import record_page_view
 from okmarts.hooks.consent import template_globals as consent_globals
@@ -276,6 +277,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotificationSettingsController,
             StaffPrivacyLinks,
             ErasureController,
+            UnsubscribeController,
             healthz,
             static_files_handler(static),
             avatar_router,
