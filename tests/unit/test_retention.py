@@ -29,6 +29,7 @@ from okmarts.tables.checkout import (
     SandboxTransaction,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import Newsletter, NewsletterDelivery
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest, ServiceState
 from okmarts.tables.reviews import Question, Review
@@ -194,7 +195,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 13
+    assert len(defaults) == 14
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -216,6 +217,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "order": NOW - days(s.retention_order_days),
         "request": NOW - days(s.retention_privacy_request_days),
         "notification": NOW - days(s.retention_notification_days),
+        "newsletter": NOW - days(s.retention_newsletter_delivery_days),
     }
     # Signed in recently, so the inactivity rule leaves it alone.
     regular = await account(NOW - days(400))
@@ -268,6 +270,11 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
                 account=regular, type="orders", kind="order_status", title="T", created_at=at
             )
         )
+    for at in (edge["newsletter"] + SECOND, edge["newsletter"] - SECOND):
+        [letter] = await Newsletter.insert(Newsletter(name="News")).returning(Newsletter.id)
+        await NewsletterDelivery.insert(
+            NewsletterDelivery(newsletter=letter["id"], account=regular, queued_at=at)
+        )
     await PrivacyRequest.insert(  # open, however old: staff must answer it first
         PrivacyRequest(kind="correct", created_at=NOW - days(5000), due_at=NOW - days(4985))
     )
@@ -280,6 +287,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "outbox_bodies": 2,
         "farewell_copies": 0,
         "notifications": 1,
+        "newsletter_deliveries": 1,
         "unverified_accounts": 1,
         "inactive_accounts_notified": 0,
         "inactive_accounts_erased": 0,

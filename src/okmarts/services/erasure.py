@@ -65,6 +65,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
@@ -288,6 +289,13 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "own",
         "Categories and brands followed: with no account there is no digest to send.",
+    ),
+    Rule(
+        NewsletterDelivery,
+        (),
+        Action.DELETE,
+        "own",
+        "Which newsletters went to the account: the newsletter's report keeps only its counts.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(

@@ -49,6 +49,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
@@ -91,6 +92,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Notification: "messages.json",
     NotificationSubscription: "notification_settings.json",
     Follow: "follows.json",
+    NewsletterDelivery: "newsletters_received.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -469,6 +471,16 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "newsletters_received.json",
+        N_("The newsletters we queued for you; the emails themselves are in emails_sent.json."),
+        {
+            "id": _ID,
+            "newsletter": N_("The number of the newsletter."),
+            "outbox_message": N_("The number of its email in emails_sent.json."),
+            "queued_at": N_("When it was queued for you."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -742,6 +754,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "messages.json": await _own(Notification, account_id),
         "notification_settings.json": await _own(NotificationSubscription, account_id),
         "follows.json": await _own(Follow, account_id),
+        "newsletters_received.json": await _own(NewsletterDelivery, account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

@@ -25,6 +25,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
+| Newsletters received (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -89,6 +90,8 @@ Why these periods:
     answers "what did you tell me?" beside the order pages and email, which keep their own
     records. The settings (services.notifications) are the shopper's choices, kept as long as
     the account is; a marketing choice's changes are also consent events (kept with them).
+(m) Which newsletters were queued for whom (services.newsletters): two years answer "why did
+    you send me this?" and cover a complaint about marketing; the newsletter keeps its counts.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
@@ -119,6 +122,7 @@ from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
@@ -154,6 +158,7 @@ CLASS_OF_TABLE = {
     "notification": "notifications",
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
+    "newsletter_delivery": "newsletter_deliveries",
     "privacy_request": "privacy_requests",
 }
 
@@ -240,6 +245,11 @@ async def run(
     counts["notifications"] = await _delete(
         Notification,
         Notification.created_at < before(settings.retention_notification_days),
+        dry_run,
+    )
+    counts["newsletter_deliveries"] = await _delete(
+        NewsletterDelivery,
+        NewsletterDelivery.queued_at < before(settings.retention_newsletter_delivery_days),
         dry_run,
     )
     counts["unverified_accounts"] = await _unverified_accounts(
