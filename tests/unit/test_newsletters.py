@@ -233,7 +233,7 @@ async def test_one_click_post_unsubscribes_and_is_a_consent_withdrawal(
     choices = await NotificationSubscription.select().where(
         (NotificationSubscription.account == account.id)
         & (NotificationSubscription.channel == "email")
-        & (NotificationSubscription.enabled == False)  # noqa: E712
+        & (NotificationSubscription.enabled == False)
     )
     assert {c["type"] for c in choices} >= {"newsletter", "service_replies", "watched_parts"}
 
