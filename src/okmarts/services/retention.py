@@ -25,7 +25,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
-| Newsletters received (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
+| Newsletters (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:

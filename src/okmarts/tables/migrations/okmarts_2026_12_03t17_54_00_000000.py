@@ -14,8 +14,7 @@ DESCRIPTION = "Newsletters: unique indexes"
 
 STATEMENTS = [
     "CREATE UNIQUE INDEX newsletter_delivery_key ON newsletter_delivery (newsletter, account)",
-    "CREATE UNIQUE INDEX newsletter_translation_key"
-    " ON newsletter_translation (newsletter, locale)",
+    "CREATE UNIQUE INDEX newsletter_translation_key ON newsletter_translation (newsletter, locale)",
 ]
 
 
