@@ -38,6 +38,7 @@ from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
 from okmarts.controllers.watches import WatchedPartsController, WatchesController
+from okmarts.controllers.unsubscribe import UnsubscribeController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.hooks.consent import record_page_view
 from okmarts.hooks.consent import template_globals as consent_globals
@@ -306,6 +307,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             FollowsController,
             StaffPrivacyLinks,
             ErasureController,
+            UnsubscribeController,
             healthz,
             static_files_handler(static),
             avatar_router,

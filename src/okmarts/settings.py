@@ -116,6 +116,13 @@ class Settings:
     retention_notification_days: int = 365
     # Watched parts (services.watches): a visitor's watch, and a one-shot watch once told.
     retention_part_watch_days: int = 365
+    retention_newsletter_delivery_days: int = 730
+    # Newsletters (services.newsletters): how many emails a minute the SMTP server takes.
+    newsletter_rate_per_minute: int = 600
+    # The mailto of List-Unsubscribe (RFC 2369/8058). Mail to it is not read by the shop: an
+    # operator unsubscribes its senders by hand (the subject holds the token); unset, it is
+    # unsubscribe@ the domain of mail_from. The https link beside it works by itself.
+    unsubscribe_mailto: str = ""
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
     # minutes had its order crash or never written: its hold is voided. `okmarts serve` looks
     # for them at start-up and every payment_sweep_seconds (0: only `okmarts retention run`).
@@ -185,6 +192,11 @@ class Settings:
             retention_recommendation_dismissal_days=_days(env, "RECOMMENDATION_DISMISSAL", 365),
             retention_notification_days=_days(env, "NOTIFICATION", 365),
             retention_part_watch_days=_days(env, "PART_WATCH", 365),
+            retention_newsletter_delivery_days=_days(env, "NEWSLETTER_DELIVERY", 730),
+            newsletter_rate_per_minute=max(
+                1, int(env.get("OKMARTS_NEWSLETTER_RATE_PER_MINUTE") or 600)
+            ),
+            unsubscribe_mailto=(env.get("OKMARTS_UNSUBSCRIBE_MAILTO") or "").strip(),
             payment_void_after_minutes=max(
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),

@@ -71,6 +71,41 @@ async def _deliver(number: str) -> None:
     await order_status.change_status(row["id"], "delivered", actor=STAFF_NAME, settings=settings)
 
 
+def send_newsletter(database: TestDatabase, base_url: str, email: str) -> None:
+    """The shopper chose the newsletter and follows a new category; staff schedule a newsletter
+    to that category's followers, now (the live server's sender queues and sends it)."""
+    _run(database, "send-newsletter", email, base_url=base_url)
+
+
+async def _send_newsletter(email: str) -> None:
+    import uuid
+
+    from okmarts.services import newsletters, privacy
+    from okmarts.tables.accounts import Account
+    from okmarts.tables.catalog import Category
+    from okmarts.tables.newsletters import Newsletter, NewsletterTranslation
+    from okmarts.tables.notifications import Follow
+
+    account = await Account.objects().where(Account.email == email).first()
+    assert account is not None, email
+    await privacy.set_consent(account, "marketing_email", True)
+    slug = f"e2e-{uuid.uuid4().hex[:10]}"
+    [category] = await Category.insert(Category(name=slug, slug=slug)).returning(Category.id)
+    await Follow.insert(Follow(account=account.id, category=category["id"]))
+    [letter] = await Newsletter.insert(
+        Newsletter(name="E2E", audience="category", category=category["id"])
+    ).returning(Newsletter.id)
+    await NewsletterTranslation.insert(
+        NewsletterTranslation(
+            newsletter=letter["id"],
+            locale="en",
+            subject="Relays of the month",
+            body="New relays are in.",
+        )
+    )
+    await newsletters.schedule(letter["id"])
+
+
 async def _approve_review(review_id: int) -> None:
     from okmarts.services import moderation
 
@@ -83,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("deliver").add_argument("number")
     commands.add_parser("approve-review").add_argument("review_id", type=int)
+    commands.add_parser("send-newsletter").add_argument("email")
     args = parser.parse_args(argv)
 
     from okmarts.app import bind_tables
@@ -94,6 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     messaging.configure_email_rendering(settings.locales_dir)
     if args.command == "deliver":
         asyncio.run(_deliver(args.number))
+    elif args.command == "send-newsletter":
+        asyncio.run(_send_newsletter(args.email))
     else:
         asyncio.run(_approve_review(args.review_id))
     return 0

@@ -102,6 +102,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "privacy_center_link": LINK,
         "privacy_link": LINK,
     },
+    "newsletter": {
+        # Written by staff in each language: only the shop's own sentences are checked here.
+        "newsletter_subject": "Relay RX-12",
+        "paragraphs": ["Relay RX-12"],
+    },
     "wind_down": {
         "ends_at": WHEN,
         "privacy_center_link": LINK,
@@ -152,7 +157,8 @@ def test_email_is_translated(kind: str, language: str) -> None:
     context = SAMPLES[kind]
     english = render_email(kind, "en", context)
     translated = render_email(kind, language, context)
-    assert translated.subject != english.subject
+    if kind != "newsletter":  # its subject is the staff's own, per language
+        assert translated.subject != english.subject
     interface = english_sentences(english.text, context)
     assert interface, "the sample shows the email's sentences"
     left_in_english = interface & english_sentences(translated.text, context)

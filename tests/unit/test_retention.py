@@ -30,6 +30,7 @@ from okmarts.tables.checkout import (
     SandboxTransaction,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import Newsletter, NewsletterDelivery
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest, ServiceState
 from okmarts.tables.reviews import Question, Review
@@ -196,7 +197,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 14
+    assert len(defaults) == 15
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -219,6 +220,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "request": NOW - days(s.retention_privacy_request_days),
         "notification": NOW - days(s.retention_notification_days),
         "watch": NOW - days(s.retention_part_watch_days),
+        "newsletter": NOW - days(s.retention_newsletter_delivery_days),
     }
     # Signed in recently, so the inactivity rule leaves it alone.
     regular = await account(NOW - days(400))
@@ -270,6 +272,11 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
             Notification(
                 account=regular, type="orders", kind="order_status", title="T", created_at=at
             )
+        )
+    for at in (edge["newsletter"] + SECOND, edge["newsletter"] - SECOND):
+        [letter] = await Newsletter.insert(Newsletter(name="News")).returning(Newsletter.id)
+        await NewsletterDelivery.insert(
+            NewsletterDelivery(newsletter=letter["id"], account=regular, queued_at=at)
         )
     suffix = uuid.uuid4().hex[:8]
     brand = (await Brand.insert(Brand(name=f"B {suffix}", slug=f"b-{suffix}")).returning(Brand.id))[
@@ -324,6 +331,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "outbox_bodies": 2,
         "farewell_copies": 0,
         "notifications": 1,
+        "newsletter_deliveries": 1,
         "unverified_accounts": 1,
         "inactive_accounts_notified": 0,
         "inactive_accounts_erased": 0,

@@ -38,6 +38,11 @@ from okmarts.admin.moderation import (
     moderation_tables,
 )
 from okmarts.admin.moderation_forms import moderation_forms
+from okmarts.admin.newsletters import (
+    newsletter_forms,
+    newsletter_read_only_columns,
+    newsletter_tables,
+)
 from okmarts.admin.orders import (
     ORDER_STATUS_FORM,
     order_read_only_columns,
@@ -264,12 +269,14 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         *personal_tables(),
         *privacy_tables(),
         *statistics_tables(),
+        *newsletter_tables(),
     ]
     moderator_tables = [moderator_product_table(), *moderation_tables(settings, moderator=True)]
     read_only = {
         **moderation_read_only_columns(),
         **order_read_only_columns(),
         **document_read_only_columns(),
+        **newsletter_read_only_columns(),
     }
     full = create_admin(
         full_tables,
@@ -278,6 +285,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
             *moderation_forms(settings),
             close_privacy_request_form(),
             statistics_form(),
+            *newsletter_forms(settings),
         ],
         **{**options, "sidebar_links": {**options["sidebar_links"], **privacy_links()}},
     )

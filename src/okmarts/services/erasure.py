@@ -65,6 +65,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import (
     Follow,
     Notification,
@@ -317,6 +318,13 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "own",
         "Records of the policy-change notices sent: with no account nobody is told again.",
+    ),
+    Rule(
+        NewsletterDelivery,
+        (),
+        Action.DELETE,
+        "own",
+        "Which newsletters went to the account: the newsletter's report keeps only its counts.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(

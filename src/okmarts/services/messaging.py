@@ -39,6 +39,7 @@ from okmarts.tables.messaging import OutboxMessage
 
 if TYPE_CHECKING:
     from okmarts.services.notifications import AccountState
+    from okmarts.services.unsubscribe import MailFooter
 
 log = logging.getLogger("okmarts.mail")
 
@@ -48,6 +49,18 @@ def _gate_modules() -> Any:
     from okmarts.services import message_center, notifications
 
     return message_center, notifications
+
+
+def _unsubscribe() -> Any:
+    from okmarts.services import unsubscribe
+
+    return unsubscribe
+
+
+def _newsletters() -> Any:
+    from okmarts.services import newsletters
+
+    return newsletters
 
 
 EMAILS_DIR = PACKAGE_DIR / "emails"
@@ -171,6 +184,18 @@ def render_email(kind: str, locale: str, context: dict[str, Any]) -> RenderedEma
     return _renderer.render(kind, locale, context)
 
 
+def render_fragment(name: str, locale: str, context: dict[str, Any]) -> str:
+    """One template of the emails' folder (a footer…) rendered in one language."""
+    if _renderer is None:
+        configure_email_rendering(PROJECT_DIR / "locales")
+    assert _renderer is not None
+    token = i18n.current_locale.set(locale)
+    try:
+        return _renderer.env.get_template(name).render({**context, "locale": locale})
+    finally:
+        i18n.current_locale.reset(token)
+
+
 def render_center_entry(kind: str, locale: str, context: dict[str, Any]) -> CenterEntry | None:
     if _renderer is None:
         configure_email_rendering(PROJECT_DIR / "locales")
@@ -283,8 +308,12 @@ def notify_mail_queued() -> None:
 # ----------------------------------------------------------------------------- sending
 
 
-def build_message(row: dict[str, Any], mail_from: str, now: datetime) -> EmailMessage:
-    """The MIME message of one outbox row: text part plus HTML alternative, UTF-8."""
+def build_message(
+    row: dict[str, Any], mail_from: str, now: datetime, footer: MailFooter | None = None
+) -> EmailMessage:
+    """The MIME message of one outbox row: text part plus HTML alternative, UTF-8; with the
+    footer (unsubscribe or settings link, List-Unsubscribe headers) when one is given."""
+    text, html = row["text_body"], row["html_body"]
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = row["recipient"]
@@ -292,8 +321,14 @@ def build_message(row: dict[str, Any], mail_from: str, now: datetime) -> EmailMe
     message["Date"] = format_datetime(now)
     # The row's own id: the same on every retry, so a receiver can drop a repeat.
     message["Message-ID"] = row["message_id"]
-    message.set_content(row["text_body"], charset="utf-8")
-    message.add_alternative(row["html_body"], subtype="html", charset="utf-8")
+    if footer is not None:
+        for name, value in footer.headers.items():
+            message[name] = value
+        text = text.rstrip("\n") + "\n\n-- \n" + footer.text.strip() + "\n"
+        before, found, after = html.rpartition("</body>")
+        html = f"{before}{footer.html}{found}{after}" if found else html + footer.html
+    message.set_content(text, charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
     return message
 
 
@@ -459,7 +494,8 @@ async def send_one(
             await _withhold(row, now, decision.reason)
             return None
     try:
-        await _deliver(settings, build_message(row, settings.mail_from, now), row)
+        footer = await _unsubscribe().footer_for(row, settings)
+        await _deliver(settings, build_message(row, settings.mail_from, now, footer), row)
     except Exception as error:  # any failure: keep the row and try again later
         await _record_failure(row, now, error)
         return False
@@ -550,6 +586,8 @@ class MailSender:
         while not self._stopping:
             full_batch = False
             try:
+                # Newsletters whose time came are queued first (services.newsletters).
+                await _newsletters().run_due(self.settings)
                 report = await send_due_mail(self.settings, limit=SENDER_BATCH)
                 # A full batch means more may be due: go on without waiting.
                 full_batch = report.sent + report.failed >= SENDER_BATCH

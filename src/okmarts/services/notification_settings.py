@@ -99,14 +99,17 @@ async def save_choices(
 
 async def set_choice(
     account_id: int, type_code: str, channel: str, on: bool, now: dt.datetime | None = None
-) -> None:
+) -> bool:
     """Inside the caller's transaction: turn one type on or off on one channel (e.g. when the
-    shopper follows a category: FOLLOWS on). Logged like a consent for marketing types."""
+    shopper follows a category: FOLLOWS on). Logged like a consent for marketing types.
+    True when it changed."""
     state = await state_of(account_id)
     if state is None or is_transactional(type_code):
-        return
-    if chosen(state, type_code, channel) != on:
-        await _store_choice(account_id, type_code, channel, on, now or now_utc(), state)
+        return False
+    if chosen(state, type_code, channel) == on:
+        return False
+    await _store_choice(account_id, type_code, channel, on, now or now_utc(), state)
+    return True
 
 
 async def _store_choice(

@@ -139,6 +139,7 @@ KIND_TYPES: dict[str, str] = {
     "part_watch_confirm": WATCHED_PARTS,
     "follows_digest": FOLLOWS,
     "policy_changed": POLICY_CHANGES,
+    "newsletter": NEWSLETTER,
 }
 
 # Why a message is allowed or refused: the settings page shows these beside a row it disables.

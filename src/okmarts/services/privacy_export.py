@@ -49,6 +49,7 @@ from okmarts.tables.checkout import (
     PaymentAttempt,
 )
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import (
     Follow,
     Notification,
@@ -99,6 +100,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Follow: "follows.json",
     PartWatch: "watched_parts.json",
     PolicyNotice: "policy_notices.json",
+    NewsletterDelivery: "newsletters_received.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -508,6 +510,16 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "newsletters_received.json",
+        N_("The newsletters we queued for you; the emails themselves are in emails_sent.json."),
+        {
+            "id": _ID,
+            "newsletter": N_("The number of the newsletter."),
+            "outbox_message": N_("The number of its email in emails_sent.json."),
+            "queued_at": N_("When it was queued for you."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -796,6 +808,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "follows.json": await _own(Follow, account_id),
         "watched_parts.json": await _watches(account_id, account["email"]),
         "policy_notices.json": await _own(PolicyNotice, account_id),
+        "newsletters_received.json": await _own(NewsletterDelivery, account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

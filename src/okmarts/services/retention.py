@@ -26,6 +26,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
 | Watched parts (`part_watches`) | `PART_WATCH` | 365 | (m) | deleted |
+| Newsletters (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -90,6 +91,8 @@ Why these periods:
     answers "what did you tell me?" beside the order pages and email, which keep their own
     records. The settings (services.notifications) are the shopper's choices, kept as long as
     the account is; a marketing choice's changes are also consent events (kept with them).
+(m) Which newsletters were queued for whom (services.newsletters): two years answer "why did
+    you send me this?" and cover a complaint about marketing; the newsletter keeps its counts.
 
 (m) Watched parts (services.watches): a signed-in shopper's watch lasts while it may still
     fire, as long as the account; once a one-shot watch (back in stock, discontinued) was told,
@@ -127,6 +130,7 @@ from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
+from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 from okmarts.tables.recommendations import RecommendationDismissal
@@ -165,6 +169,7 @@ CLASS_OF_TABLE = {
     "follow": ACCOUNT_LIFETIME,
     "part_watch": "part_watches",
     "policy_notice": ACCOUNT_LIFETIME,
+    "newsletter_delivery": "newsletter_deliveries",
     "privacy_request": "privacy_requests",
 }
 
@@ -251,6 +256,11 @@ async def run(
     counts["notifications"] = await _delete(
         Notification,
         Notification.created_at < before(settings.retention_notification_days),
+        dry_run,
+    )
+    counts["newsletter_deliveries"] = await _delete(
+        NewsletterDelivery,
+        NewsletterDelivery.queued_at < before(settings.retention_newsletter_delivery_days),
         dry_run,
     )
     counts["unverified_accounts"] = await _unverified_accounts(
