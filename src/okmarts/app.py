@@ -37,8 +37,8 @@ from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
-from okmarts.controllers.watches import WatchedPartsController, WatchesController
 from okmarts.controllers.unsubscribe import UnsubscribeController
+from okmarts.controllers.watches import WatchedPartsController, WatchesController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
 from okmarts.hooks.consent import record_page_view
 from okmarts.hooks.consent import template_globals as consent_globals
