@@ -154,6 +154,8 @@ CLASS_OF_TABLE = {
     "notification": "notifications",
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
+    "saved_list": ACCOUNT_LIFETIME,
+    "saved_list_item": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
 }
 
