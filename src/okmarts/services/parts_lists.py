@@ -49,11 +49,12 @@ SKU_HEADERS = {
     "manufacturerpartnumber",
     "mfrpartnumber",
     "mfrpn",
+    "mfrpartno",
+    "manufacturerpartno",
     "ordernumber",
     "orderno",
     "articlenumber",
     "article",
-    "item",
     "itemnumber",
     "productnumber",
     "product",
@@ -80,7 +81,6 @@ QUANTITY_HEADERS = {
     "cantidad",
     "units",
 }
-OTHER_HEADERS = {"description", "title", "name", "manufacturer", "brand", "pos", "position", "no"}
 
 _QUANTITY = re.compile(
     r"^(\d{1,7})(?:[.,]0+)?\s*(?:pcs|pc|pieces|piece|x|st|stk|ea|units|unit)?\.?$", re.IGNORECASE
@@ -319,18 +319,20 @@ def _read_csv(data: bytes) -> Table:
     delimiter = max("\t;,", key=first.count) if any(mark in first for mark in "\t;,") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[tuple[int, list[str]]] = []
+    started = 1  # the line the current row starts on (a quoted cell may span lines)
     try:
         for values in reader:
             cells = _trimmed([value.strip()[:MAX_CELL_CHARACTERS] for value in values])
             if any(cells):
-                rows.append((reader.line_num, cells))
+                rows.append((started, cells))
                 if len(rows) > MAX_LINES:
                     raise _too_many(len(rows))
+            started = reader.line_num + 1
     except csv.Error as error:
         raise PartsListError(
             Message(
                 N_("Line %(line)s of the file can't be read as CSV: is a quotation mark open?"),
-                {"line": reader.line_num},
+                {"line": started},
             )
         ) from error
     return Table(rows)
@@ -363,6 +365,8 @@ def guess_columns(table: Table) -> tuple[int, int | None, bool]:
     first = table.rows[0][1] if table.rows else []
     words = [_header_word(cell) for cell in first]
     sku = next((index for index, word in enumerate(words) if word in SKU_HEADERS), None)
+    if sku is None:  # "Supplier part no.", "Vendor SKU"
+        sku = next((n for n, word in enumerate(words) if "sku" in word or "partn" in word), None)
     quantity = next((index for index, word in enumerate(words) if word in QUANTITY_HEADERS), None)
     header = sku is not None or quantity is not None or _is_header(first)
     body = [cells for _, cells in table.rows[1 if header else 0 :][:20]]

@@ -97,7 +97,7 @@ def _part(row: dict[str, Any]) -> Part:
 
 async def _by_compact(compacts: list[str]) -> dict[str, list[Part]]:
     """Parts whose compact SKU is one of these, by compact SKU (one query per 500)."""
-    found: dict[str, list[Part]] = defaultdict(list)
+    found: dict[str, list[Part]] = {}
     expression = compact_sku_sql("sku")
     for start in range(0, len(compacts), _IN_CHUNK):
         chunk = compacts[start : start + _IN_CHUNK]
@@ -107,7 +107,7 @@ async def _by_compact(compacts: list[str]) -> dict[str, list[Part]]:
             f"WHERE {expression} IN ({marks}) ORDER BY id",
             *chunk,
         ):
-            found[row["compact"]].append(_part(row))
+            found.setdefault(row["compact"], []).append(_part(row))
     return found
 
 
@@ -233,8 +233,8 @@ async def match_lines(lines: list[Line]) -> list[Match]:
         parts = found.get(compact_sku(line.sku), [])
         if not parts and line.whole and found.get(compact_sku(line.whole)):
             # "6ES7 214": not 214 × "6ES7" but one "6ES7 214".
-            line = Line(line.number, line.whole, 1)
             parts = found[compact_sku(line.whole)]
+            line = Line(line.number, line.whole, 1)
         exact = [part for part in parts if part.sku.lower() == line.sku.lower()]
         if len(exact) == 1 or len(parts) == 1:
             matches.append(_matched(line, (exact or parts)[0]))
