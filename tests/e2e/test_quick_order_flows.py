@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import query
 from tests.e2e.steps import assert_no_page_load, mark_page
 from tests.e2e.test_notification_flows import signed_up_and_verified
@@ -72,6 +73,8 @@ def test_paste_a_parts_list_pick_suggestions_buy_and_keep_it_as_a_list(
     unavailable = page.locator("#line-19")
     expect(unavailable.get_by_text(re.compile(r"is (out of stock|discontinued)"))).to_be_visible()
     unavailable.get_by_role("radio").first.check()
+    if javascript:
+        assert_accessible(page, "the quick order's results")
     page.get_by_role("button", name="Add all to cart").click()
 
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
@@ -83,12 +86,24 @@ def test_paste_a_parts_list_pick_suggestions_buy_and_keep_it_as_a_list(
 
     # The cart becomes a saved list; a part comes off it; the list goes to the cart again.
     page.get_by_role("link", name="Save the cart as a list").click()
+    if javascript:
+        assert_accessible(page, "the choice of a list")
     page.get_by_label("Name of the new list").fill("Line 4 retrofit")
     page.get_by_role("button", name="Add to the list").click()
     expect(page.get_by_role("heading", name="Line 4 retrofit")).to_be_visible()
     expect(page.get_by_text("Added to the list.")).to_be_visible()
     items = page.locator("#list-items tbody tr")
     expect(items).to_have_count(20)
+    if javascript:
+        assert_accessible(page, "a saved list")
+        # Shared read-only: parts and quantities, nothing about the owner.
+        page.get_by_role("button", name="Share a read-only link").click()
+        link = page.get_by_label("Share link").input_value()
+        page.goto(link)
+        expect(page.get_by_text("A parts list shared with you (read-only).")).to_be_visible()
+        expect(page.locator("tbody tr")).to_have_count(20)
+        assert_accessible(page, "a shared list")
+        page.go_back()
     mark_page(page, javascript)
     items.last.get_by_role("button", name="Remove").click()
     expect(page.get_by_text("Removed from the list.")).to_be_visible()
