@@ -31,9 +31,11 @@ from okmarts.controllers.documents import DocumentsController
 from okmarts.controllers.erasure import ErasureController
 from okmarts.controllers.follows import FollowsController
 from okmarts.controllers.info import InfoController
+from okmarts.controllers.lists import ListsController, SharedListController  # issue 21 (H-lists)
 from okmarts.controllers.notifications import MessagesController, NotificationSettingsController
 from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
+from okmarts.controllers.quick_order import QuickOrderController  # issue 21 (H-lists)
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
@@ -308,6 +310,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             StaffPrivacyLinks,
             ErasureController,
             UnsubscribeController,
+            # Issue 21 (H-lists): quick order and saved lists.
+            QuickOrderController,
+            ListsController,
+            SharedListController,
             healthz,
             static_files_handler(static),
             avatar_router,

@@ -149,6 +149,8 @@ class Settings:
     oidc_providers: tuple[OidcProvider, ...] = ()
     # Product documents staff upload (datasheets, drawings, CAD files…): at most this size each.
     document_max_mb: float = 20.0
+    # Quick order (services.parts_lists): an uploaded parts list (CSV, XLSX) may weigh this much.
+    quick_order_max_kb: int = 2000
 
     @property
     def document_max_bytes(self) -> int:
@@ -214,7 +216,15 @@ class Settings:
             ),
             oidc_providers=oidc_providers_from_env(env),
             document_max_mb=max(0.001, float(env.get("OKMARTS_DOCUMENT_MAX_MB") or 20)),
+            quick_order_max_kb=min(
+                QUICK_ORDER_UPLOAD_CAP_KB,
+                max(1, int(env.get("OKMARTS_QUICK_ORDER_MAX_KB") or 2000)),
+            ),
         )
+
+
+# The most a quick-order upload may be set to (the route refuses bigger bodies outright).
+QUICK_ORDER_UPLOAD_CAP_KB = 10_000
 
 
 def data_dir_from_env(env: os._Environ[str] | dict[str, str]) -> Path:

@@ -195,6 +195,9 @@ SCANNED: list[Scan] = [
         then=press("form[action='/account/reviews'] button[type=submit]"),
     ),
     Scan("privacy-center", "/account/privacy", "/account/privacy", "Privacy", who=SHOPPER),
+    # Issue 21 (H-lists): quick order and saved lists.
+    Scan("quick-order", "/quick-order", "/quick-order", "Quick order"),
+    Scan("saved-lists", "/account/lists", "/account/lists", "Saved lists", who=SHOPPER),
     Scan("messages", "/account/messages", "/account/messages", "Messages", who=SHOPPER),
     Scan(
         "message",
@@ -265,6 +268,12 @@ NOT_SCANNED: dict[str, str] = {
     "/admin": "Piccolo Admin, a separate app for staff with its own markup",
     # These need an OpenID Connect provider, which this scan's server has none of: the flow's
     # browser test (test_oidc_flows.py) scans them with a loopback provider.
+    "/account/lists/{list_id:str}/csv": "a CSV download",
+    # A list of the shopper's own, and the pages made from it: the flow's browser test
+    # (test_quick_order_flows.py) scans them, with the quick order's results.
+    "/account/lists/add": "scanned in test_quick_order_flows.py (needs a cart or a product)",
+    "/account/lists/{list_id:str}": "scanned in test_quick_order_flows.py (needs a list)",
+    "/lists/shared/{token:str}": "scanned in test_quick_order_flows.py (needs a shared list)",
     "/sign-in-with/sign-up": "scanned in test_oidc_flows.py (needs a provider)",
     "/sign-in-with/{key:str}/callback": "scanned in test_oidc_flows.py (a redirect, or its error)",
 }

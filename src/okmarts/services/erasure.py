@@ -64,6 +64,7 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
+from okmarts.tables.lists import SavedList, SavedListItem
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import (
@@ -118,7 +119,8 @@ class Rule:
     table: type[Table]
     columns: tuple[str, ...]  # () with DELETE: whole rows
     action: Action
-    # Which rows: "account" (the Account row), "own" (table.account is the account),
+    # Which rows: "account" (the Account row), "own" (table.account is the account), "own
+    # lists" (table.saved_list is one of the account's saved lists),
     # "orders" (rows of the account's orders), "outbox" (the account's mail, or mail to its
     # address), "attempts" (rate-limit rows keyed by its address or id), "email" (rows of no
     # account whose `email` is the account's address).
@@ -325,6 +327,20 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "own",
         "Which newsletters went to the account: the newsletter's report keeps only its counts.",
+    ),
+    Rule(
+        SavedListItem,
+        (),
+        Action.DELETE,
+        "own lists",
+        "The parts on the shopper's saved lists (and their notes) go with the lists.",
+    ),
+    Rule(
+        SavedList,
+        (),
+        Action.DELETE,
+        "own",
+        "Saved lists are the shopper's own projects; their share links stop working.",
     ),
     # -- Privacy --------------------------------------------------------------------------
     Rule(
@@ -564,6 +580,9 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         return table._meta.get_column_by_name("account").is_null() & (
             table._meta.get_column_by_name("email") == scope.email
         )
+    if rule.rows == "own lists":  # rows of the account's saved lists
+        owned = SavedList.select(SavedList.id).where(SavedList.account == scope.account_id)
+        return table._meta.get_column_by_name("saved_list").is_in(owned)
     if ids is None:
         raise ValueError(f"Unknown rows {rule.rows!r} in the erasure registry")
     if not ids:

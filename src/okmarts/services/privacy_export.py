@@ -48,6 +48,7 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
+from okmarts.tables.lists import SavedList, SavedListItem
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import (
@@ -101,6 +102,8 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     PartWatch: "watched_parts.json",
     PolicyNotice: "policy_notices.json",
     NewsletterDelivery: "newsletters_received.json",
+    SavedList: "saved_lists.json",
+    SavedListItem: "saved_lists.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -292,6 +295,26 @@ EXPORT_FILES: list[ExportFile] = [
             "product_sku": N_("Product code (SKU)."),
             "product_title": N_("Product name."),
             "quantity": N_("Quantity."),
+            "added_at": N_("When you added it."),
+        },
+    ),
+    ExportFile(
+        "saved_lists.json",
+        N_("Your saved lists of parts (projects), each with its parts."),
+        {
+            "id": _ID,
+            "name": N_("The list's name."),
+            "share_token": N_("The key of its read-only share link (empty: not shared)."),
+            "created_at": _WHEN,
+            "updated_at": N_("When the list last changed."),
+            "items": N_(
+                "The parts on the list (product, product_sku, product_title, quantity, note…)."
+            ),
+            "product": N_("Our number for the product."),
+            "product_sku": N_("Product code (SKU)."),
+            "product_title": N_("Product name."),
+            "quantity": N_("Quantity."),
+            "note": N_("Your note on the part."),
             "added_at": N_("When you added it."),
         },
     ),
@@ -735,6 +758,28 @@ async def _watches(account_id: int, email: str) -> list[dict[str, Any]]:
     return _without(rows, "account")
 
 
+async def _saved_lists(account_id: int) -> list[dict[str, Any]]:
+    """The account's saved lists, each with its items (two queries)."""
+    lists = await _own(SavedList, account_id)
+    items = await (
+        SavedListItem.select(
+            SavedListItem.saved_list,
+            SavedListItem.product,
+            SavedListItem.product.sku.as_alias("product_sku"),
+            SavedListItem.product.title.as_alias("product_title"),
+            SavedListItem.quantity,
+            SavedListItem.note,
+            SavedListItem.added_at,
+        )
+        .where(SavedListItem.saved_list.is_in([row["id"] for row in lists] or [0]))
+        .order_by(SavedListItem.id)
+    )
+    by_list: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        by_list.setdefault(item.pop("saved_list"), []).append(item)
+    return [{**row, "items": by_list.get(row["id"], [])} for row in lists]
+
+
 async def collect_export(account_id: int) -> dict[str, Any]:
     """Every personal record about the account, by file (see EXPORT_FILES)."""
     account = await Account.select(*_columns(Account)).where(Account.id == account_id).first()
@@ -809,6 +854,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "watched_parts.json": await _watches(account_id, account["email"]),
         "policy_notices.json": await _own(PolicyNotice, account_id),
         "newsletters_received.json": await _own(NewsletterDelivery, account_id),
+        "saved_lists.json": await _saved_lists(account_id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

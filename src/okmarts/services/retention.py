@@ -170,6 +170,8 @@ CLASS_OF_TABLE = {
     "part_watch": "part_watches",
     "policy_notice": ACCOUNT_LIFETIME,
     "newsletter_delivery": "newsletter_deliveries",
+    "saved_list": ACCOUNT_LIFETIME,
+    "saved_list_item": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
 }
 

@@ -27,6 +27,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.notifications",
     "okmarts.tables.watches",
     "okmarts.tables.newsletters",
+    "okmarts.tables.lists",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
