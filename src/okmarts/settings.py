@@ -134,6 +134,8 @@ class Settings:
     oidc_providers: tuple[OidcProvider, ...] = ()
     # Product documents staff upload (datasheets, drawings, CAD files…): at most this size each.
     document_max_mb: float = 20.0
+    # Tax (services.tax): the seller's country, ISO code (OKMARTS_SELLER_COUNTRY).
+    seller_country: str = "DE"
 
     @property
     def document_max_bytes(self) -> int:
@@ -191,6 +193,7 @@ class Settings:
             ),
             oidc_providers=oidc_providers_from_env(env),
             document_max_mb=max(0.001, float(env.get("OKMARTS_DOCUMENT_MAX_MB") or 20)),
+            seller_country=(env.get("OKMARTS_SELLER_COUNTRY") or "DE").strip().upper()[:2],
         )
 
 
