@@ -92,8 +92,13 @@ def test_breaks_then_the_better_discount_then_points_then_tax() -> None:
     assert totals.tax_minor == 14_630
     assert totals.total_minor == 77_000 + 14_630
     assert totals.tax_lines_json() == [
-        {"rate": "19", "country": "DE", "base_minor": 77_000, "tax_minor": 14_630,
-         "reverse_charge": False}
+        {
+            "rate": "19",
+            "country": "DE",
+            "base_minor": 77_000,
+            "tax_minor": 14_630,
+            "reverse_charge": False,
+        }
     ]
 
 
@@ -114,9 +119,11 @@ def test_the_automatic_discount_wins_when_it_saves_more_on_the_break_price() -> 
     assert (totals.tax_minor, totals.tax_lines) == (0, ())
     assert totals.total_minor == 380_000
     # 49 units: the 10+ price, below the discount's minimum (49 × 90.00 = 4,410.00 ≥ 3,000):
-    below = pricing.price_order([_line(49)], currency="USD", discounts=[
-        DiscountTerms(name="Big order", percent=5, min_subtotal_minor=450_000)
-    ])
+    below = pricing.price_order(
+        [_line(49)],
+        currency="USD",
+        discounts=[DiscountTerms(name="Big order", percent=5, min_subtotal_minor=450_000)],
+    )
     assert (below.subtotal_minor, below.discount_minor) == (441_000, 0)
 
 
@@ -242,9 +249,11 @@ async def test_staff_edits_are_checked_with_a_message_naming_the_problem(client:
     status, _ = await add(100, 7_500)
     assert status == 201
     # An edit is checked as a whole with the stored row.
-    row = await PriceBreak.select(PriceBreak.id).where(
-        (PriceBreak.product == product["id"]) & (PriceBreak.min_quantity == 100)
-    ).first()
+    row = (
+        await PriceBreak.select(PriceBreak.id)
+        .where((PriceBreak.product == product["id"]) & (PriceBreak.min_quantity == 100))
+        .first()
+    )
     raised = await client.patch(
         f"{BREAKS_API}{row['id']}/", json={"price_minor": 8_100}, headers=csrf(client)
     )
