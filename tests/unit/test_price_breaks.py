@@ -6,6 +6,7 @@ edits checked in the admin. On SQLite and PostgreSQL (the suite's backends)."""
 from __future__ import annotations
 
 import re
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -14,12 +15,12 @@ from litestar.testing import AsyncTestClient
 
 from okmarts import page_cache
 from okmarts.app import create_app
-from okmarts.services import pricing, tax
+from okmarts.services import cart, checkout, orders, pricing, tax
 from okmarts.services.pricing import CouponTerms, DiscountTerms, PointsRules, PricedLine
 from okmarts.tables.checkout import Order, OrderLine
 from okmarts.tables.price_breaks import PriceBreak
 from tests.conftest import TestDatabase
-from tests.states.accounts import errors_in, post_form, verified_account
+from tests.states.accounts import errors_in, post_form, verified_account, verified_shopper
 from tests.states.catalog import new_product
 from tests.states.orders import checkout_fields, checkout_key
 from tests.unit.conftest import settings_for
@@ -269,3 +270,47 @@ async def test_staff_edits_are_checked_with_a_message_naming_the_problem(client:
         headers=csrf(client),
     )
     assert product_patch.status_code == 422 and "10+ costs 9000" in product_patch.text
+
+
+async def test_quoted_unit_prices_go_through_the_same_pricing_tax_and_order(app: Litestar) -> None:
+    """price_overrides (a quote's prices) replace the break price of the lines they name;
+    the discount, tax and the order's unit prices follow them."""
+    product = await product_with_breaks()
+    other = await new_product(10, price_minor=5_000)
+    account = await verified_shopper()
+    view = await cart.view([cart.CartItem(product["id"], 10), cart.CartItem(other["id"], 1)])
+    form = checkout.CheckoutForm(
+        checkout_key=uuid.uuid4().hex,
+        recipient="Ada Buyer",
+        phone="+49 30 1234567",
+        email=account.email,
+        country="DE",
+        city="Berlin",
+        line="Teststrasse 1",
+        zip_code="10115",
+        payment_method="bank_transfer",
+    )
+    settings = app.state.settings
+    priced = await checkout.price_checkout(
+        view, form, account, settings, placing=True, price_overrides={product["id"]: 7_777}
+    )
+    assert not priced.errors, priced.errors
+    assert [(line.product_id, line.unit_price_minor) for line in priced.lines] == [
+        (product["id"], 7_777),
+        (other["id"], 5_000),
+    ]
+    totals = priced.summary.totals
+    assert totals.subtotal_minor == 77_770 + 5_000
+    assert totals.tax_minor == tax.tax_of(totals.total_before_tax_minor, Decimal(19))
+    # No break saving is shown on a quoted line.
+    assert priced.cart is not None and priced.cart.lines[0].saving_minor == 0
+    placed = await orders.place_order(
+        account, priced, view, gateway=app.state.payment_gateway, settings=settings
+    )
+    lines = await OrderLine.select(OrderLine.product, OrderLine.unit_price_minor).where(
+        OrderLine.order == placed.order.id
+    )
+    assert sorted((row["product"], row["unit_price_minor"]) for row in lines) == sorted(
+        [(product["id"], 7_777), (other["id"], 5_000)]
+    )
+    assert placed.order.total_minor == totals.total_minor and placed.order.tax_minor > 0
