@@ -151,6 +151,8 @@ class Settings:
     document_max_mb: float = 20.0
     # Quick order (services.parts_lists): an uploaded parts list (CSV, XLSX) may weigh this much.
     quick_order_max_kb: int = 2000
+    # Tax (services.tax): the seller's country, ISO code (OKMARTS_SELLER_COUNTRY).
+    seller_country: str = "DE"
 
     @property
     def document_max_bytes(self) -> int:
@@ -220,6 +222,7 @@ class Settings:
                 QUICK_ORDER_UPLOAD_CAP_KB,
                 max(1, int(env.get("OKMARTS_QUICK_ORDER_MAX_KB") or 2000)),
             ),
+            seller_country=(env.get("OKMARTS_SELLER_COUNTRY") or "DE").strip().upper()[:2],
         )
 
 

@@ -38,7 +38,10 @@ STOCK = 20
 QUANTITY = 2
 # Express courier to Germany (Europe zone): 35.00 + 9.00 per started kg, 2 × 1.5 kg = 3 kg.
 EXPRESS_TO_GERMANY_MINOR = 3_500 + 900 * 3
-TOTAL_MINOR = PRICE_MINOR * QUANTITY + EXPRESS_TO_GERMANY_MINOR  # 308.90: no discount applies
+NET_MINOR = PRICE_MINOR * QUANTITY + EXPRESS_TO_GERMANY_MINOR  # 308.90: no discount applies
+# German VAT (services.tax): 19 % of goods and shipping, 58.691 rounded half-up to 58.69.
+TAX_MINOR = 5_869
+TOTAL_MINOR = NET_MINOR + TAX_MINOR  # 367.59
 
 ADDRESS = {
     "Recipient name": "Mia Wong",
@@ -194,7 +197,7 @@ def check_out(page: Page, javascript: bool, mail_server: SmtpSink, email: str) -
     if not javascript:
         page.get_by_role("button", name="Update totals").click()
     expect(page.locator("#order-totals")).to_contain_text("Express courier")
-    expect(page.locator("#order-total")).to_have_text("$308.90")
+    expect(page.locator("#order-total")).to_have_text("$367.59")
     assert_no_page_load(page, javascript)
     expect(page.get_by_label("Street address")).to_have_value(ADDRESS["Street address"])
 

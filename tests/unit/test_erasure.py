@@ -25,6 +25,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from piccolo.columns import ForeignKey
 from PIL import Image
+from stdnum.iso7064 import mod_11_10
 
 from okmarts.app import create_app
 from okmarts.db import is_postgres
@@ -97,7 +98,8 @@ class Person:
             real_name=f"Ilse {tag.capitalize()}",
             nickname=f"ilse_{tag}",
             company=f"{tag.capitalize()} Hydraulik GmbH",
-            tax_id=f"DE{digits}Q",
+            # A valid German VAT number (the checkout checks its checksum: services.tax).
+            tax_id=f"DE{digits}{mod_11_10.calc_check_digit(digits)}",
             street=f"{tag.capitalize()}strasse 17",
             other_street=f"{tag.capitalize()}gasse 4",
             city=f"Vell{tag}",

@@ -15,7 +15,7 @@ from piccolo_api.crud.validators import Validators
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from okmarts.admin import catalog_specs
+from okmarts.admin import catalog_specs, price_breaks
 from okmarts.tables.accounts import Account, Address, Attempt, PointsEntry, SignIn
 from okmarts.tables.catalog import Brand, Category, Product, ProductImage
 from okmarts.tables.messaging import OutboxMessage
@@ -120,10 +120,13 @@ def catalog_tables() -> list[TableConfig]:
             link_column=Product.title,
             order_by=[OrderBy(Product.created_at, ascending=False)],
             # Specs checked against the category's definitions; typed values kept.
-            hooks=catalog_specs.PRODUCT_HOOKS,
+            # … and a new price kept above its quantity price breaks.
+            hooks=[*catalog_specs.PRODUCT_HOOKS, *price_breaks.PRODUCT_HOOKS],
             validators=catalog_specs.NO_PUT,
         ),
         catalog_specs.spec_definition_table(CATALOG_MENU_GROUP),
+        # Quantity price breaks (10+, 50+…): ascending quantities, prices never rising.
+        price_breaks.price_break_table(CATALOG_MENU_GROUP),
         config(
             Category,
             visible_columns=[Category.name, Category.slug, Category.parent, Category.position],

@@ -69,7 +69,12 @@ async def _cart_page(
 ) -> Template:
     view = await cart.view(items if items is not None else await cart_items(request))
     account = current_account.get()
-    summary = await checkout.cart_summary(view, country=country, account=account)
+    summary = await checkout.cart_summary(
+        view,
+        country=country,
+        account=account,
+        seller_country=request.app.state.settings.seller_country,
+    )
     hidden = await dismissals.dismissed(request, account) if view.lines else set()
     context = {
         "cart": view,

@@ -19,6 +19,7 @@ from okmarts.page_cache import Page, PageCache
 from okmarts.services import (
     catalog,
     facets,
+    pricing,
     questions,
     recommendations,
     replacements,
@@ -199,6 +200,11 @@ class CatalogController(Controller):
                 raise NotFoundException()
             tree = await catalog.load_category_tree()
             params = request.query_params
+            # Quantity price breaks: the same for everyone (a change drops the cached page).
+            breaks = pricing.break_table(
+                product.price_minor,
+                (await pricing.break_prices([product.id])).get(product.id, []),
+            )
             reviews_page = await reviews.product_reviews(
                 product.id,
                 sort=params.get("sort") or "helpful",
@@ -222,6 +228,7 @@ class CatalogController(Controller):
                 "pages/catalog/product.html",
                 {
                     "product": product,
+                    "price_breaks": breaks,
                     "breadcrumbs": tree.ancestors(product.category_id),
                     "related": related,
                     "replacements": found,

@@ -80,7 +80,7 @@ class CheckoutController(Controller):
     ) -> Template:
         context = {
             "account": account,
-            "cart": view,
+            "cart": priced.cart or view,  # quote prices applied, if any
             "form": priced.form.refill(),
             "summary": priced.summary,
             "errors": priced.errors,

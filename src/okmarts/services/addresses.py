@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message, babel_locale
+from okmarts.services import tax
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Account, Address
 
@@ -86,6 +87,12 @@ def clean(form: AddressForm) -> dict[str, object]:
         errors["zip_code"] = Message(N_("Enter a zip code of 2 to 12 letters or digits."))
     if form.kind == "billing" and not values["company"]:
         errors["company"] = Message(N_("A billing address needs the company's name."))
+    if values["tax_id"] and "tax_id" not in errors:
+        # An EU VAT number passes its format and checksum, and is kept normalized (services.tax).
+        try:
+            values["tax_id"], _ = tax.check_vat_number(str(values["tax_id"]), country)
+        except tax.VatInvalid as invalid:
+            errors["tax_id"] = invalid.message
     if errors:
         raise FormInvalid(errors)
     return {**values, "kind": form.kind, "country": country, "is_default": bool(form.is_default)}

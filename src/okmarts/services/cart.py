@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
+from okmarts.services import pricing
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product, ProductImage, ProductStatus
 from okmarts.tables.checkout import CartLine
@@ -48,6 +49,17 @@ class CartLineView:
     image: str
     quantity: int
     status: str = ProductStatus.active.value
+    # Price breaks (services.pricing rule 1): unit_price_minor is the price at this quantity;
+    # list_price_minor the product's 1+ price; break_quantity the break that applies (0: none).
+    list_price_minor: int = 0
+    break_quantity: int = 0
+
+    @property
+    def saving_minor(self) -> int:
+        """What the break saves on this line against the 1+ price."""
+        if not self.break_quantity:
+            return 0
+        return max(0, self.list_price_minor - self.unit_price_minor) * self.quantity
 
     @property
     def discontinued(self) -> bool:
@@ -153,7 +165,8 @@ async def account_count(account_id: int) -> int:
 
 
 async def view(items: list[CartItem]) -> CartView:
-    """The cart's lines with their products (two queries, whatever the number of lines)."""
+    """The cart's lines with their products, each at its quantity's break price (three
+    queries, whatever the number of lines)."""
     if not items:
         return CartView()
     ids = [item.product_id for item in items]
@@ -178,18 +191,22 @@ async def view(items: list[CartItem]) -> CartView:
             ProductImage.product.is_in(ids), ProductImage.position == 0
         )
     }
+    breaks = await pricing.break_prices(ids)
     lines = []
     for item in items:
         product = products.get(item.product_id)
         if product is None:
             continue  # the product is gone: the line goes with it
+        applied = pricing.break_for(
+            product["price_minor"], breaks.get(product["id"], ()), item.quantity
+        )
         lines.append(
             CartLineView(
                 product_id=product["id"],
                 slug=product["slug"],
                 sku=product["sku"],
                 title=product["title"],
-                unit_price_minor=product["price_minor"],
+                unit_price_minor=product["price_minor"] if applied is None else applied[1],
                 currency=product["currency"],
                 stock=product["stock"],
                 weight_grams=product["weight_grams"],
@@ -197,6 +214,8 @@ async def view(items: list[CartItem]) -> CartView:
                 image=images.get(product["id"], ""),
                 quantity=item.quantity,
                 status=product["status"],
+                list_price_minor=product["price_minor"],
+                break_quantity=0 if applied is None else applied[0],
             )
         )
     return CartView(lines)

@@ -1,18 +1,27 @@
 """Checkout: what the cart and the checkout form cost, and whether the form can be an order.
 
-Everything is priced by services.pricing.price_order; this module gathers its inputs (coupon,
-automatic discounts, shipping quote, points balance) and checks the form.
+Everything is priced by services.pricing.price_order (its docstring gives the order of the
+rules); this module gathers its inputs (break prices come with the cart view; coupon, automatic
+discounts, shipping quote, points balance, tax terms from services.tax) and checks the form.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from okmarts.i18n import N_, Message, current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import addresses, coupons, points, pricing, recommendations, shipping
+from okmarts.services import (
+    addresses,
+    coupons,
+    points,
+    pricing,
+    recommendations,
+    shipping,
+    tax,
+)
 from okmarts.services.accounts import normalize_email
 from okmarts.services.cart import CartView
 from okmarts.services.payments import CardDetails, validate_card
@@ -31,6 +40,12 @@ class Summary:
     quotes: list[shipping.Quote] = field(default_factory=list)
     countries: tuple[tuple[str, str], ...] = ()
     coupon_error: Message | None = None
+    # The cart's tax is an estimate for `country` as a consumer (the checkout knows the buyer).
+    tax_estimated: bool = False
+
+    @property
+    def tax_shown(self) -> list[tax.ShownTaxLine]:
+        return tax.shown(self.totals.tax_lines)
 
 
 def priced_lines(
@@ -49,6 +64,26 @@ def priced_lines(
         )
         for line in cart.lines
     ]
+
+
+def with_price_overrides(cart: CartView, price_overrides: dict[int, int] | None) -> CartView:
+    """The cart with agreed unit prices (a quote's) on the lines they name, instead of the
+    break price; those lines show no break saving."""
+    if not price_overrides:
+        return cart
+    return CartView(
+        [
+            replace(
+                line,
+                unit_price_minor=price_overrides[line.product_id],
+                list_price_minor=price_overrides[line.product_id],
+                break_quantity=0,
+            )
+            if line.product_id in price_overrides
+            else line
+            for line in cart.lines
+        ]
+    )
 
 
 def cart_product_ids(cart: CartView) -> list[int]:
@@ -75,9 +110,15 @@ async def default_country(account: Account | None) -> str:
 
 
 async def cart_summary(
-    cart: CartView, *, country: str, account: Account | None, now: dt.datetime | None = None
+    cart: CartView,
+    *,
+    country: str,
+    account: Account | None,
+    now: dt.datetime | None = None,
+    seller_country: str = "DE",
 ) -> Summary:
-    """The cart's totals with automatic discounts and the cheapest shipping to `country`."""
+    """The cart's totals with automatic discounts, the cheapest shipping to `country` and the
+    tax a consumer there pays (an estimate: the checkout applies the buyer's VAT number)."""
     now = now or dt.datetime.now(dt.UTC)
     known = dict(addresses.countries(current_locale.get()))
     country = country.upper() if country.upper() in known else await default_country(account)
@@ -94,6 +135,7 @@ async def cart_summary(
         discounts=await coupons.automatic_discounts(cart.currency, now),
         bundles=await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
         shipping_minor=quotes[0].cost_minor if quotes else 0,
+        tax=tax.terms_for(country, seller_country=seller_country),
     )
     return Summary(
         totals=totals,
@@ -101,6 +143,7 @@ async def cart_summary(
         shipping=quotes[0] if quotes else None,
         quotes=quotes,
         countries=addresses.countries(current_locale.get()),
+        tax_estimated=True,
     )
 
 
@@ -181,6 +224,9 @@ class Checkout:
     errors: dict[str, Message]
     points_balance: int
     coupon: pricing.CouponTerms | None = None
+    # The cart as priced (quote prices applied) and its priced lines: what the order records.
+    cart: CartView | None = None
+    lines: list[pricing.PricedLine] = field(default_factory=list)
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
@@ -248,13 +294,19 @@ async def price_checkout(
     *,
     placing: bool,
     now: dt.datetime | None = None,
+    price_overrides: dict[int, int] | None = None,
 ) -> Checkout:
-    """Price the form as it stands; when placing, also check everything an order needs."""
+    """Price the form as it stands; when placing, also check everything an order needs.
+
+    `price_overrides` ({product id: unit price_minor}): agreed prices (a quote's) that replace
+    the break prices of those lines; discounts, points and tax apply as to any order."""
     now = now or dt.datetime.now(dt.UTC)
     errors: dict[str, Message] = dict(form.problems)
     if not form.country:
         form.country = await default_country(account)
     form.country = form.country.upper()
+    cart = with_price_overrides(cart, price_overrides)
+    vat_country = _check_tax_id(form, errors)
     lines = priced_lines(cart, form.redeem)
     subtotal = sum(line.line_total_minor for line in lines)
     quotes = await shipping.quotes(form.country, cart.weight_grams, subtotal, cart.currency)
@@ -293,6 +345,9 @@ async def price_checkout(
         points_requested=_points_requested(form, errors),
         points_balance=balance,
         rules=points_rules(settings),
+        tax=tax.terms_for(
+            form.country, seller_country=settings.seller_country, vat_country=vat_country
+        ),
     )
     if totals.points_short:
         errors["redeem"] = Message(
@@ -323,5 +378,24 @@ async def price_checkout(
         coupon_error=coupon_error,
     )
     return Checkout(
-        form=form, summary=summary, errors=errors, points_balance=balance, coupon=coupon
+        form=form,
+        summary=summary,
+        errors=errors,
+        points_balance=balance,
+        coupon=coupon,
+        cart=cart,
+        lines=lines,
     )
+
+
+def _check_tax_id(form: CheckoutForm, errors: dict[str, Message]) -> str:
+    """A company's tax number checked (services.tax.check_vat_number) and kept normalized;
+    returns its EU country for the tax rules ("" for a consumer or an invalid number)."""
+    if not form.for_company or not form.tax_id:
+        return ""
+    try:
+        form.tax_id, country = tax.check_vat_number(form.tax_id, form.country)
+    except tax.VatInvalid as invalid:
+        errors["tax_id"] = invalid.message
+        return ""
+    return country

@@ -24,6 +24,7 @@ from okmarts.services import (
     points,
     pricing,
     recommendations,
+    tax,
 )
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, PaymentResult
@@ -157,7 +158,8 @@ async def _write_order(
     settings: Settings,
 ) -> Order:
     form, totals = priced.form, priced.summary.totals
-    lines = checkout.priced_lines(cart_view, form.redeem)
+    # The lines as priced (break or quote prices): each order line records the unit price paid.
+    lines = priced.lines or checkout.priced_lines(cart_view, form.redeem)
     paid = payment_result is not None or (
         totals.total_minor == 0 and form.payment_method != "bank_transfer"
     )
@@ -248,6 +250,9 @@ async def _write_order_and_lines(
         points_value_minor=totals.points_value_minor,
         shipping_method=quote.method_name if quote else "",
         shipping_minor=totals.shipping_minor,
+        # Tax (services.tax), included in total_minor.
+        tax_minor=totals.tax_minor,
+        tax_lines=totals.tax_lines_json(),
         total_minor=totals.total_minor,
         recipient=form.recipient,
         phone=form.phone,
@@ -441,6 +446,7 @@ async def mail_order(
             "order": order,
             "lines": lines,
             "status_label": STATUSES[order.status],
+            "tax_lines": tax.shown(order.tax_lines),
             "link": f"{base_url}/account/orders/{order.number}",
             **(extra or {}),
         },
@@ -471,6 +477,10 @@ class OrderDetail:
     @property
     def cancellable(self) -> bool:
         return self.order.status in CUSTOMER_CANCELLABLE
+
+    @property
+    def tax_shown(self) -> list[tax.ShownTaxLine]:
+        return tax.shown(self.order.tax_lines)
 
 
 async def get_order(account_id: int, number: str) -> OrderDetail | None:

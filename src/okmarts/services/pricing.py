@@ -1,10 +1,24 @@
 """Order totals: one pure function from lines, discounts, shipping and points to every total.
 
-No database and no clock: the caller loads the terms (services.coupons, services.shipping,
-the points balance) and passes them in, so the cart, the checkout page and the placed order
-all price the same inputs the same way. Every amount is an int of minor units of `currency`.
+No clock, and no database but `break_prices` (the one read, of the breaks a cart needs): the
+caller loads the terms (price breaks, services.coupons, services.shipping, the points balance,
+services.tax) and passes them in, so the cart, the checkout page and the placed order all
+price the same inputs the same way. Every amount is an int of minor units of `currency`.
 
-Rules:
+The order of the rules:
+1. Quantity price breaks set each line's unit price (`unit_price_for`), per line, from that
+   line's quantity: a product's own `price_minor` is its 1+ price; a break (PriceBreak,
+   `min_quantity` 2 or more) gives a lower unit price from its quantity on. The largest break
+   at or below the quantity applies, and never more than the 1+ price (should staff lower the
+   product's price below a break's). A quote's agreed unit prices (`price_overrides` of
+   services.checkout.price_checkout) replace the line's price instead of a break.
+2. Then one discount on the subtotal so priced: the better of the coupon, the best automatic
+   discount and the kit prices (below; a coupon wins a tie).
+3. Points last, capped by what is left after the discount.
+4. Then tax (`tax`, services.tax): on subtotal - discount - points value + shipping, one rate
+   per order (one destination), rounded half-up; total = that amount + tax.
+
+Rules in detail:
 - The subtotal counts money lines only. A redeeming line (`pay_with_points`) costs
   `points_price * quantity` points (`points_for_items`) and no money; its weight still ships.
 - Discounts do not stack: the coupon, the best automatic discount and the kit prices are each
@@ -25,12 +39,13 @@ Rules:
   (subtotal - discount), rounded down. A point is never wasted: `points_used` is the smallest
   number of points worth the value taken off.
 - Shipping is added after the discount and is never reduced by points.
-- total = subtotal - discount - points value + shipping, never below 0.
+- total = subtotal - discount - points value + shipping, never below 0, plus tax on that
+  (none when no `tax` terms are given: the rules of services.tax, where the buyer is known).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
@@ -38,6 +53,9 @@ from typing import Literal
 from babel.numbers import get_currency_precision
 
 from okmarts.i18n import N_
+from okmarts.services import tax as tax_rules
+from okmarts.services.tax import TaxLine, TaxTerms
+from okmarts.tables.price_breaks import PriceBreak
 
 CouponKind = Literal["percent", "fixed"]
 
@@ -124,10 +142,75 @@ class Totals:
     weight_grams: int
     # Points the redeeming lines need beyond the balance: the order can't be placed while > 0.
     points_short: int = 0
+    # Tax (services.tax), included in total_minor: one line per rate (one rate per order).
+    tax_minor: int = 0
+    tax_lines: tuple[TaxLine, ...] = ()
 
     @property
     def points_spent(self) -> int:
         return self.points_used + self.points_for_items
+
+    @property
+    def total_before_tax_minor(self) -> int:
+        return self.total_minor - self.tax_minor
+
+    def tax_lines_json(self) -> list[dict]:
+        """Order.tax_lines as recorded."""
+        return [line.as_json() for line in self.tax_lines]
+
+
+# -- Quantity price breaks ------------------------------------------------------------------
+
+
+PriceBreaks = Sequence[tuple[int, int]]  # (min_quantity, unit price_minor), any order
+
+
+def break_for(
+    product_price_minor: int, breaks: PriceBreaks, quantity: int
+) -> tuple[int, int] | None:
+    """(min_quantity, unit price) of the break that applies at `quantity`, None for the 1+
+    price: the largest break at or below the quantity, if it is cheaper than the 1+ price."""
+    found: tuple[int, int] | None = None
+    for min_quantity, price in breaks:
+        if 1 < min_quantity <= quantity and (found is None or min_quantity > found[0]):
+            found = (min_quantity, price)
+    if found is None or found[1] >= product_price_minor:
+        return None
+    return found
+
+
+def unit_price_for(product_price_minor: int, breaks: PriceBreaks, quantity: int) -> int:
+    """The unit price of `quantity` units of a product with these breaks (rule 1)."""
+    found = break_for(product_price_minor, breaks, quantity)
+    return product_price_minor if found is None else found[1]
+
+
+def break_table(product_price_minor: int, breaks: PriceBreaks) -> list[tuple[int, int]]:
+    """The product page's table: [(1, the 1+ price), (min_quantity, price)…] by quantity, the
+    breaks that apply (cheaper than the 1+ price); just the 1+ row without breaks."""
+    rows = [(1, product_price_minor)]
+    for min_quantity, price in sorted(breaks):
+        if min_quantity > 1 and price < product_price_minor:
+            rows.append((min_quantity, price))
+    return rows
+
+
+async def break_prices(product_ids: Iterable[int]) -> dict[int, list[tuple[int, int]]]:
+    """The breaks of these products, [(min_quantity, price_minor)] by quantity; products
+    without breaks are left out. One query, whatever the number of products."""
+    ids = sorted({int(product_id) for product_id in product_ids})
+    if not ids:
+        return {}
+    rows = await PriceBreak.raw(
+        "SELECT product, min_quantity, price_minor FROM price_break WHERE product IN ("
+        + ", ".join("{}" for _ in ids)
+        + ") ORDER BY product, min_quantity",
+        *ids,
+    )
+    found: dict[int, list[tuple[int, int]]] = {}
+    for row in rows:
+        found.setdefault(row["product"], []).append((row["min_quantity"], row["price_minor"]))
+    return found
 
 
 def minor_per_unit(currency: str) -> int:
@@ -165,6 +248,7 @@ def price_order(
     points_requested: int = 0,
     points_balance: int = 0,
     rules: PointsRules = PointsRules(),
+    tax: TaxTerms | None = None,
 ) -> Totals:
     """Every total of an order, by the rules in the module docstring."""
     for line in lines:
@@ -190,7 +274,10 @@ def price_order(
     cap_minor = (subtotal - discount) * max(0, rules.points_max_share_percent) // 100
     points_used, points_value = _points_off(requested, cap_minor, currency, rules)
 
-    total = max(0, subtotal - discount - points_value + shipping_minor)
+    before_tax = max(0, subtotal - discount - points_value + shipping_minor)
+    tax_lines = (tax_rules.tax_line(before_tax, tax),) if tax is not None else ()
+    tax_minor = sum(line.tax_minor for line in tax_lines)
+    total = before_tax + tax_minor
     return Totals(
         currency=currency,
         subtotal_minor=subtotal,
@@ -204,6 +291,8 @@ def price_order(
         total_minor=total,
         weight_grams=weight,
         points_short=max(0, points_for_items - balance),
+        tax_minor=tax_minor,
+        tax_lines=tax_lines,
     )
 
 

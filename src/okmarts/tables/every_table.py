@@ -28,6 +28,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.watches",
     "okmarts.tables.newsletters",
     "okmarts.tables.lists",
+    "okmarts.tables.price_breaks",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
