@@ -341,7 +341,7 @@ EXPECTED_STATE: dict[str, Any] = {
             "shipping_method": "Express courier",
             "shipping_minor": EXPRESS_TO_GERMANY_MINOR,
             "total_minor": TOTAL_MINOR,
-            "points_earned": TOTAL_MINOR // 100,
+            "points_earned": NET_MINOR // 100,  # tax earns no points
             "recipient": "Mia Wong",
             "phone": "+49 40 1234567",
             "country": "DE",
@@ -380,7 +380,7 @@ EXPECTED_STATE: dict[str, Any] = {
         }
     ],
     "part_stock_left": STOCK - QUANTITY,
-    "points": [(TOTAL_MINOR // 100, TOTAL_MINOR // 100, "order_earned")],
+    "points": [(NET_MINOR // 100, NET_MINOR // 100, "order_earned")],
     "cart": [],
     "addresses": [
         {

@@ -92,7 +92,9 @@ class Person:
     @classmethod
     def new(cls) -> Person:
         tag = "".join(secrets.choice(NOT_HEX) for _ in range(8))
-        digits = "".join(secrets.choice("0123456789") for _ in range(8))
+        digits = secrets.choice("123456789") + "".join(
+            secrets.choice("0123456789") for _ in range(7)
+        )
         return cls(
             email=f"ilse.{tag}{AT}example.com",
             real_name=f"Ilse {tag.capitalize()}",

@@ -103,8 +103,9 @@ async def change_status(
             # final, and the conditional update above lets one change through: once per order).
             await recommendations.uncount_order(order.id)
         if new_status == "delivered" and order.account is not None:
+            # Points reward what the shop earned: the total without tax, which it only collects.
             earned = (
-                order.total_minor
+                (order.total_minor - order.tax_minor)
                 // pricing.minor_per_unit(order.currency)
                 * (settings.points_earned_per_unit)
             )
