@@ -60,7 +60,7 @@ class Quote(Table, tablename="quote", schema=None):
 
 ID = "2026-12-03T17:59:59:178089"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "Quotes and their lines"
 
 
 async def forwards():
