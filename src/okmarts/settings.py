@@ -114,6 +114,10 @@ class Settings:
     retention_payment_attempt_days: int = 90
     retention_recommendation_dismissal_days: int = 365
     retention_notification_days: int = 365
+    # Quotes (services.quotes) ended (accepted, declined, expired): deleted after this many days.
+    retention_quote_days: int = 730
+    # How long a quote's prices hold, as staff's answer form proposes it (they may change it).
+    quote_validity_days: int = 30
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
     # minutes had its order crash or never written: its hold is voided. `okmarts serve` looks
     # for them at start-up and every payment_sweep_seconds (0: only `okmarts retention run`).
@@ -176,6 +180,8 @@ class Settings:
             retention_payment_attempt_days=_days(env, "PAYMENT_ATTEMPT", 90),
             retention_recommendation_dismissal_days=_days(env, "RECOMMENDATION_DISMISSAL", 365),
             retention_notification_days=_days(env, "NOTIFICATION", 365),
+            retention_quote_days=_days(env, "QUOTE", 730),
+            quote_validity_days=max(1, int(env.get("OKMARTS_QUOTE_VALIDITY_DAYS") or 30)),
             payment_void_after_minutes=max(
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),

@@ -7,6 +7,7 @@ automatic discounts, shipping quote, points balance) and checks the form.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,14 +35,20 @@ class Summary:
 
 
 def priced_lines(
-    cart: CartView, redeem: set[int] | frozenset[int] = frozenset()
+    cart: CartView,
+    redeem: set[int] | frozenset[int] = frozenset(),
+    price_overrides: dict[int, int] | None = None,
 ) -> list[pricing.PricedLine]:
+    # Quotes (services.quotes) hook: `price_overrides` maps a product id to the unit price a
+    # quote holds for it, which wins over the product's price. (H-pricing adds the same
+    # parameter with price breaks: keep theirs, with overrides winning over breaks.)
+    overrides = price_overrides or {}
     return [
         pricing.PricedLine(
             product_id=line.product_id,
             sku=line.sku,
             title=line.title,
-            unit_price_minor=line.unit_price_minor,
+            unit_price_minor=overrides.get(line.product_id, line.unit_price_minor),
             quantity=line.quantity,
             weight_grams=line.weight_grams,
             points_price=line.points_price,
@@ -181,6 +188,11 @@ class Checkout:
     errors: dict[str, Message]
     points_balance: int
     coupon: pricing.CouponTerms | None = None
+    # Quotes (services.quotes) hook: a quote's checkout prices its lines at the quoted unit
+    # prices and, inside the order's transaction, marks the quote accepted (`after_order`,
+    # which refuses with orders.OrderRefused to roll the order back); the cart is left alone.
+    price_overrides: dict[int, int] | None = None
+    after_order: Callable[[Any], Awaitable[None]] | None = None
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
@@ -248,14 +260,20 @@ async def price_checkout(
     *,
     placing: bool,
     now: dt.datetime | None = None,
+    price_overrides: dict[int, int] | None = None,
 ) -> Checkout:
-    """Price the form as it stands; when placing, also check everything an order needs."""
+    """Price the form as it stands; when placing, also check everything an order needs.
+
+    `price_overrides` (a quote's checkout, services.quotes): unit prices per product id. A
+    quote's prices are final: no coupon, automatic discount or kit price comes on top of them
+    (points still may pay for part of the order)."""
     now = now or dt.datetime.now(dt.UTC)
     errors: dict[str, Message] = dict(form.problems)
     if not form.country:
         form.country = await default_country(account)
     form.country = form.country.upper()
-    lines = priced_lines(cart, form.redeem)
+    lines = priced_lines(cart, form.redeem, price_overrides)
+    quoted = price_overrides is not None
     subtotal = sum(line.line_total_minor for line in lines)
     quotes = await shipping.quotes(form.country, cart.weight_grams, subtotal, cart.currency)
     chosen = next((q for q in quotes if q.method_code == form.shipping_method), None)
@@ -270,7 +288,7 @@ async def price_checkout(
 
     coupon: pricing.CouponTerms | None = None
     coupon_error: Message | None = None
-    if form.coupon_code:
+    if form.coupon_code and not quoted:
         try:
             coupon = await coupons.check_coupon(
                 form.coupon_code,
@@ -287,8 +305,10 @@ async def price_checkout(
         lines,
         currency=cart.currency,
         coupon=coupon,
-        discounts=await coupons.automatic_discounts(cart.currency, now),
-        bundles=await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
+        discounts=() if quoted else await coupons.automatic_discounts(cart.currency, now),
+        bundles=()
+        if quoted
+        else await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
         shipping_minor=chosen.cost_minor if chosen else 0,
         points_requested=_points_requested(form, errors),
         points_balance=balance,
@@ -323,5 +343,10 @@ async def price_checkout(
         coupon_error=coupon_error,
     )
     return Checkout(
-        form=form, summary=summary, errors=errors, points_balance=balance, coupon=coupon
+        form=form,
+        summary=summary,
+        errors=errors,
+        points_balance=balance,
+        coupon=coupon,
+        price_overrides=price_overrides,
     )

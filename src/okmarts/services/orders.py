@@ -157,7 +157,7 @@ async def _write_order(
     settings: Settings,
 ) -> Order:
     form, totals = priced.form, priced.summary.totals
-    lines = checkout.priced_lines(cart_view, form.redeem)
+    lines = checkout.priced_lines(cart_view, form.redeem, priced.price_overrides)
     paid = payment_result is not None or (
         totals.total_minor == 0 and form.payment_method != "bank_transfer"
     )
@@ -176,7 +176,12 @@ async def _write_order(
         await _spend_coupon(account, order, totals, now)
         await _spend_points(account, order, totals, now)
         await _save_address(account, form)
-        await CartLine.delete().where(CartLine.account == account.id)
+        if priced.after_order is not None:
+            # A quote's order (services.quotes): the quote is marked accepted in this
+            # transaction (or the order is refused); the cart was not checked out, so it stays.
+            await priced.after_order(order)
+        else:
+            await CartLine.delete().where(CartLine.account == account.id)
         await mail_order(
             order,
             "order_confirmation",

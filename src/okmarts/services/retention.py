@@ -25,6 +25,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
+| Ended quotes (`quotes`) | `QUOTE` | 730 | the last change (m) | deleted |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -89,11 +90,17 @@ Why these periods:
     answers "what did you tell me?" beside the order pages and email, which keep their own
     records. The settings (services.notifications) are the shopper's choices, kept as long as
     the account is; a marketing choice's changes are also consent events (kept with them).
+(m) Quotes (services.quotes) accepted, declined or expired, counted from that change: two
+    years answer "what were we offered last time?" for a buyer's next project; an accepted
+    quote's prices live on in its order's lines, which follow the order's rule (e). Quotes
+    still requested or answered are kept while they are open.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
   OKMARTS_UNPAID_ORDER_DAYS (7) are cancelled, stock and points back, and a day before that
   the customer is reminded (services.unpaid_orders);
+- `quotes_expired`: answered quotes past their validity date are marked expired (they read
+  as expired already: services.quotes.effective_status);
 - `unfinished_payments_voided`, `unfinished_payments_captured`: card payments left unfinished
   for OKMARTS_PAYMENT_VOID_AFTER_MINUTES (10) by a crash between authorising and writing the
   order (services.payment_attempts.sweep, which `okmarts serve` also runs every minute).
@@ -110,7 +117,7 @@ from piccolo.query.functions.aggregate import Max
 from piccolo.table import Table
 
 from okmarts.db import write_transaction
-from okmarts.services import payment_attempts, unpaid_orders
+from okmarts.services import payment_attempts, quotes, unpaid_orders
 from okmarts.services.erasure import FAREWELL_KIND, erase_account, forget_delivered_farewells
 from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, configured_gateway
@@ -121,6 +128,7 @@ from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
+from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
 
 log = logging.getLogger("okmarts.retention")
@@ -155,6 +163,8 @@ CLASS_OF_TABLE = {
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
+    "quote": "quotes",
+    "quote_line": "quotes",
 }
 
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
@@ -264,6 +274,14 @@ async def run(
         RecommendationDismissal,
         RecommendationDismissal.created_at
         < before(settings.retention_recommendation_dismissal_days),
+        dry_run,
+    )
+    # Quotes: expire first, so that a quote ended today starts its retention period now.
+    counts["quotes_expired"] = await quotes.expire_due(now, dry_run=dry_run)
+    counts["quotes"] = await _delete(
+        Quote,
+        Quote.status.is_in(list(quotes.ENDED_STATUSES))
+        & (Quote.updated_at < before(settings.retention_quote_days)),
         dry_run,
     )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)
