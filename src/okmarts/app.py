@@ -33,6 +33,7 @@ from okmarts.controllers.info import InfoController
 from okmarts.controllers.notifications import MessagesController, NotificationSettingsController
 from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
+from okmarts.controllers.quotes import QuotesController
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
@@ -269,6 +270,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RecommendationsController,
             CheckoutController,
             OrdersController,
+            QuotesController,  # issue 21: quotes
             ReviewsController,
             MyReviewsController,
             PrivacyController,

@@ -32,6 +32,7 @@ from okmarts.services.rate_limits import Limit
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product, ProductImage, ProductStatus
+from okmarts.tables.checkout import Order
 from okmarts.tables.quotes import Quote, QuoteLine
 
 STATUSES = {
@@ -237,6 +238,7 @@ class QuoteDetail:
     quote: Quote
     lines: list[dict[str, Any]]
     status: str  # as of now (an answered quote past its date: "expired")
+    order_number: str | None = None  # the order placed from it, once accepted
 
     @property
     def priced(self) -> bool:
@@ -277,7 +279,13 @@ async def _detail(quote: Quote | None, now: dt.datetime) -> QuoteDetail | None:
     for line in lines:
         price = line["unit_price_minor"]
         line["line_total_minor"] = None if price is None else price * line["quantity"]
-    return QuoteDetail(quote, lines, effective_status(quote.status, quote.valid_until, now))
+    order_number = None
+    if quote.order is not None:
+        order = await Order.select(Order.number).where(Order.id == quote.order).first()
+        order_number = order["number"] if order else None
+    return QuoteDetail(
+        quote, lines, effective_status(quote.status, quote.valid_until, now), order_number
+    )
 
 
 async def get_quote(
