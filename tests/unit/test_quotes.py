@@ -221,9 +221,7 @@ async def test_two_accepts_at_once_make_one_order(app: Litestar) -> None:
     buyer = await verified_shopper()
     quote = await requested(buyer, (product, 3))
     await answered(app, quote)
-    results = await asyncio.gather(
-        place(app, buyer, quote.number), place(app, buyer, quote.number)
-    )
+    results = await asyncio.gather(place(app, buyer, quote.number), place(app, buyer, quote.number))
     placed = [r for r in results if isinstance(r, orders.Placed)]
     assert len(placed) == 1, results
     assert all(isinstance(r, orders.Placed | orders.OrderRefused) for r in results), results

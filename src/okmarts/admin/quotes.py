@@ -221,7 +221,6 @@ class QuotesQueue(queue.ModerationQueue):
                 "staff": staff.username,
                 "csrf_field": queue.CSRF_FIELD,
                 "csrf_token": token,
-                "url": URL,
                 "detail": detail,
                 "quote": quote,
                 "buyer": buyer or {},
