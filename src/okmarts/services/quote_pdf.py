@@ -38,7 +38,9 @@ FONT_CANDIDATES = (
 
 TITLE = N_("Quote %(number)s")
 LABELS = {
+    # TRANSLATORS: label in a quote's PDF: the shop that makes the offer
     "seller": N_("From"),
+    # TRANSLATORS: label in a quote's PDF: the buyer the offer is made to
     "buyer": N_("For"),
     "status": N_("Status"),
     "requested": N_("Asked for on"),
