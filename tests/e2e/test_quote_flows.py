@@ -8,6 +8,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.quote_staff import answer_quote
 from tests.e2e.steps import fill_address
 from tests.e2e.test_account_flows import follow_mailed_link, new_email, sign_up
@@ -54,6 +55,8 @@ def test_request_answer_download_and_accept_a_quote(
     expect(page.locator("#quote-status")).to_have_text("Answered")
     expect(page.locator("#quote-lines")).to_contain_text("$77.70")
     expect(page.locator("#quote-total")).to_have_text("$932.40")
+    if javascript:  # the accessibility scan (axe-core) needs scripts
+        assert_accessible(page, "an answered quote")
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download PDF").click()
@@ -65,6 +68,8 @@ def test_request_answer_download_and_accept_a_quote(
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     expect(page.locator("#quote-checkout")).to_contain_text(number.group(0))
     expect(page.locator("#order-summary")).to_contain_text("$932.40")
+    if javascript:
+        assert_accessible(page, "a quote's checkout")
     fill_address(page)
     page.get_by_label("Name on the card").fill("Mia Wong")
     page.get_by_label("Card number").fill(SUCCESS_CARD)
