@@ -36,6 +36,7 @@ from okmarts.controllers.notifications import MessagesController, NotificationSe
 from okmarts.controllers.oidc import OidcController
 from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.quick_order import QuickOrderController  # issue 21 (H-lists)
+from okmarts.controllers.quotes import QuotesController
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
@@ -299,6 +300,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RecommendationsController,
             CheckoutController,
             OrdersController,
+            QuotesController,  # issue 21: quotes
             ReviewsController,
             MyReviewsController,
             PrivacyController,

@@ -123,6 +123,10 @@ class Settings:
     # operator unsubscribes its senders by hand (the subject holds the token); unset, it is
     # unsubscribe@ the domain of mail_from. The https link beside it works by itself.
     unsubscribe_mailto: str = ""
+    # Quotes (services.quotes) ended (accepted, declined, expired): deleted after this many days.
+    retention_quote_days: int = 730
+    # How long a quote's prices hold, as staff's answer form proposes it (they may change it).
+    quote_validity_days: int = 30
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
     # minutes had its order crash or never written: its hold is voided. `okmarts serve` looks
     # for them at start-up and every payment_sweep_seconds (0: only `okmarts retention run`).
@@ -201,6 +205,8 @@ class Settings:
                 1, int(env.get("OKMARTS_NEWSLETTER_RATE_PER_MINUTE") or 600)
             ),
             unsubscribe_mailto=(env.get("OKMARTS_UNSUBSCRIBE_MAILTO") or "").strip(),
+            retention_quote_days=_days(env, "QUOTE", 730),
+            quote_validity_days=max(1, int(env.get("OKMARTS_QUOTE_VALIDITY_DAYS") or 30)),
             payment_void_after_minutes=max(
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),

@@ -29,6 +29,12 @@ ORDER = SimpleNamespace(
     carrier="DHL",
     tracking_number="JD0146",
 )
+QUOTE = SimpleNamespace(
+    number="Q-2026-000123",
+    currency="USD",
+    valid_until=WHEN,
+    staff_note="Held for your project.",
+)
 
 # One example of every kind of email, with everything its templates show switched on.
 SAMPLES: dict[str, dict[str, Any]] = {
@@ -107,6 +113,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "newsletter_subject": "Relay RX-12",
         "paragraphs": ["Relay RX-12"],
     },
+    # Issue 21: quotes (services.quotes).
+    "quote_answered": {
+        "quote": QUOTE,
+        "lines": [
+            SimpleNamespace(
+                quantity=12,
+                title="Relay RX-12",
+                sku="RX-12",
+                unit_price_minor=1_000,
+                line_total_minor=12_000,
+            )
+        ],
+        "total_minor": 12_000,
+        "link": LINK,
+    },
+    "quote_declined": {"quote": QUOTE, "lines": [], "total_minor": None, "link": LINK},
     "wind_down": {
         "ends_at": WHEN,
         "privacy_center_link": LINK,

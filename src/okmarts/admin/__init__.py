@@ -56,6 +56,8 @@ from okmarts.admin.privacy import (
     privacy_links,
     privacy_tables,
 )
+from okmarts.admin.quotes import PATH as QUOTES_PATH
+from okmarts.admin.quotes import QuotesQueue, quote_links
 from okmarts.admin.staff import (
     StaffInputError,
     StaffResult,
@@ -141,6 +143,7 @@ class StaffAdmin:
         moderation: ASGIApp,
         *,
         queue_page: ASGIApp | None = None,
+        quotes_page: ASGIApp | None = None,
         screens: tuple[dict[str, ui.TableScreen], dict[str, ui.TableScreen]] = ({}, {}),
         assets: dict[str, ui.Bundle] | None = None,
         max_upload_bytes: int | None = None,
@@ -149,6 +152,7 @@ class StaffAdmin:
         self.full = full
         self.moderation = moderation
         self.queue_page = queue_page
+        self.quotes_page = quotes_page
         self.full_screens, self.moderation_screens = screens
         self.assets = assets or {}
 
@@ -159,6 +163,10 @@ class StaffAdmin:
         path = scope.get("path", "")
         if self.queue_page is not None and (path + "/").startswith(queue.PATH):
             await self.queue_page(scope, receive, _with_headers(send, PAGE_HEADERS))
+            return
+        if self.quotes_page is not None and (path + "/").startswith(QUOTES_PATH):
+            # Issue 21: the quotes queue (admin.quotes), a page of our own like the one above.
+            await self.quotes_page(scope, receive, _with_headers(send, PAGE_HEADERS))
             return
         send = _with_headers(send, ADMIN_HEADERS)
         if path == MEDIA_PATH and self._too_large(scope):
@@ -287,13 +295,17 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
             statistics_form(),
             *newsletter_forms(settings),
         ],
-        **{**options, "sidebar_links": {**options["sidebar_links"], **privacy_links()}},
+        **{
+            **options,
+            "sidebar_links": {**options["sidebar_links"], **privacy_links(), **quote_links()},
+        },
     )
     moderation = create_admin(moderator_tables, forms=moderation_forms(settings), **options)
     return StaffAdmin(
         full=full,
         moderation=moderation,
         queue_page=queue.ModerationQueue(settings),
+        quotes_page=QuotesQueue(settings),
         screens=(
             ui.table_screens(full_tables, read_only),
             ui.table_screens(moderator_tables, read_only),

@@ -86,6 +86,7 @@ async def _cart_page(
         "error": error,
         "notice": notice,
         "back": safe_next(back, ""),
+        "signed_in": account is not None,  # issue 21: the quote request form
     }
     return CART.render(request, context, status_code)
 

@@ -8,6 +8,7 @@ discounts, shipping quote, points balance, tax terms from services.tax) and chec
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -227,6 +228,11 @@ class Checkout:
     # The cart as priced (quote prices applied) and its priced lines: what the order records.
     cart: CartView | None = None
     lines: list[pricing.PricedLine] = field(default_factory=list)
+    # Quotes (services.quotes) hook: a quote's checkout prices its lines at the quoted unit
+    # prices and, inside the order's transaction, marks the quote accepted (`after_order`,
+    # which refuses with orders.OrderRefused to roll the order back); the cart is left alone.
+    price_overrides: dict[int, int] | None = None
+    after_order: Callable[[Any], Awaitable[None]] | None = None
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
@@ -298,8 +304,10 @@ async def price_checkout(
 ) -> Checkout:
     """Price the form as it stands; when placing, also check everything an order needs.
 
-    `price_overrides` ({product id: unit price_minor}): agreed prices (a quote's) that replace
-    the break prices of those lines; discounts, points and tax apply as to any order."""
+    `price_overrides` ({product id: unit price_minor}): agreed prices (a quote's,
+    services.quotes) that replace the break prices of those lines. A quote's prices are final:
+    no coupon, automatic discount or kit price comes on top of them; points may still pay for
+    part of the order, and tax applies as to any order."""
     now = now or dt.datetime.now(dt.UTC)
     errors: dict[str, Message] = dict(form.problems)
     if not form.country:
@@ -308,6 +316,7 @@ async def price_checkout(
     cart = with_price_overrides(cart, price_overrides)
     vat_country = _check_tax_id(form, errors)
     lines = priced_lines(cart, form.redeem)
+    quoted = price_overrides is not None
     subtotal = sum(line.line_total_minor for line in lines)
     quotes = await shipping.quotes(form.country, cart.weight_grams, subtotal, cart.currency)
     chosen = next((q for q in quotes if q.method_code == form.shipping_method), None)
@@ -322,7 +331,7 @@ async def price_checkout(
 
     coupon: pricing.CouponTerms | None = None
     coupon_error: Message | None = None
-    if form.coupon_code:
+    if form.coupon_code and not quoted:
         try:
             coupon = await coupons.check_coupon(
                 form.coupon_code,
@@ -339,8 +348,10 @@ async def price_checkout(
         lines,
         currency=cart.currency,
         coupon=coupon,
-        discounts=await coupons.automatic_discounts(cart.currency, now),
-        bundles=await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
+        discounts=() if quoted else await coupons.automatic_discounts(cart.currency, now),
+        bundles=()
+        if quoted
+        else await recommendations.bundle_terms(cart.currency, cart_product_ids(cart)),
         shipping_minor=chosen.cost_minor if chosen else 0,
         points_requested=_points_requested(form, errors),
         points_balance=balance,
@@ -385,6 +396,7 @@ async def price_checkout(
         coupon=coupon,
         cart=cart,
         lines=lines,
+        price_overrides=price_overrides,
     )
 
 

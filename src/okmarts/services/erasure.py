@@ -74,6 +74,7 @@ from okmarts.tables.notifications import (
     PolicyNotice,
 )
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from okmarts.tables.watches import PartWatch
@@ -226,6 +227,16 @@ REGISTRY: tuple[Rule, ...] = (
         Action.ANONYMISE,
         "own",
         "The use still counts against the coupon's limit; who used it is forgotten.",
+    ),
+    Rule(
+        Quote,
+        (),
+        Action.DELETE,
+        "own",
+        "Quotes asked for (parts, quantities, delivery country, notes and the shop's answers), "
+        "their lines with them: a quote is an offer to this buyer, of no use without them. An "
+        "accepted quote's prices are already in its order's lines, which follow the order's "
+        "rules above (kept for tax, linked to no one).",
     ),
     # -- Reviews and questions ------------------------------------------------------------
     Rule(

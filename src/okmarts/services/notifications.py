@@ -123,6 +123,8 @@ KIND_TYPES: dict[str, str] = {
     "order_status": ORDERS,
     "order_expired": ORDERS,
     "order_payment_reminder": ORDERS,
+    "quote_answered": ORDERS,
+    "quote_declined": ORDERS,
     "verify_email": ACCOUNT,
     "password_reset": ACCOUNT,
     "new_device": ACCOUNT,

@@ -178,7 +178,12 @@ async def _write_order(
         await _spend_coupon(account, order, totals, now)
         await _spend_points(account, order, totals, now)
         await _save_address(account, form)
-        await CartLine.delete().where(CartLine.account == account.id)
+        if priced.after_order is not None:
+            # A quote's order (services.quotes): the quote is marked accepted in this
+            # transaction (or the order is refused); the cart was not checked out, so it stays.
+            await priced.after_order(order)
+        else:
+            await CartLine.delete().where(CartLine.account == account.id)
         await mail_order(
             order,
             "order_confirmation",

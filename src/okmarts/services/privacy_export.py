@@ -58,6 +58,7 @@ from okmarts.tables.notifications import (
     PolicyNotice,
 )
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
+from okmarts.tables.quotes import Quote, QuoteLine
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from okmarts.tables.watches import PartWatch
@@ -107,6 +108,8 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
+    Quote: "quotes.json",
+    QuoteLine: "quotes.json",
 }
 # Columns left out on purpose (the README says why): secrets, internal keys, and staff members'
 # names (their data, not yours).
@@ -123,6 +126,7 @@ NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
         {"html_body", "message_id", "attempts", "last_error", "claimed_until", "send_after"}
     ),
     PrivacyRequest: frozenset({"closed_by", "account"}),
+    Quote: frozenset({"answered_by", "account"}),
 }
 
 _WHEN = N_("When it was created (UTC).")
@@ -543,6 +547,25 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "quotes.json",
+        N_("Quotes you asked for, with their lines and our prices."),
+        {
+            "id": _ID,
+            "number": N_("The quote's number."),
+            "status": N_("requested, answered, accepted, expired or declined."),
+            "currency": N_("Currency of the prices."),
+            "delivery_country": N_("Where the parts were to be delivered."),
+            "note": N_("What you wrote with the request."),
+            "staff_note": N_("Our note to you (or why we declined)."),
+            "valid_until": N_("Until when the quoted prices held."),
+            "created_at": _WHEN,
+            "answered_at": N_("When we answered."),
+            "order": N_("The order placed from the quote, if any (our number for it)."),
+            "updated_at": N_("When it last changed."),
+            "lines": N_("Each part: product, SKU, title, quantity, quoted unit price."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -858,7 +881,22 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),
+        "quotes.json": await _quotes(account_id),
     }
+
+
+async def _quotes(account_id: int) -> list[dict[str, Any]]:
+    """The account's quotes, each with its lines (two queries)."""
+    quotes = await _own(Quote, account_id)
+    lines: dict[int, list[dict[str, Any]]] = {}
+    if quotes:
+        for line in (
+            await QuoteLine.select()
+            .where(QuoteLine.quote.is_in([quote["id"] for quote in quotes]))
+            .order_by(QuoteLine.id)
+        ):
+            lines.setdefault(line["quote"], []).append(_without([line], "quote")[0])
+    return [{**quote, "lines": lines.get(quote["id"], [])} for quote in quotes]
 
 
 def _readme(

@@ -27,6 +27,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
 | Watched parts (`part_watches`) | `PART_WATCH` | 365 | (m) | deleted |
 | Newsletters (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
+| Ended quotes (`quotes`) | `QUOTE` | 730 | the last change (m) | deleted |
 | Chat and support records | — | — | — | (f) |
 
 Why these periods:
@@ -100,10 +101,17 @@ Why these periods:
     account to delete) goes a year after it was confirmed or last told, whichever is later:
     watching again renews it. Every alert carries a link that deletes it at once.
 
+(m) Quotes (services.quotes) accepted, declined or expired, counted from that change: two
+    years answer "what were we offered last time?" for a buyer's next project; an accepted
+    quote's prices live on in its order's lines, which follow the order's rule (e). Quotes
+    still requested or answered are kept while they are open.
+
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
   OKMARTS_UNPAID_ORDER_DAYS (7) are cancelled, stock and points back, and a day before that
   the customer is reminded (services.unpaid_orders);
+- `quotes_expired`: answered quotes past their validity date are marked expired (they read
+  as expired already: services.quotes.effective_status);
 - `unfinished_payments_voided`, `unfinished_payments_captured`: card payments left unfinished
   for OKMARTS_PAYMENT_VOID_AFTER_MINUTES (10) by a crash between authorising and writing the
   order (services.payment_attempts.sweep, which `okmarts serve` also runs every minute).
@@ -120,7 +128,7 @@ from piccolo.query.functions.aggregate import Max
 from piccolo.table import Table
 
 from okmarts.db import write_transaction
-from okmarts.services import payment_attempts, unpaid_orders
+from okmarts.services import payment_attempts, quotes, unpaid_orders
 from okmarts.services.erasure import FAREWELL_KIND, erase_account, forget_delivered_farewells
 from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, configured_gateway
@@ -133,6 +141,7 @@ from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
+from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.watches import PartWatch
 
@@ -173,6 +182,8 @@ CLASS_OF_TABLE = {
     "saved_list": ACCOUNT_LIFETIME,
     "saved_list_item": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
+    "quote": "quotes",
+    "quote_line": "quotes",
 }
 
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
@@ -291,6 +302,14 @@ async def run(
     )
     counts["part_watches"] = await _delete(
         PartWatch, _expired_watches(before(settings.retention_part_watch_days)), dry_run
+    )
+    # Quotes: expire first, so that a quote ended today starts its retention period now.
+    counts["quotes_expired"] = await quotes.expire_due(now, dry_run=dry_run)
+    counts["quotes"] = await _delete(
+        Quote,
+        Quote.status.is_in(list(quotes.ENDED_STATUSES))
+        & (Quote.updated_at < before(settings.retention_quote_days)),
+        dry_run,
     )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)
     counts["unpaid_orders_expired"] = unpaid.expired

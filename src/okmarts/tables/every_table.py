@@ -29,6 +29,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.newsletters",
     "okmarts.tables.lists",
     "okmarts.tables.price_breaks",
+    "okmarts.tables.quotes",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
