@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from okmarts.admin.staff import save_staff
+from okmarts.services import saved_lists
 from okmarts.tables.checkout import CartLine, Order, OrderLine
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.quotes import Quote, QuoteLine
@@ -229,3 +230,28 @@ async def test_only_superusers_answer_quotes_and_csrf_is_checked(
         await staff.__aexit__(None, None, None)
     page = await client.get(f"/account/quotes/{quote.number}")
     assert "Declined" in page.text and "Not sold in DE." in page.text
+
+
+async def test_a_saved_list_is_quoted_with_its_own_quantities(client: Client) -> None:
+    account = await verified_account(client)
+    a, b = await new_product(5), await new_product(5)
+    list_id = await saved_lists.add_items(
+        account.id, None, "Press line 2", [(a["id"], 4), (b["id"], 2)]
+    )
+    page = await client.get(f"/account/lists/{list_id}")
+    assert f'href="/account/quotes/new?list_id={list_id}"' in page.text
+    form = await client.get(f"/account/quotes/new?list_id={list_id}")
+    assert form.status_code == 200 and f'value="{list_id}"' in form.text
+    response = await post_form(
+        client, "/account/quotes/", {"delivery_country": "DE", "list_id": str(list_id)}
+    )
+    assert response.status_code == 303, errors_in(response.text)
+    quote = await Quote.objects().where(Quote.account == account.id).first()
+    lines = await QuoteLine.select(QuoteLine.product, QuoteLine.quantity).where(
+        QuoteLine.quote == quote.id
+    )
+    assert sorted((row["product"], row["quantity"]) for row in lines) == sorted(
+        [(a["id"], 4), (b["id"], 2)]
+    )
+    # The cart was not involved, and stays empty.
+    assert not await CartLine.exists().where(CartLine.account == account.id)

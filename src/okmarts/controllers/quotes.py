@@ -6,7 +6,6 @@ Every URL is the signed-in account's own: another account's quote number is a 40
 
 from __future__ import annotations
 
-import importlib
 import secrets
 from typing import Any
 
@@ -21,7 +20,7 @@ from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTI
 from okmarts.controllers.checkout import CHECKOUT, _locked_page, _new_form
 from okmarts.i18n import Message, current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import addresses, cart, checkout, orders, quote_pdf, quotes
+from okmarts.services import addresses, cart, checkout, orders, quote_pdf, quotes, saved_lists
 from okmarts.services.checkout import PAYMENT_METHODS, CheckoutForm, apply_saved_address
 from okmarts.services.payments import TEST_CARDS
 from okmarts.tables.accounts import Account
@@ -37,18 +36,11 @@ def _number(raw: str) -> str:
 
 
 async def _list_lines(account: Account, list_id: int) -> list[tuple[int, int]] | None:
-    """A saved list's lines (H-lists' services.saved_lists, where it has landed), or None
-    when there is no such list of this account (or no saved lists at all)."""
-    try:
-        saved_lists = importlib.import_module("okmarts.services.saved_lists")
-    except ImportError:
-        return None
+    """A saved list's lines, or None when this account has no such list."""
     try:
         return list(await saved_lists.lines_of(account.id, list_id))
-    except Exception as error:  # its "not yours / not found" error, whatever its name
-        if isinstance(error, LookupError | PermissionError) or "NotFound" in type(error).__name__:
-            return None
-        raise
+    except saved_lists.ListNotFound:
+        return None
 
 
 async def _request_page(
