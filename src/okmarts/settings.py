@@ -134,6 +134,13 @@ class Settings:
     oidc_providers: tuple[OidcProvider, ...] = ()
     # Product documents staff upload (datasheets, drawings, CAD files…): at most this size each.
     document_max_mb: float = 20.0
+    # The seller on invoices (services/invoices.py).
+    seller_name: str = "Okmarts Ltd."
+    seller_address: str = "Okmarts Ltd., Friedrichstrasse 68, 10117 Berlin, Germany"
+    seller_vat_number: str = "DE136695976"
+    # A TrueType font for invoices whose language Windows-1252 can't show (Chinese: e.g. a Noto
+    # Sans CJK file); unset, such invoices use English labels (the core fonts' limit).
+    invoice_font: str = ""
 
     @property
     def document_max_bytes(self) -> int:
@@ -191,6 +198,10 @@ class Settings:
             ),
             oidc_providers=oidc_providers_from_env(env),
             document_max_mb=max(0.001, float(env.get("OKMARTS_DOCUMENT_MAX_MB") or 20)),
+            seller_name=env.get("OKMARTS_SELLER_NAME") or cls.seller_name,
+            seller_address=env.get("OKMARTS_SELLER_ADDRESS") or cls.seller_address,
+            seller_vat_number=env.get("OKMARTS_SELLER_VAT_NUMBER") or cls.seller_vat_number,
+            invoice_font=env.get("OKMARTS_INVOICE_FONT") or "",
         )
 
 

@@ -12,7 +12,15 @@ from typing import Any
 
 from okmarts.i18n import N_, Message, current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import addresses, coupons, points, pricing, recommendations, shipping
+from okmarts.services import (
+    addresses,
+    companies,
+    coupons,
+    points,
+    pricing,
+    recommendations,
+    shipping,
+)
 from okmarts.services.accounts import normalize_email
 from okmarts.services.cart import CartView
 from okmarts.services.payments import CardDetails, validate_card
@@ -124,6 +132,10 @@ class CheckoutForm:
     company: str = ""
     tax_id: str = ""
     billing_address: str = ""
+    # Company accounts (services/companies.py): "company" buys for the shopper's company;
+    # the buyer's purchase-order number (optional).
+    buying_for: str = ""
+    po_number: str = ""
     shipping_method: str = ""
     coupon_code: str = ""
     points: str = ""
@@ -181,6 +193,9 @@ class Checkout:
     errors: dict[str, Message]
     points_balance: int
     coupon: pricing.CouponTerms | None = None
+    # Company accounts: the company bought for, and whether the order waits for an approver.
+    company_id: int | None = None
+    needs_approval: bool = False
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
@@ -314,6 +329,7 @@ async def price_checkout(
             errors["cart"] = Message(N_("Some products in your cart are no longer in stock."))
         if not form.checkout_key or len(form.checkout_key) > 64:
             errors["cart"] = Message(N_("This checkout form is out of date: please try again."))
+    company_id, needs_approval = await _company_purchase(form, account, totals, errors, placing)
     summary = Summary(
         totals=totals,
         country=form.country,
@@ -323,5 +339,46 @@ async def price_checkout(
         coupon_error=coupon_error,
     )
     return Checkout(
-        form=form, summary=summary, errors=errors, points_balance=balance, coupon=coupon
+        form=form,
+        summary=summary,
+        errors=errors,
+        points_balance=balance,
+        coupon=coupon,
+        company_id=company_id,
+        needs_approval=needs_approval,
     )
+
+
+async def _company_purchase(
+    form: CheckoutForm,
+    account: Account,
+    totals: pricing.Totals,
+    errors: dict[str, Message],
+    placing: bool,
+) -> tuple[int | None, bool]:
+    """Company accounts (services/companies.py): "buying for" the shopper's company takes its
+    name, VAT number and (unless typed) billing address; an order above the approval limit
+    waits for an approver and is paid by bank transfer once approved. Checks the PO number."""
+    form.po_number, po_error = companies.check_po_number(form.po_number)
+    if po_error:
+        errors["po_number"] = po_error
+    if form.buying_for != "company":
+        form.buying_for = ""
+        return None, False
+    found = await companies.membership(account.id)
+    if found is None:
+        form.buying_for = ""
+        errors["buying_for"] = Message(N_("You don't belong to a company (any more)."))
+        return None, False
+    form.for_company = True
+    form.company, form.tax_id = found.company.name, found.company.vat_number
+    form.billing_address = form.billing_address or found.company.billing_address
+    waits = companies.needs_approval(found, totals.total_minor, totals.currency)
+    if placing and waits and form.payment_method == "card":
+        errors["payment_method"] = Message(
+            N_(
+                "This order is above your company's approval limit: it waits for an approver "
+                "and is paid by bank transfer once approved. Choose bank transfer."
+            )
+        )
+    return found.company.id, waits

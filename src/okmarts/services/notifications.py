@@ -123,6 +123,9 @@ KIND_TYPES: dict[str, str] = {
     "order_status": ORDERS,
     "order_expired": ORDERS,
     "order_payment_reminder": ORDERS,
+    # Company accounts (services/companies.py).
+    "order_awaiting_approval": ORDERS,
+    "company_invitation": ACCOUNT,
     "verify_email": ACCOUNT,
     "password_reset": ACCOUNT,
     "new_device": ACCOUNT,

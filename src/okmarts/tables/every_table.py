@@ -25,6 +25,8 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.recommendations",
     "okmarts.tables.documents",
     "okmarts.tables.notifications",
+    "okmarts.tables.companies",
+    "okmarts.tables.invoices",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
