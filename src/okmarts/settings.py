@@ -113,6 +113,7 @@ class Settings:
     retention_privacy_request_days: int = 1095
     retention_payment_attempt_days: int = 90
     retention_recommendation_dismissal_days: int = 365
+    retention_company_invitation_days: int = 30
     retention_notification_days: int = 365
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
     # minutes had its order crash or never written: its hold is voided. `okmarts serve` looks
@@ -183,6 +184,7 @@ class Settings:
             retention_payment_attempt_days=_days(env, "PAYMENT_ATTEMPT", 90),
             retention_recommendation_dismissal_days=_days(env, "RECOMMENDATION_DISMISSAL", 365),
             retention_notification_days=_days(env, "NOTIFICATION", 365),
+            retention_company_invitation_days=_days(env, "COMPANY_INVITATION", 30),
             payment_void_after_minutes=max(
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),

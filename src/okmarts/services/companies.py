@@ -659,3 +659,45 @@ async def pending_approvals(company_id: int) -> list[dict]:
         .where((Order.company_ref == company_id) & (Order.status == "awaiting_approval"))
         .order_by(Order.created_at)
     )
+
+
+# -- Erasure (services/erasure.py) ----------------------------------------------------------------
+
+
+async def erasure_scope(account_id: int, email: str) -> dict[str, list[int]]:
+    """Inside the erasure's transaction: the company rows the erasure registry reaches (see
+    its Company and CompanyInvitation rules). An owner leaving a company without another owner
+    hands the role to the longest member first, so the company is never left unmanaged."""
+    member = (
+        await CompanyMember.select(CompanyMember.company, CompanyMember.role)
+        .where(CompanyMember.account == account_id)
+        .first()
+    )
+    company_ids: list[int] = []
+    if member is not None:
+        company_id = member["company"]
+        others = (
+            await CompanyMember.select(CompanyMember.id, CompanyMember.role)
+            .where((CompanyMember.company == company_id) & (CompanyMember.account != account_id))
+            .order_by(CompanyMember.joined_at)
+            .order_by(CompanyMember.id)
+        )
+        if not others:
+            company_ids.append(company_id)
+        elif member["role"] == "owner" and not any(o["role"] == "owner" for o in others):
+            await CompanyMember.update({CompanyMember.role: "owner"}).where(
+                CompanyMember.id == others[0]["id"]
+            )
+        # The member's company orders: the erasure's order rules apply to them like to any
+        # order of the account (contact details erased, link cut); they stay the company's.
+    invitations = await CompanyInvitation.select(CompanyInvitation.id).where(
+        (CompanyInvitation.email == email) | (CompanyInvitation.accepted_by == account_id)
+    )
+    invited = await CompanyInvitation.select(CompanyInvitation.id).where(
+        CompanyInvitation.invited_by == account_id
+    )
+    return {
+        "company_ids": company_ids,
+        "invitation_ids": [row["id"] for row in invitations],
+        "invited_ids": [row["id"] for row in invited],
+    }

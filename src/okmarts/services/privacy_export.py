@@ -48,6 +48,8 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
+from okmarts.tables.companies import Company, CompanyInvitation, CompanyMember
+from okmarts.tables.invoices import Invoice
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.notifications import Follow, Notification, NotificationSubscription
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
@@ -91,6 +93,11 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Notification: "messages.json",
     NotificationSubscription: "notification_settings.json",
     Follow: "follows.json",
+    # Company accounts (services/companies.py) and invoices (services/invoices.py).
+    Company: "company.json",
+    CompanyMember: "company.json",
+    CompanyInvitation: "company.json",
+    Invoice: "invoices.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -110,6 +117,8 @@ NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
         {"html_body", "message_id", "attempts", "last_error", "claimed_until", "send_after"}
     ),
     PrivacyRequest: frozenset({"closed_by", "account"}),
+    # The link's digest: a key, not data.
+    CompanyInvitation: frozenset({"token_hash"}),
 }
 
 _WHEN = N_("When it was created (UTC).")
@@ -461,6 +470,37 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "company.json",
+        N_(
+            "Your company account: the company, your membership and role, and the invitations "
+            "sent to you or by you."
+        ),
+        {
+            "company": N_(
+                "The company: name, VAT number, billing address, currency, approval limit."
+            ),
+            "membership": N_("Your role in it (buyer, approver or owner) and when you joined."),
+            "invitations": N_(
+                "Invitations sent to your address or by you: email, role, when sent, when it "
+                "expires or was accepted."
+            ),
+            "name": N_("Company name."),
+            "vat_number": N_("VAT number."),
+            "billing_address": N_("Billing address."),
+            "email": N_("The invited email address."),
+        },
+    ),
+    ExportFile(
+        "invoices.json",
+        N_("The invoices of your paid orders (download each as PDF on its order's page)."),
+        {
+            "order_number": N_("Order number."),
+            "number": N_("Invoice number."),
+            "issued_at": N_("When it was issued (UTC)."),
+            "locale": N_("The language it is drawn in."),
+        },
+    ),
+    ExportFile(
         "follows.json",
         N_("The categories and brands you follow, for the weekly digest of new products."),
         {
@@ -581,6 +621,36 @@ def _loaded(value: Any) -> Any:
 
 def _without(rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
     return [{key: value for key, value in row.items() if key not in names} for row in rows]
+
+
+async def _company(account_id: int, email: str) -> dict[str, Any]:
+    """The account's company, its membership, and invitations to or from it."""
+    member = (
+        await CompanyMember.select(
+            CompanyMember.company, CompanyMember.role, CompanyMember.joined_at
+        )
+        .where(CompanyMember.account == account_id)
+        .first()
+    )
+    company = None
+    if member is not None:
+        company = (
+            await Company.select(*_columns(Company)).where(Company.id == member["company"]).first()
+        )
+    invitations = (
+        await CompanyInvitation.select(*_columns(CompanyInvitation))
+        .where(
+            (CompanyInvitation.email == email)
+            | (CompanyInvitation.invited_by == account_id)
+            | (CompanyInvitation.accepted_by == account_id)
+        )
+        .order_by(CompanyInvitation.id)
+    )
+    return {
+        "company": company,
+        "membership": _without([member], "company")[0] if member else None,
+        "invitations": invitations,
+    }
 
 
 async def _orders(account_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -745,6 +815,15 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "messages.json": await _own(Notification, account_id),
         "notification_settings.json": await _own(NotificationSubscription, account_id),
         "follows.json": await _own(Follow, account_id),
+        "company.json": await _company(account_id, account["email"]),
+        "invoices.json": await Invoice.select(
+            Invoice.order.number.as_alias("order_number"),
+            Invoice.number,
+            Invoice.issued_at,
+            Invoice.locale,
+        )
+        .where(Invoice.order.account == account_id)
+        .order_by(Invoice.id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

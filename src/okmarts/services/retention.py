@@ -23,6 +23,9 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
 | Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
+| Company invitations (`company_invitations`) | `COMPANY_INVITATION` | 30 | expiry (m) | deleted |
+| Companies, memberships (`account`: kept with it) | — | the members' life | joining | (m) |
+| Invoices (`orders_anonymised`: kept with the order) | `ORDER` | 3650 | the order | (e) |
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
 | Chat and support records | — | — | — | (f) |
@@ -89,6 +92,10 @@ Why these periods:
     answers "what did you tell me?" beside the order pages and email, which keep their own
     records. The settings (services.notifications) are the shopper's choices, kept as long as
     the account is; a marketing choice's changes are also consent events (kept with them).
+(m) Company accounts (services.companies): an invitation is of no use a month after it expired
+    or was accepted (the membership is the record). A company lives as long as it has members:
+    the last one leaving (or deleting the account) takes it. Invoices are tax records, kept
+    with their order for the order period (ten years), also after the buyer's erasure.
 
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
@@ -118,6 +125,7 @@ from okmarts.services.service_state import wind_down
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
+from okmarts.tables.companies import CompanyInvitation
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
@@ -155,6 +163,11 @@ CLASS_OF_TABLE = {
     "notification_subscription": ACCOUNT_LIFETIME,
     "follow": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
+    # Company accounts (services/companies.py) and invoices (services/invoices.py).
+    "company": ACCOUNT_LIFETIME,
+    "company_member": ACCOUNT_LIFETIME,
+    "company_invitation": "company_invitations",
+    "invoice": "orders_anonymised",
 }
 
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
@@ -258,6 +271,19 @@ async def run(
         PaymentAttempt,
         PaymentAttempt.status.is_in(list(FINISHED_ATTEMPT_STATUSES))
         & (PaymentAttempt.updated_at < before(settings.retention_payment_attempt_days)),
+        dry_run,
+    )
+    # (m) An invitation is of no use once it expired or was accepted (the membership is the
+    # record); a company lives as long as it has members (the last one leaving or being
+    # erased takes it); a member's row goes when they leave or their account is erased.
+    company_invitations_before = before(settings.retention_company_invitation_days)
+    counts["company_invitations"] = await _delete(
+        CompanyInvitation,
+        (CompanyInvitation.expires_at < company_invitations_before)
+        | (
+            CompanyInvitation.accepted_at.is_not_null()
+            & (CompanyInvitation.accepted_at < company_invitations_before)
+        ),
         dry_run,
     )
     counts["recommendation_dismissals"] = await _delete(
