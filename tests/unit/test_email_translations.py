@@ -27,6 +27,8 @@ ORDER = SimpleNamespace(
     status="awaiting_payment",
     carrier="DHL",
     tracking_number="JD0146",
+    po_number="PO-4711",
+    recipient="Ada Buyer",
 )
 
 # One example of every kind of email, with everything its templates show switched on.
@@ -51,6 +53,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "link": LINK,
         "payment_due": WHEN,
     },
+    "company_invitation": {
+        "company_name": "Acme GmbH",
+        "inviter": "Ada Buyer",
+        "role": "Buyer",
+        "days": 7,
+        "link": LINK,
+    },
+    "order_awaiting_approval": {"order": ORDER, "link": LINK},
     "order_status": {"order": ORDER, "status_label": STATUSES["shipped"], "link": LINK},
     "order_payment_reminder": {
         "order": ORDER,

@@ -194,7 +194,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 13
+    assert len(defaults) == 14
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -287,6 +287,7 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "privacy_requests": 1,
         "payment_attempts": 0,
         "recommendation_dismissals": 0,
+        "company_invitations": 0,
         # The old order still awaiting payment expires (services.unpaid_orders).
         "unpaid_orders_expired": 1,
         "unpaid_orders_reminded": 0,

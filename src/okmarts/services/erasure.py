@@ -183,7 +183,7 @@ REGISTRY: tuple[Rule, ...] = (
     ),
     Rule(
         Invoice,
-        ("number", "issued_at"),
+        (),
         Action.KEEP_FOR_LAW,
         "orders",
         "Invoices are tax records: kept, numbered without gaps, for as long as tax law "

@@ -29,7 +29,8 @@ from okmarts.settings import Settings
 from okmarts.tables.checkout import Order, OrderLine
 from okmarts.tables.invoices import Invoice, InvoiceCounter
 
-PAID_STATUSES = ("paid", "shipped", "delivered", "completed", "refunded")
+# TRANSLATORS: the title of a tax invoice (a noun)
+INVOICE_TITLE = N_("Invoice")
 
 
 async def issue(order_id: int, locale: str, now: dt.datetime) -> Invoice:
@@ -104,7 +105,7 @@ class _Writer:
         else:
             self.pdf.core_fonts_encoding = PDF_ENCODING
         translations = catalogs.translations(locale)
-        probe = translations.gettext("Invoice")
+        probe = translations.gettext(INVOICE_TITLE)
         if not self.unicode and not _fits(probe):
             # The core fonts can't show this language: English labels, amounts in its format.
             locale = "en"
@@ -148,7 +149,7 @@ def render(document: InvoiceDocument, settings: Settings, catalogs: Catalogs) ->
     p.set_auto_page_break(auto=True, margin=15)
     p.add_page()
     p.set_font(w.font, "B", 18)
-    p.cell(0, 10, _(N_("Invoice")), new_x="LMARGIN", new_y="NEXT")
+    p.cell(0, 10, _(INVOICE_TITLE), new_x="LMARGIN", new_y="NEXT")
     p.set_font(w.font, "", 10)
     facts = [
         (_(N_("Invoice number")), invoice.number),

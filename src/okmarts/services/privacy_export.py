@@ -215,6 +215,7 @@ EXPORT_FILES: list[ExportFile] = [
             "tax_minor": _MONEY,
             "tax_lines": N_("The tax per rate: rate, country, amount taxed and tax (minor units)."),
             "po_number": N_("Your purchase-order number."),
+            "company_ref": N_("The company account it was placed for (our number), if any."),
             "carrier": N_("Carrier."),
             "tracking_number": N_("Tracking number."),
             "created_at": _WHEN,
