@@ -100,7 +100,7 @@ async def test_roles_and_a_non_member_gets_404(app: Litestar) -> None:
         AsyncTestClient(app=app) as buyer_client,
         AsyncTestClient(app=app) as stranger_client,
     ):
-        owner, company = await _company_with_owner(owner_client)
+        _owner, company = await _company_with_owner(owner_client)
         buyer, _link = await _join(owner_client, buyer_client)
         assert (await companies.membership(buyer.id)).role == "buyer"
         order = await place_order(buyer_client, product, _fields(po_number="PO-1", **BANK))
@@ -149,7 +149,7 @@ async def test_invitation_is_single_use_expires_and_needs_the_invited_email(
         AsyncTestClient(app=app) as invitee_client,
         AsyncTestClient(app=app) as other_client,
     ):
-        owner, company = await _company_with_owner(owner_client)
+        _owner, company = await _company_with_owner(owner_client)
         await verified_account(other_client)
         bad = await post_form(
             owner_client, "/account/company/invitations", {"email": "nope", "role": "buyer"}
@@ -201,8 +201,8 @@ async def test_approval_limit_approve_and_reject_atomically(app: Litestar) -> No
         AsyncTestClient(app=app) as owner_client,
         AsyncTestClient(app=app) as buyer_client,
     ):
-        owner, company = await _company_with_owner(owner_client, limit="100")
-        buyer, _link = await _join(owner_client, buyer_client)
+        owner, _company = await _company_with_owner(owner_client, limit="100")
+        _buyer, _link = await _join(owner_client, buyer_client)
         # Above the limit, by card: refused with the reason; by bank transfer: waits.
         await post_form(
             buyer_client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "2"}
@@ -278,7 +278,7 @@ async def test_leaving_keeps_the_companys_orders_and_cuts_the_link(app: Litestar
         AsyncTestClient(app=app) as owner_client,
         AsyncTestClient(app=app) as buyer_client,
     ):
-        owner, company = await _company_with_owner(owner_client)
+        _owner, company = await _company_with_owner(owner_client)
         buyer, _link = await _join(owner_client, buyer_client)
         company_order = await place_order(buyer_client, product, _fields(**BANK))
         private = await place_order(buyer_client, product, _fields(buying_for=""))

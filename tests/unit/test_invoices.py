@@ -170,7 +170,7 @@ def test_the_pdf_shows_seller_buyer_taxes_po_and_reverse_charge(app: Litestar) -
     writer_text: list[str] = []
     original = invoices.FPDF.cell
 
-    def spy(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+    def spy(self, *args, **kwargs):
         text = kwargs.get("text", args[2] if len(args) > 2 else "")
         writer_text.append(str(text))
         return original(self, *args, **kwargs)
