@@ -37,8 +37,6 @@ from okmarts.tables.checkout import CartLine, Order, OrderEvent, OrderLine, Paym
 log = logging.getLogger("okmarts.orders")
 
 STATUSES = {
-    # Company orders above the approval limit (services/companies.py): no payment taken yet.
-    "awaiting_approval": N_("Awaiting approval"),
     "awaiting_payment": N_("Awaiting payment"),
     # TRANSLATORS: order status (an adjective agreeing with "order")
     "paid": N_("Paid"),
@@ -52,6 +50,8 @@ STATUSES = {
     "cancelled": N_("Cancelled"),
     # TRANSLATORS: order status (an adjective agreeing with "order")
     "refunded": N_("Refunded"),
+    # Company orders above the approval limit (services/companies.py): no payment taken yet.
+    "awaiting_approval": N_("Awaiting approval"),
 }
 CUSTOMER_CANCELLABLE = {"awaiting_approval", "awaiting_payment", "paid"}
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
