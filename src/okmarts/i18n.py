@@ -535,9 +535,6 @@ def date(value: dt.date | dt.datetime, format: str = "medium") -> str:
 
 def datetime(value: dt.datetime, format: str = "medium") -> str:
     """A moment in UTC, as the reader's language writes it (with the zone named)."""
-    return (
-        babel_format_datetime(
-            value, format=format, tzinfo=dt.UTC, locale=babel_locale(current_locale.get())
-        )
-        + " UTC"
-    )
+    return babel_format_datetime(
+        value, format=format, tzinfo=dt.UTC, locale=babel_locale(current_locale.get())
+    ) + " UTC"

@@ -29,7 +29,9 @@ from tests.states.orders import checkout_fields
 def two_servers(seeded_database: TestDatabase, mail_server: SmtpSink) -> Iterator[list[str]]:
     if seeded_database.backend != "postgres":
         pytest.skip("several instances share a PostgreSQL database (SQLite serves one machine)")
-    env = {key: value for key, value in seeded_database.env().items() if key != "OKMARTS_BASE_URL"}
+    env = {
+        key: value for key, value in seeded_database.env().items() if key != "OKMARTS_BASE_URL"
+    }
     env |= {
         "OKMARTS_SMTP_URL": mail_server.url,
         "OKMARTS_MAIL_POLL_SECONDS": "0.5",

@@ -217,7 +217,9 @@ async def test_signing_out_ends_the_session_for_every_copy_of_the_cookie(app: Li
     ):
         account = await sign_up(browser)
         stolen = browser.cookies["okmarts_session"]
-        signed_in = await post_form(phone, "/login", {"email": account.email, "password": PASSWORD})
+        signed_in = await post_form(
+            phone, "/login", {"email": account.email, "password": PASSWORD}
+        )
         assert signed_in.status_code == 303
         thief.cookies.set("okmarts_session", stolen)
         assert (await thief.get("/account", follow_redirects=False)).status_code == 200

@@ -511,10 +511,7 @@ async def test_emails_follow_the_language_the_shopper_chose(client: Client) -> N
     await post_form(client, "/language", {"lang": "zh_Hans", "next": "/account"})
     assert (await Account.objects().where(Account.id == account.id).first()).locale == "zh_Hans"
     await post_form(client, "/account/verification")
-    [latest] = (
-        await OutboxMessage.objects()
-        .where((OutboxMessage.recipient == account.email) & (OutboxMessage.kind == "verify_email"))
-        .order_by(OutboxMessage.id, ascending=False)
-        .limit(1)
-    )
+    [latest] = await OutboxMessage.objects().where(
+        (OutboxMessage.recipient == account.email) & (OutboxMessage.kind == "verify_email")
+    ).order_by(OutboxMessage.id, ascending=False).limit(1)
     assert latest.locale == "zh_Hans" and re.search(r"[\u4e00-\u9fff]", latest.subject)

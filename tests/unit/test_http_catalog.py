@@ -199,26 +199,10 @@ async def test_malformed_queries_never_break_a_page(client: Client) -> None:
     category = await Category.select(Category.slug).first()
     assert category
     hostile = [
-        "page=-1",
-        "page=abc",
-        "page=99999999999999999999",
-        "page=500",
-        "sort=drop",
-        "sort=",
-        "min_price=1e999",
-        "min_price=NaN",
-        "max_price=-5",
-        "min_price=%00",
-        "in_stock=yes",
-        "brand=%3Cscript%3E",
-        "brand=" + "x" * 5000,
-        "q=" + "a" * 10000,
-        "q=%00%01",
-        "q=%22%22%22",
-        "q=NEAR(a%20b)%20OR%20*",
-        "q=%E4%BA%A7%E5%93%81",
-        "q=ab",
-        "q=%20%20%20",
+        "page=-1", "page=abc", "page=99999999999999999999", "page=500", "sort=drop", "sort=",
+        "min_price=1e999", "min_price=NaN", "max_price=-5", "min_price=%00", "in_stock=yes",
+        "brand=%3Cscript%3E", "brand=" + "x" * 5000, "q=" + "a" * 10000, "q=%00%01", "q=%22%22%22",
+        "q=NEAR(a%20b)%20OR%20*", "q=%E4%BA%A7%E5%93%81", "q=ab", "q=%20%20%20",
     ]
     for base in ["/products", f"/categories/{category['slug']}", "/search"]:
         for params in hostile:
