@@ -25,6 +25,11 @@ from okmarts.controllers.account import AccountController
 from okmarts.controllers.cart import CartController
 from okmarts.controllers.catalog import CatalogController
 from okmarts.controllers.checkout import CheckoutController, OrdersController
+from okmarts.controllers.companies import (
+    CompanyController,
+    InvitationController,
+    InvoiceController,
+)
 from okmarts.controllers.compare import CompareController
 from okmarts.controllers.consent import ConsentController
 from okmarts.controllers.documents import DocumentsController
@@ -301,6 +306,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CheckoutController,
             OrdersController,
             QuotesController,  # issue 21: quotes
+            # Company accounts and invoices (issue #21).
+            CompanyController,
+            InvitationController,
+            InvoiceController,
             ReviewsController,
             MyReviewsController,
             PrivacyController,

@@ -113,6 +113,7 @@ class Settings:
     retention_privacy_request_days: int = 1095
     retention_payment_attempt_days: int = 90
     retention_recommendation_dismissal_days: int = 365
+    retention_company_invitation_days: int = 30
     retention_notification_days: int = 365
     # Watched parts (services.watches): a visitor's watch, and a one-shot watch once told.
     retention_part_watch_days: int = 365
@@ -157,6 +158,13 @@ class Settings:
     quick_order_max_kb: int = 2000
     # Tax (services.tax): the seller's country, ISO code (OKMARTS_SELLER_COUNTRY).
     seller_country: str = "DE"
+    # The seller on invoices (services/invoices.py).
+    seller_name: str = "Okmarts Ltd."
+    seller_address: str = "Okmarts Ltd., Friedrichstrasse 68, 10117 Berlin, Germany"
+    seller_vat_number: str = "DE136695976"
+    # A TrueType font for invoices whose language Windows-1252 can't show (Chinese: e.g. a Noto
+    # Sans CJK file); unset, such invoices use English labels (the core fonts' limit).
+    invoice_font: str = ""
 
     @property
     def document_max_bytes(self) -> int:
@@ -207,6 +215,7 @@ class Settings:
             unsubscribe_mailto=(env.get("OKMARTS_UNSUBSCRIBE_MAILTO") or "").strip(),
             retention_quote_days=_days(env, "QUOTE", 730),
             quote_validity_days=max(1, int(env.get("OKMARTS_QUOTE_VALIDITY_DAYS") or 30)),
+            retention_company_invitation_days=_days(env, "COMPANY_INVITATION", 30),
             payment_void_after_minutes=max(
                 1, int(env.get("OKMARTS_PAYMENT_VOID_AFTER_MINUTES") or 10)
             ),
@@ -229,6 +238,10 @@ class Settings:
                 max(1, int(env.get("OKMARTS_QUICK_ORDER_MAX_KB") or 2000)),
             ),
             seller_country=(env.get("OKMARTS_SELLER_COUNTRY") or "DE").strip().upper()[:2],
+            seller_name=env.get("OKMARTS_SELLER_NAME") or cls.seller_name,
+            seller_address=env.get("OKMARTS_SELLER_ADDRESS") or cls.seller_address,
+            seller_vat_number=env.get("OKMARTS_SELLER_VAT_NUMBER") or cls.seller_vat_number,
+            invoice_font=env.get("OKMARTS_INVOICE_FONT") or "",
         )
 
 

@@ -160,6 +160,7 @@ SCANNED: list[Scan] = [
     ),
     Scan("profile", "/account/profile", "/account/profile", "Profile", who=SHOPPER),
     Scan("addresses", "/account/addresses", "/account/addresses", "Address book", who=SHOPPER),
+    Scan("company", "/account/company", "/account/company", "Company account", who=SHOPPER),
     Scan(
         "address-errors",
         "/account/addresses",
@@ -272,6 +273,11 @@ NOT_SCANNED: dict[str, str] = {
     "/static/{file_path:path}": "files (CSS, images, htmx)",
     "/media/avatars/{file_path:path}": "uploaded pictures",
     "/account/privacy/export": "a ZIP download",
+    "/account/orders/{number:str}/invoice": "a PDF download (the order's invoice)",
+    "/account/company/orders/{number:str}": "the order page (scanned as order-placed), for a "
+    "company member; needs a company with an order",
+    "/company-invitations/{token:str}": "needs an emailed invitation; scanned by hand: a "
+    "heading, a message and one button (tests/e2e/test_company_flows.py walks it)",
     "/products/{slug:str}/documents/{document_id:int}": "a file download (PDF, drawing, CAD)",
     "/staff/privacy-requests/overdue": "a redirect into the staff admin",
     "/admin": "Piccolo Admin, a separate app for staff with its own markup",

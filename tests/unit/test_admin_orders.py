@@ -256,6 +256,7 @@ async def test_status_and_amounts_cannot_be_edited_directly(client: Client) -> N
     for timestamp in ("created_at", "updated_at"):
         sent[timestamp] = before[timestamp].isoformat()
     sent["payment_reminded_at"] = None  # an empty date-time field comes back as null
+    sent["company_ref"] = None  # and an empty link (a private order's company) too
     sent["phone"] = "+44 20 7946 0000"
     saved = await client.patch(url, json=sent, headers=csrf(client))
     assert saved.status_code == 200, saved.text

@@ -28,6 +28,8 @@ ORDER = SimpleNamespace(
     status="awaiting_payment",
     carrier="DHL",
     tracking_number="JD0146",
+    po_number="PO-4711",
+    recipient="Ada Buyer",
 )
 QUOTE = SimpleNamespace(
     number="Q-2026-000123",
@@ -58,6 +60,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "link": LINK,
         "payment_due": WHEN,
     },
+    "company_invitation": {
+        "company_name": "Acme GmbH",
+        "inviter": "Ada Buyer",
+        "role": "Buyer",
+        "days": 7,
+        "link": LINK,
+    },
+    "order_awaiting_approval": {"order": ORDER, "link": LINK},
     "order_status": {"order": ORDER, "status_label": STATUSES["shipped"], "link": LINK},
     "order_payment_reminder": {
         "order": ORDER,

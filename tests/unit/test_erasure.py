@@ -88,6 +88,7 @@ class Person:
     zip_code: str
     phone: str
     other_phone: str
+    po_number: str
 
     @classmethod
     def new(cls) -> Person:
@@ -108,6 +109,7 @@ class Person:
             zip_code=f"QZ{digits[:5]}",
             phone=f"+49 30 {digits}",
             other_phone=f"+49 89 {digits[::-1]}",
+            po_number=f"PO-{tag}-{digits[:4]}",
         )
 
     def needles(self) -> dict[str, str]:
@@ -280,6 +282,7 @@ async def build_rich_account(client: Client, settings: Settings, person: Person)
             "tax_id": person.tax_id,
             "billing_address": f"{person.company}, {person.street}, {person.zip_code} "
             f"{person.city}",
+            "po_number": person.po_number,
             "payment_method": "bank_transfer",
             "action": "place",
         },
@@ -392,6 +395,7 @@ async def test_deleting_a_rich_account_leaves_only_what_law_keeps(
                 ("shop_order", "company"),
                 ("shop_order", "tax_id"),
                 ("shop_order", "billing_address"),
+                ("shop_order", "po_number"),
             }
         )
         # …and only on the company order.

@@ -61,6 +61,7 @@ GUARDED_ORDER_COLUMNS = frozenset(
         Order.points_earned,
         Order.carrier,
         Order.tracking_number,
+        Order.company_ref,  # company accounts: the company the order was placed for
     )
 )
 COUPON_KINDS = ("percent", "fixed")

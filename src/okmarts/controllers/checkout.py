@@ -14,7 +14,7 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import Message
-from okmarts.services import accounts, addresses, cart, order_status, orders
+from okmarts.services import accounts, addresses, cart, companies, invoices, order_status, orders
 from okmarts.services.checkout import (
     PAYMENT_METHODS,
     Checkout,
@@ -62,6 +62,12 @@ async def _new_form(account: Account) -> CheckoutForm:
             for part in (billing.line, f"{billing.zip_code} {billing.city}", billing.country)
             if part.strip()
         )
+    # Company accounts: a member buys for the company by default (its details pre-filled).
+    member = await companies.membership(account.id)
+    if member is not None:
+        form.buying_for, form.for_company = "company", True
+        form.company, form.tax_id = member.company.name, member.company.vat_number
+        form.billing_address = member.company.billing_address or form.billing_address
     return form
 
 
@@ -92,6 +98,8 @@ class CheckoutController(Controller):
             "test_cards": TEST_CARDS,
             "refused": refused,
             "unpaid_order_days": request.app.state.settings.unpaid_order_days,
+            # Company accounts: the "Buying for" choice (None: not a member of a company).
+            "membership": await companies.membership(account.id),
         }
         return CHECKOUT.render(request, context, status_code)
 
@@ -180,6 +188,8 @@ async def _order_page(
             "payment_due": orders.payment_due(order.status, order.created_at, settings)
             if settings is not None
             else None,
+            # Company accounts: the invoice of a paid order (services/invoices.py).
+            "invoice": await invoices.invoice_of(order.id),
         },
         status_code=status_code,
     )

@@ -16,6 +16,7 @@ from okmarts.i18n import N_, Message, current_locale
 from okmarts.inputs import parse_int
 from okmarts.services import (
     addresses,
+    companies,
     coupons,
     points,
     pricing,
@@ -168,6 +169,10 @@ class CheckoutForm:
     company: str = ""
     tax_id: str = ""
     billing_address: str = ""
+    # Company accounts (services/companies.py): "company" buys for the shopper's company;
+    # the buyer's purchase-order number (optional).
+    buying_for: str = ""
+    po_number: str = ""
     shipping_method: str = ""
     coupon_code: str = ""
     points: str = ""
@@ -233,6 +238,9 @@ class Checkout:
     # which refuses with orders.OrderRefused to roll the order back); the cart is left alone.
     price_overrides: dict[int, int] | None = None
     after_order: Callable[[Any], Awaitable[None]] | None = None
+    # Company accounts: the company bought for, and whether the order waits for an approver.
+    company_id: int | None = None
+    needs_approval: bool = False
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
@@ -314,6 +322,7 @@ async def price_checkout(
         form.country = await default_country(account)
     form.country = form.country.upper()
     cart = with_price_overrides(cart, price_overrides)
+    company = await _company_buyer(form, account, errors)
     vat_country = _check_tax_id(form, errors)
     lines = priced_lines(cart, form.redeem)
     quoted = price_overrides is not None
@@ -380,6 +389,7 @@ async def price_checkout(
             errors["cart"] = Message(N_("Some products in your cart are no longer in stock."))
         if not form.checkout_key or len(form.checkout_key) > 64:
             errors["cart"] = Message(N_("This checkout form is out of date: please try again."))
+    needs_approval = _needs_approval(company, form, totals, errors, placing)
     summary = Summary(
         totals=totals,
         country=form.country,
@@ -397,6 +407,8 @@ async def price_checkout(
         cart=cart,
         lines=lines,
         price_overrides=price_overrides,
+        company_id=company.company.id if company is not None else None,
+        needs_approval=needs_approval,
     )
 
 
@@ -411,3 +423,48 @@ def _check_tax_id(form: CheckoutForm, errors: dict[str, Message]) -> str:
         errors["tax_id"] = invalid.message
         return ""
     return country
+
+
+async def _company_buyer(
+    form: CheckoutForm, account: Account, errors: dict[str, Message]
+) -> companies.Membership | None:
+    """Company accounts (services/companies.py): "buying for" the shopper's company takes its
+    name, VAT number (checked with the tax rules next) and, unless typed, billing address.
+    Checks the PO number."""
+    form.po_number, po_error = companies.check_po_number(form.po_number)
+    if po_error:
+        errors["po_number"] = po_error
+    if form.buying_for != "company":
+        form.buying_for = ""
+        return None
+    found = await companies.membership(account.id)
+    if found is None:
+        form.buying_for = ""
+        errors["buying_for"] = Message(N_("You don't belong to a company (any more)."))
+        return None
+    form.for_company = True
+    form.company, form.tax_id = found.company.name, found.company.vat_number
+    form.billing_address = form.billing_address or found.company.billing_address
+    return found
+
+
+def _needs_approval(
+    found: companies.Membership | None,
+    form: CheckoutForm,
+    totals: pricing.Totals,
+    errors: dict[str, Message],
+    placing: bool,
+) -> bool:
+    """An order above the company's approval limit waits for an approver and is paid by bank
+    transfer once approved."""
+    if found is None:
+        return False
+    waits = companies.needs_approval(found, totals.total_minor, totals.currency)
+    if placing and waits and form.payment_method == "card":
+        errors["payment_method"] = Message(
+            N_(
+                "This order is above your company's approval limit: it waits for an approver "
+                "and is paid by bank transfer once approved. Choose bank transfer."
+            )
+        )
+    return waits

@@ -20,6 +20,7 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any
 
@@ -28,7 +29,7 @@ from piccolo.table import Table
 
 from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import rate_limits, reviews
+from okmarts.services import companies, rate_limits, reviews
 from okmarts.services.accounts import (
     PASSWORD_MAX_LENGTH,
     FormInvalid,
@@ -64,6 +65,8 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
+from okmarts.tables.companies import Company, CompanyInvitation, CompanyMember
+from okmarts.tables.invoices import Invoice
 from okmarts.tables.lists import SavedList, SavedListItem
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.newsletters import NewsletterDelivery
@@ -91,7 +94,7 @@ PRIVACY_REQUEST_DAYS = 15
 # Each request mails a link or is a password guess: a few an hour is plenty.
 REQUESTS_PER_ACCOUNT = Limit("delete-account", attempts=5, window=dt.timedelta(hours=1))
 # Orders that still need the delivery address (or may still be paid for or cancelled).
-OPEN_ORDER_STATUSES = ("awaiting_payment", "paid", "shipped")
+OPEN_ORDER_STATUSES = ("awaiting_approval", "awaiting_payment", "paid", "shipped")
 FAREWELL_KIND = "account_deleted"
 # The farewell is sent by the request that erased the account; the background sender only
 # picks it up after this, should that request have died or the mail server refused it.
@@ -182,12 +185,54 @@ REGISTRY: tuple[Rule, ...] = (
     ),
     Rule(
         Order,
-        ("company", "tax_id", "billing_address"),
+        ("company", "tax_id", "billing_address", "po_number"),
         Action.KEEP_FOR_LAW,
         "own",
         "Company orders only (they are empty on private orders): the invoice must name the "
-        "buying company, its tax number and billing address, and is kept as long as tax law "
-        "requires.",
+        "buying company, its tax number and billing address, and the buyer's purchase-order "
+        "number it refers to, and is kept as long as tax law requires.",
+    ),
+    Rule(
+        Invoice,
+        (),
+        Action.KEEP_FOR_LAW,
+        "orders",
+        "Invoices are tax records: kept, numbered without gaps, for as long as tax law "
+        "requires; the buyer's details on them are the order's (kept above).",
+    ),
+    # -- Company accounts (services/companies.py) -------------------------------------------
+    Rule(
+        CompanyMember,
+        (),
+        Action.DELETE,
+        "own",
+        "The membership goes; the company's orders stay with the company (their link to "
+        "this account is cut like every order's). An owner's role passes to the longest "
+        "member when no other owner is left.",
+    ),
+    Rule(
+        Company,
+        (),
+        Action.DELETE,
+        "companies",
+        "A company whose only member was this account goes with it (its orders keep their "
+        "own copies of name, VAT number and billing address); a company with other members "
+        "is theirs and stays.",
+    ),
+    Rule(
+        CompanyInvitation,
+        (),
+        Action.DELETE,
+        "invitations",
+        "Invitations sent to this account's address or accepted by it.",
+    ),
+    Rule(
+        CompanyInvitation,
+        ("invited_by",),
+        Action.ANONYMISE,
+        "invited",
+        "Invitations this account sent to colleagues stay valid for the company, without "
+        "a link to who sent them.",
     ),
     Rule(
         Order,
@@ -573,6 +618,11 @@ class _Scope:
     order_ids: list[int]
     outbox_ids: list[int]
     attempt_ids: list[int]
+    # Company accounts: companies of which it is the only member; invitations to or accepted
+    # by it; invitations it sent.
+    company_ids: list[int] = dataclass_field(default_factory=list)
+    invitation_ids: list[int] = dataclass_field(default_factory=list)
+    invited_ids: list[int] = dataclass_field(default_factory=list)
 
 
 def _rows(rule: Rule, scope: _Scope) -> Where | None:
@@ -582,6 +632,9 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         "orders": scope.order_ids,
         "outbox": scope.outbox_ids,
         "attempts": scope.attempt_ids,
+        "companies": scope.company_ids,
+        "invitations": scope.invitation_ids,
+        "invited": scope.invited_ids,
     }.get(rule.rows)
     if rule.rows == "account":
         return Account.id == scope.account_id
@@ -693,6 +746,7 @@ async def _find_what_is_linked(account: Account) -> tuple[_Scope, list[dict], li
         order_ids=[row["id"] for row in orders],
         outbox_ids=[row["id"] for row in outbox],
         attempt_ids=await _attempt_ids(account),
+        **await companies.erasure_scope(account.id, account.email),
     )
     return scope, orders, [row["id"] for row in outbox if row["sent_at"] is None]
 

@@ -125,6 +125,9 @@ KIND_TYPES: dict[str, str] = {
     "order_payment_reminder": ORDERS,
     "quote_answered": ORDERS,
     "quote_declined": ORDERS,
+    # Company accounts (services/companies.py).
+    "order_awaiting_approval": ORDERS,
+    "company_invitation": ACCOUNT,
     "verify_email": ACCOUNT,
     "password_reset": ACCOUNT,
     "new_device": ACCOUNT,

@@ -9,7 +9,7 @@ from typing import Any
 
 from okmarts.db import write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import points, pricing, recommendations
+from okmarts.services import invoices, points, pricing, recommendations
 from okmarts.services.messaging import notify_mail_queued
 from okmarts.services.orders import get_order, mail_order, record_event, utc_now
 from okmarts.services.payments import Gateway
@@ -20,6 +20,8 @@ from okmarts.tables.checkout import Order, OrderLine, Payment
 
 # Which status may follow which (staff in the admin, the customer only cancels).
 TRANSITIONS = {
+    # Company orders above the approval limit: an approver approves or rejects (companies.py).
+    "awaiting_approval": {"awaiting_payment", "cancelled"},
     "awaiting_payment": {"paid", "cancelled"},
     "paid": {"shipped", "cancelled", "refunded"},
     "shipped": {"delivered", "refunded"},
@@ -97,6 +99,9 @@ async def change_status(
             await Payment.update({Payment.status: "paid"}).where(
                 (Payment.order == order.id) & (Payment.status == "pending")
             )
+            # The paid order's invoice, numbered in this transaction (services/invoices.py).
+            owner = await Account.select(Account.locale).where(Account.id == order.account).first()
+            await invoices.issue(order.id, owner["locale"] if owner else "en", now)
         if new_status in {"cancelled", "refunded"}:
             await _give_back(order, previous, restock=new_status == "cancelled", now=now)
             # Its products no longer count as bought together (cancelled and refunded are
@@ -152,7 +157,11 @@ async def _give_back(order: Order, previous: str, *, restock: bool, now: dt.date
             now=now,
         )
     await Payment.update(
-        {Payment.status: "refunded" if previous != "awaiting_payment" else "voided"}
+        {
+            Payment.status: "voided"
+            if previous in ("awaiting_payment", "awaiting_approval")
+            else "refunded"
+        }
     ).where(Payment.order == order.id)
 
 

@@ -19,7 +19,9 @@ from okmarts.i18n import N_, Message
 from okmarts.services import (
     cart,
     checkout,
+    companies,
     coupons,
+    invoices,
     payment_attempts,
     points,
     pricing,
@@ -49,8 +51,10 @@ STATUSES = {
     "cancelled": N_("Cancelled"),
     # TRANSLATORS: order status (an adjective agreeing with "order")
     "refunded": N_("Refunded"),
+    # Company orders above the approval limit (services/companies.py): no payment taken yet.
+    "awaiting_approval": N_("Awaiting approval"),
 }
-CUSTOMER_CANCELLABLE = {"awaiting_payment", "paid"}
+CUSTOMER_CANCELLABLE = {"awaiting_approval", "awaiting_payment", "paid"}
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read out on the phone
 OUT_OF_DATE = Message(N_("This checkout form is out of date: please try again."))
 
@@ -104,7 +108,9 @@ async def place_order(
 
     payment_result = None
     attempt_id: int | None = None
-    if form.payment_method == "card" and totals.total_minor > 0:
+    # A company order waiting for approval takes no payment yet (checkout asked for a bank
+    # transfer, paid once approved: services/companies.py).
+    if form.payment_method == "card" and totals.total_minor > 0 and not priced.needs_approval:
         # Written before the gateway is asked: should this process die before the order is
         # written, the attempt is left behind and the sweep voids its hold.
         try:
@@ -160,8 +166,9 @@ async def _write_order(
     form, totals = priced.form, priced.summary.totals
     # The lines as priced (break or quote prices): each order line records the unit price paid.
     lines = priced.lines or checkout.priced_lines(cart_view, form.redeem)
-    paid = payment_result is not None or (
-        totals.total_minor == 0 and form.payment_method != "bank_transfer"
+    paid = not priced.needs_approval and (
+        payment_result is not None
+        or (totals.total_minor == 0 and form.payment_method != "bank_transfer")
     )
     async with write_transaction(Order._meta.db):
         if await find_by_key(form.checkout_key) is not None:
@@ -175,6 +182,11 @@ async def _write_order(
         await _record_payment(order, priced, payment_result, attempt_id, now)
         if paid:
             await record_event(order, "paid", "system", now)
+            # The paid order's invoice, numbered in this transaction (services/invoices.py).
+            await invoices.issue(order.id, account.locale, now)
+        if priced.needs_approval:
+            await record_event(order, "awaiting_approval", "system", now)
+            await companies.mail_approvers(order, settings.base_url)
         await _spend_coupon(account, order, totals, now)
         await _spend_points(account, order, totals, now)
         await _save_address(account, form)
@@ -245,7 +257,11 @@ async def _write_order_and_lines(
         number=new_order_number(now),
         account=account.id,
         checkout_key=form.checkout_key,
-        status="paid" if paid else "awaiting_payment",
+        status="paid"
+        if paid
+        else "awaiting_approval"
+        if priced.needs_approval
+        else "awaiting_payment",
         currency=totals.currency,
         subtotal_minor=totals.subtotal_minor,
         discount_minor=totals.discount_minor,
@@ -271,6 +287,9 @@ async def _write_order_and_lines(
         company=form.company if form.for_company else "",
         tax_id=form.tax_id if form.for_company else "",
         billing_address=form.billing_address if form.for_company else "",
+        # Company accounts (services/companies.py): the company bought for, and the PO number.
+        company_ref=priced.company_id,
+        po_number=form.po_number,
         carrier=quote.carrier if quote else "",
         created_at=now,
         updated_at=now,

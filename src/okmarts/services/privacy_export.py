@@ -48,6 +48,8 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
+from okmarts.tables.companies import Company, CompanyInvitation, CompanyMember
+from okmarts.tables.invoices import Invoice
 from okmarts.tables.lists import SavedList, SavedListItem
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.newsletters import NewsletterDelivery
@@ -105,6 +107,11 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     NewsletterDelivery: "newsletters_received.json",
     SavedList: "saved_lists.json",
     SavedListItem: "saved_lists.json",
+    # Company accounts (services/companies.py) and invoices (services/invoices.py).
+    Company: "company.json",
+    CompanyMember: "company.json",
+    CompanyInvitation: "company.json",
+    Invoice: "invoices.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
     PrivacyRequest: "privacy_requests.json",
@@ -127,6 +134,8 @@ NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
     ),
     PrivacyRequest: frozenset({"closed_by", "account"}),
     Quote: frozenset({"answered_by", "account"}),
+    # The link's digest: a key, not data.
+    CompanyInvitation: frozenset({"token_hash"}),
 }
 
 _WHEN = N_("When it was created (UTC).")
@@ -223,6 +232,7 @@ EXPORT_FILES: list[ExportFile] = [
             "tax_minor": _MONEY,
             "tax_lines": N_("The tax per rate: rate, country, amount taxed and tax (minor units)."),
             "po_number": N_("Your purchase-order number."),
+            "company_ref": N_("The company account it was placed for (our number), if any."),
             "carrier": N_("Carrier."),
             "tracking_number": N_("Tracking number."),
             "created_at": _WHEN,
@@ -498,6 +508,37 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "company.json",
+        N_(
+            "Your company account: the company, your membership and role, and the invitations "
+            "sent to you or by you."
+        ),
+        {
+            "company": N_(
+                "The company: name, VAT number, billing address, currency, approval limit."
+            ),
+            "membership": N_("Your role in it (buyer, approver or owner) and when you joined."),
+            "invitations": N_(
+                "Invitations sent to your address or by you: email, role, when sent, when it "
+                "expires or was accepted."
+            ),
+            "name": N_("Company name."),
+            "vat_number": N_("VAT number."),
+            "billing_address": N_("Billing address."),
+            "email": N_("The invited email address."),
+        },
+    ),
+    ExportFile(
+        "invoices.json",
+        N_("The invoices of your paid orders (download each as PDF on its order's page)."),
+        {
+            "order_number": N_("Order number."),
+            "number": N_("Invoice number."),
+            "issued_at": N_("When it was issued (UTC)."),
+            "locale": N_("The language it is drawn in."),
+        },
+    ),
+    ExportFile(
         "follows.json",
         N_("The categories and brands you follow, for the weekly digest of new products."),
         {
@@ -675,6 +716,36 @@ def _loaded(value: Any) -> Any:
 
 def _without(rows: list[dict[str, Any]], *names: str) -> list[dict[str, Any]]:
     return [{key: value for key, value in row.items() if key not in names} for row in rows]
+
+
+async def _company(account_id: int, email: str) -> dict[str, Any]:
+    """The account's company, its membership, and invitations to or from it."""
+    member = (
+        await CompanyMember.select(
+            CompanyMember.company, CompanyMember.role, CompanyMember.joined_at
+        )
+        .where(CompanyMember.account == account_id)
+        .first()
+    )
+    company = None
+    if member is not None:
+        company = (
+            await Company.select(*_columns(Company)).where(Company.id == member["company"]).first()
+        )
+    invitations = (
+        await CompanyInvitation.select(*_columns(CompanyInvitation))
+        .where(
+            (CompanyInvitation.email == email)
+            | (CompanyInvitation.invited_by == account_id)
+            | (CompanyInvitation.accepted_by == account_id)
+        )
+        .order_by(CompanyInvitation.id)
+    )
+    return {
+        "company": company,
+        "membership": _without([member], "company")[0] if member else None,
+        "invitations": invitations,
+    }
 
 
 async def _orders(account_id: int) -> dict[str, list[dict[str, Any]]]:
@@ -878,6 +949,15 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "policy_notices.json": await _own(PolicyNotice, account_id),
         "newsletters_received.json": await _own(NewsletterDelivery, account_id),
         "saved_lists.json": await _saved_lists(account_id),
+        "company.json": await _company(account_id, account["email"]),
+        "invoices.json": await Invoice.select(
+            Invoice.order.number.as_alias("order_number"),
+            Invoice.number,
+            Invoice.issued_at,
+            Invoice.locale,
+        )
+        .where(Invoice.order.account == account_id)
+        .order_by(Invoice.id),
         "consents.json": {"current": current, "events": events},
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),

@@ -23,6 +23,9 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Closed privacy requests (`privacy_requests`) | `PRIVACY_REQUEST` | 1095 | closing | deleted |
 | Card payment attempts (`payment_attempts`) | `PAYMENT_ATTEMPT` | 90 | last change | deleted (i) |
 | Dismissals (`recommendation_dismissals`) | `RECOMMENDATION_DISMISSAL` | 365 | (k) | deleted |
+| Company invitations (`company_invitations`) | `COMPANY_INVITATION` | 30 | expiry (m) | deleted |
+| Companies, memberships (`account`: kept with it) | — | the members' life | joining | (m) |
+| Invoices (`orders_anonymised`: kept with the order) | `ORDER` | 3650 | the order | (e) |
 | Message center (`notifications`) | `NOTIFICATION` | 365 | the message | deleted (l) |
 | Notification settings (`account`: kept with it) | — | the account's life | the change | (l) |
 | Watched parts (`part_watches`) | `PART_WATCH` | 365 | (m) | deleted |
@@ -106,6 +109,11 @@ Why these periods:
     quote's prices live on in its order's lines, which follow the order's rule (e). Quotes
     still requested or answered are kept while they are open.
 
+(m) Company accounts (services.companies): an invitation is of no use a month after it expired
+    or was accepted (the membership is the record). A company lives as long as it has members:
+    the last one leaving (or deleting the account) takes it. Invoices are tax records, kept
+    with their order for the order period (ten years), also after the buyer's erasure.
+
 The same run also settles what must not wait (not retention classes, reported beside them):
 - `unpaid_orders_expired`, `unpaid_orders_reminded`: orders awaiting payment for
   OKMARTS_UNPAID_ORDER_DAYS (7) are cancelled, stock and points back, and a day before that
@@ -137,6 +145,7 @@ from okmarts.services.watches import ONE_SHOT
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
 from okmarts.tables.checkout import Order, OrderEvent, Payment, PaymentAttempt
+from okmarts.tables.companies import CompanyInvitation
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.newsletters import NewsletterDelivery
 from okmarts.tables.notifications import Notification
@@ -184,6 +193,11 @@ CLASS_OF_TABLE = {
     "privacy_request": "privacy_requests",
     "quote": "quotes",
     "quote_line": "quotes",
+    # Company accounts (services/companies.py) and invoices (services/invoices.py).
+    "company": ACCOUNT_LIFETIME,
+    "company_member": ACCOUNT_LIFETIME,
+    "company_invitation": "company_invitations",
+    "invoice": "orders_anonymised",
 }
 
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
@@ -292,6 +306,19 @@ async def run(
         PaymentAttempt,
         PaymentAttempt.status.is_in(list(FINISHED_ATTEMPT_STATUSES))
         & (PaymentAttempt.updated_at < before(settings.retention_payment_attempt_days)),
+        dry_run,
+    )
+    # (m) An invitation is of no use once it expired or was accepted (the membership is the
+    # record); a company lives as long as it has members (the last one leaving or being
+    # erased takes it); a member's row goes when they leave or their account is erased.
+    company_invitations_before = before(settings.retention_company_invitation_days)
+    counts["company_invitations"] = await _delete(
+        CompanyInvitation,
+        (CompanyInvitation.expires_at < company_invitations_before)
+        | (
+            CompanyInvitation.accepted_at.is_not_null()
+            & (CompanyInvitation.accepted_at < company_invitations_before)
+        ),
         dry_run,
     )
     counts["recommendation_dismissals"] = await _delete(

@@ -18,6 +18,7 @@ from piccolo.table import Table
 
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
+from okmarts.tables.companies import Company
 
 
 class CartLine(Table, tablename="cart_line"):
@@ -132,6 +133,9 @@ class Order(Table, tablename="shop_order"):
     tax_lines = JSON(default="[]")
     # The buyer's purchase-order number, shown on the order and its invoice.
     po_number = Varchar(length=60, default="")
+    # Company accounts (services/companies.py): the company the order was placed for, whose
+    # members see it; kept when the member who placed it leaves (their link is cut instead).
+    company_ref = ForeignKey(references=Company, on_delete=OnDelete.set_null, null=True, index=True)
     carrier = Varchar(length=60, default="")
     tracking_number = Varchar(length=60, default="")
     created_at = Timestamptz(default=TimestamptzNow(), index=True)

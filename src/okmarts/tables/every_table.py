@@ -30,6 +30,8 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.lists",
     "okmarts.tables.price_breaks",
     "okmarts.tables.quotes",
+    "okmarts.tables.companies",
+    "okmarts.tables.invoices",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
