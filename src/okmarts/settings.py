@@ -126,6 +126,8 @@ class Settings:
     unsubscribe_mailto: str = ""
     # Quotes (services.quotes) ended (accepted, declined, expired): deleted after this many days.
     retention_quote_days: int = 730
+    # Customer-service conversations (services.support), counted from closing.
+    retention_support_days: int = 1095
     # How long a quote's prices hold, as staff's answer form proposes it (they may change it).
     quote_validity_days: int = 30
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
@@ -214,6 +216,7 @@ class Settings:
             ),
             unsubscribe_mailto=(env.get("OKMARTS_UNSUBSCRIBE_MAILTO") or "").strip(),
             retention_quote_days=_days(env, "QUOTE", 730),
+            retention_support_days=_days(env, "SUPPORT", 1095),
             quote_validity_days=max(1, int(env.get("OKMARTS_QUOTE_VALIDITY_DAYS") or 30)),
             retention_company_invitation_days=_days(env, "COMPANY_INVITATION", 30),
             payment_void_after_minutes=max(

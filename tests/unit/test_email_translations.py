@@ -83,6 +83,13 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "link": LINK,
         "contact_link": LINK,
     },
+    "support_reply": {
+        "number": "S-2026-000042",
+        "subject": "Relay RX-12",
+        "answer": "Yes, up to 10 A.",
+        "link": LINK,
+    },
+    "support_verify": {"subject": "Relay RX-12", "link": LINK},
     "question_answered": {
         "product_title": "Relay RX-12",
         "question": "Does it switch 230 V?",
@@ -162,7 +169,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "policy_changed": {"version": "2099-01-01", "policy_link": LINK, "settings_link": LINK},
 }
-DATA = {"Okmarts", "IBAN", "Ltd", "DHL", "JD0146", "Firefox", "Linux", "RX-12", "Relay", "USD"}
+DATA = {
+    *("Okmarts", "IBAN", "Ltd", "DHL", "JD0146", "Firefox", "Linux", "RX-12", "Relay", "USD"),
+    # What shoppers and staff wrote, shown inside the samples' objects.
+    *("Ada Buyer", "Held for your project."),
+}
 
 
 def english_sentences(text: str, context: dict[str, Any]) -> set[str]:

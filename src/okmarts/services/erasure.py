@@ -80,6 +80,7 @@ from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyReques
 from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
+from okmarts.tables.support import Conversation, ConversationMessage
 from okmarts.tables.watches import PartWatch
 
 log = logging.getLogger("okmarts.erasure")
@@ -124,7 +125,8 @@ class Rule:
     columns: tuple[str, ...]  # () with DELETE: whole rows
     action: Action
     # Which rows: "account" (the Account row), "own" (table.account is the account), "own
-    # lists" (table.saved_list is one of the account's saved lists),
+    # lists" (table.saved_list is one of the account's saved lists), "own conversations"
+    # (messages of its conversations, also those started as a visitor with its address),
     # "orders" (rows of the account's orders), "outbox" (the account's mail, or mail to its
     # address), "attempts" (rate-limit rows keyed by its address or id), "email" (rows of no
     # account whose `email` is the account's address).
@@ -282,6 +284,28 @@ REGISTRY: tuple[Rule, ...] = (
         "their lines with them: a quote is an offer to this buyer, of no use without them. An "
         "accepted quote's prices are already in its order's lines, which follow the order's "
         "rules above (kept for tax, linked to no one).",
+    ),
+    Rule(
+        ConversationMessage,
+        (),
+        Action.DELETE,
+        "own conversations",
+        "The messages (and files) of those conversations go with them.",
+    ),
+    Rule(
+        Conversation,
+        (),
+        Action.DELETE,
+        "own",
+        "Conversations with customer service, their messages and files: the account's words, "
+        "of no use without it (a complaint's decision is kept with the complaint, if any).",
+    ),
+    Rule(
+        Conversation,
+        (),
+        Action.DELETE,
+        "email",
+        "Conversations started with the account's address without signing in: the same person.",
     ),
     # -- Reviews and questions ------------------------------------------------------------
     Rule(
@@ -644,6 +668,12 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         return table._meta.get_column_by_name("account").is_null() & (
             table._meta.get_column_by_name("email") == scope.email
         )
+    if rule.rows == "own conversations":  # messages of its conversations (also as a visitor)
+        owned = Conversation.select(Conversation.id).where(
+            (Conversation.account == scope.account_id)
+            | (Conversation.account.is_null() & (Conversation.email == scope.email))
+        )
+        return ConversationMessage.conversation.is_in(owned)
     if rule.rows == "own lists":  # rows of the account's saved lists
         owned = SavedList.select(SavedList.id).where(SavedList.account == scope.account_id)
         return table._meta.get_column_by_name("saved_list").is_in(owned)

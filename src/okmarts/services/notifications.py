@@ -137,6 +137,9 @@ KIND_TYPES: dict[str, str] = {
     "account_inactive": ACCOUNT,
     "wind_down": ACCOUNT,
     "question_answered": SERVICE_REPLIES,
+    # Customer service (services.support): staff replies; a visitor's email confirmation.
+    "support_reply": SERVICE_REPLIES,
+    "support_verify": ACCOUNT,
     # Watched parts (services.watch_alerts); the confirmation goes to a visitor's address only.
     "part_back_in_stock": WATCHED_PARTS,
     "part_price_drop": WATCHED_PARTS,

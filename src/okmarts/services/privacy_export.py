@@ -63,6 +63,7 @@ from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyReques
 from okmarts.tables.quotes import Quote, QuoteLine
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.reviews import Question, Review, ReviewVote
+from okmarts.tables.support import Conversation, ConversationAttachment, ConversationMessage
 from okmarts.tables.watches import PartWatch
 
 # -- The download (policy §4: access and portability) --------------------------------------------
@@ -117,6 +118,9 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     PrivacyRequest: "privacy_requests.json",
     Quote: "quotes.json",
     QuoteLine: "quotes.json",
+    Conversation: "customer_service.json",
+    ConversationMessage: "customer_service.json",
+    ConversationAttachment: "customer_service.json",
 }
 # Columns left out on purpose (the README says why): secrets, internal keys, and staff members'
 # names (their data, not yours).
@@ -607,6 +611,38 @@ EXPORT_FILES: list[ExportFile] = [
         },
     ),
     ExportFile(
+        "customer_service.json",
+        N_(
+            "Your conversations with our customer service, with every message you and we "
+            "wrote (not our staff's internal notes) and the files you sent."
+        ),
+        {
+            "id": _ID,
+            "number": N_("The conversation's number."),
+            "email": N_("The address our answers go to."),
+            "locale": N_("The language of our emails."),
+            "topic": N_("What it is about: general, product, order, return or complaint."),
+            "reason": N_("What went wrong with the order, if it is about one."),
+            "subject": N_("Subject."),
+            "product": N_("The number of the product it is about (empty: none)."),
+            "order": N_("Our number for the order it is about (empty: none)."),
+            "status": N_("unverified, waiting_for_staff, waiting_for_shopper or closed."),
+            "assigned_to": N_("Always empty here: which staff member handles it is ours."),
+            "created_at": _WHEN,
+            "updated_at": N_("When it last changed."),
+            "verified_at": N_("When the email address was confirmed."),
+            "waiting_since": N_("Since when your message waits for our answer."),
+            "first_answered_at": N_("When we first answered."),
+            "closed_at": N_("When it was closed."),
+            "messages": N_(
+                "Each message: who wrote it (author: shopper, staff or system), its text "
+                "(body), when (created_at), and the files sent with it (name, type, size)."
+            ),
+            "author": N_("In a message: who wrote it."),
+            "body": N_("In a message: its text."),
+        },
+    ),
+    ExportFile(
         "consents.json",
         N_("Your separate consents and switches now, and every change to them."),
         {
@@ -962,6 +998,7 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "policy_acceptances.json": _without(await _own(PolicyAcceptance, account_id), "id"),
         "privacy_requests.json": await _own(PrivacyRequest, account_id),
         "quotes.json": await _quotes(account_id),
+        "customer_service.json": await _conversations(account_id, account["email"]),
     }
 
 
@@ -977,6 +1014,54 @@ async def _quotes(account_id: int) -> list[dict[str, Any]]:
         ):
             lines.setdefault(line["quote"], []).append(_without([line], "quote")[0])
     return [{**quote, "lines": lines.get(quote["id"], [])} for quote in quotes]
+
+
+async def _conversations(account_id: int, email: str) -> list[dict[str, Any]]:
+    """The account's conversations (and those it started as a visitor with its address), with
+    their messages and attachments; staff's internal notes and names are staff's (three
+    queries)."""
+    conversations = await (
+        Conversation.select(*_columns(Conversation))
+        .where(
+            (Conversation.account == account_id)
+            | (Conversation.account.is_null() & (Conversation.email == email))
+        )
+        .order_by(Conversation.id)
+    )
+    ids = [row["id"] for row in conversations] or [0]
+    messages = await (
+        ConversationMessage.select(
+            ConversationMessage.id,
+            ConversationMessage.conversation,
+            ConversationMessage.author,
+            ConversationMessage.body,
+            ConversationMessage.created_at,
+        )
+        .where(
+            ConversationMessage.conversation.is_in(ids) & (ConversationMessage.internal == False)
+        )
+        .order_by(ConversationMessage.id)
+    )
+    files: dict[int, list[dict[str, Any]]] = {}
+    for row in await ConversationAttachment.select(
+        ConversationAttachment.message,
+        ConversationAttachment.filename,
+        ConversationAttachment.content_type,
+        ConversationAttachment.size_bytes,
+    ).where(ConversationAttachment.message.is_in([row["id"] for row in messages] or [0])):
+        files.setdefault(row.pop("message"), []).append(row)
+    by_conversation: dict[int, list[dict[str, Any]]] = {}
+    for message in messages:
+        message["files"] = files.get(message["id"], [])
+        by_conversation.setdefault(message.pop("conversation"), []).append(message)
+    return [
+        {
+            **_without([row], "account")[0],
+            "assigned_to": "",
+            "messages": by_conversation.get(row["id"], []),
+        }
+        for row in conversations
+    ]
 
 
 def _readme(

@@ -31,7 +31,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Watched parts (`part_watches`) | `PART_WATCH` | 365 | (m) | deleted |
 | Newsletters (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
 | Ended quotes (`quotes`) | `QUOTE` | 730 | the last change (m) | deleted |
-| Chat and support records | — | — | — | (f) |
+| Support conversations (`support_conversations`) | `SUPPORT` | 1095 | closing (f) | deleted |
 
 Why these periods:
 - Sign-in history: the personal center shows recent sign-ins and new-device alerts compare with
@@ -73,7 +73,11 @@ Why these periods:
     to the account is cut, and so are the payer's name and email on its payments and the staff
     notes in its history. Kept: number, dates, statuses, lines, amounts, country and region
     (what the books need without naming anyone).
-(f) Not stored yet: the support domain (chat, disputes) adds its class here when it lands.
+(f) Conversations with customer service (services.support), with their messages and
+    attachments, counted from when they were closed: three years cover the limitation period
+    of a claim about the sale they were about (the policy's "records of disputes and
+    complaints"). A visitor's conversation never confirmed by its emailed link goes after
+    7 days: staff never saw it. Open conversations are kept while they are open.
 (h) A session's cookie is worth nothing after 30 days (web.SESSION_MAX_AGE); its row, which
     only says that a browser is signed in, goes then. Signing out deletes it at once.
 (g) The last email to an erased account: services.erasure forgets its copy once delivered;
@@ -152,6 +156,7 @@ from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
+from okmarts.tables.support import Conversation
 from okmarts.tables.watches import PartWatch
 
 log = logging.getLogger("okmarts.retention")
@@ -192,6 +197,9 @@ CLASS_OF_TABLE = {
     "saved_list_item": ACCOUNT_LIFETIME,
     "privacy_request": "privacy_requests",
     "quote": "quotes",
+    "conversation": "support_conversations",
+    "conversation_message": "support_conversations",
+    "conversation_attachment": "support_conversations",
     "quote_line": "quotes",
     # Company accounts (services/companies.py) and invoices (services/invoices.py).
     "company": ACCOUNT_LIFETIME,
@@ -200,6 +208,8 @@ CLASS_OF_TABLE = {
     "invoice": "orders_anonymised",
 }
 
+# A visitor's conversation whose emailed link was never opened (staff never saw it).
+UNVERIFIED_CONVERSATION_DAYS = 7
 FINISHED_ATTEMPT_STATUSES = ("captured", "voided", "failed")
 
 INACTIVE_NOTICE_KIND = "account_inactive"
@@ -336,6 +346,18 @@ async def run(
         Quote,
         Quote.status.is_in(list(quotes.ENDED_STATUSES))
         & (Quote.updated_at < before(settings.retention_quote_days)),
+        dry_run,
+    )
+    counts["support_conversations"] = await _delete(
+        Conversation,
+        (
+            (Conversation.status == "closed")
+            & (Conversation.closed_at < before(settings.retention_support_days))
+        )
+        | (
+            (Conversation.status == "unverified")
+            & (Conversation.created_at < before(UNVERIFIED_CONVERSATION_DAYS))
+        ),
         dry_run,
     )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)

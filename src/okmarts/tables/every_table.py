@@ -32,6 +32,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.quotes",
     "okmarts.tables.companies",
     "okmarts.tables.invoices",
+    "okmarts.tables.support",
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
