@@ -217,10 +217,13 @@ async def test_order_status_is_a_choice_list_checked_against_the_order(client: C
     offered = choices(properties["new_status"])
     assert offered[0] == ("", "(none)")
     assert [value for value, _ in offered[1:]] == [
-        status for status in orders.STATUSES if status != "awaiting_payment"
+        # Orders start there; approving a company's order is its approvers' (not staff's).
+        status
+        for status in orders.STATUSES
+        if status not in ("awaiting_payment", "awaiting_approval")
     ]
     assert ("shipped", "Shipped (from paid)") in offered
-    assert ("cancelled", "Cancelled (from awaiting payment or paid)") in offered
+    assert ("cancelled", "Cancelled (from awaiting approval, awaiting payment or paid)") in offered
 
     order = await bank_transfer_order()
     none = await change(client, order["number"], "")

@@ -133,6 +133,13 @@ async def test_every_email_that_is_not_transactional_carries_one_click_unsubscri
     seeded_database: TestDatabase, smtp_server: SmtpSink, kind: str
 ) -> None:
     [account] = await make_accounts(1)
+    if notifications.KIND_TYPES[kind] == notifications.FOLLOWS:
+        # Product news is on once the shopper follows something (here: chosen outright).
+        await NotificationSubscription.insert(
+            NotificationSubscription(
+                account=account.id, type=notifications.FOLLOWS, channel="email", enabled=True
+            )
+        )
     context = SAMPLES.get(kind) or {
         "newsletter_subject": "News",
         "paragraphs": ["Hello"],

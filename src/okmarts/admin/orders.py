@@ -372,7 +372,7 @@ def status_choices() -> dict[str, str]:
     for status, label in orders.STATUSES.items():
         sources = [
             orders.STATUSES[source].lower()
-            for source, targets in order_status.TRANSITIONS.items()
+            for source, targets in order_status.STAFF_TRANSITIONS.items()
             if status in targets
         ]
         if sources:
@@ -382,7 +382,7 @@ def status_choices() -> dict[str, str]:
 
 def transition_refusal(number: str, current: str, new: str) -> str | None:
     """Why an order that is `current` can't become `new` (None: it can)."""
-    allowed = order_status.TRANSITIONS.get(current, set())
+    allowed = order_status.STAFF_TRANSITIONS.get(current, set())
     if new in allowed:
         return None
     label = orders.STATUSES.get(current, current)

@@ -30,6 +30,9 @@ TRANSITIONS = {
     "cancelled": set(),
     "refunded": set(),
 }
+# What staff may do in the admin: approving a company's order is its approvers' (companies.py);
+# staff may cancel it, not approve it.
+STAFF_TRANSITIONS = {**TRANSITIONS, "awaiting_approval": {"cancelled"}}
 
 
 class StatusChangeRefused(Exception):
