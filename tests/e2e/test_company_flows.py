@@ -26,6 +26,8 @@ def _verified(page: Page, mail_server: SmtpSink, email: str) -> None:
 def _to_checkout(page: Page, slug: str) -> None:
     page.goto(f"/products/{slug}")
     page.get_by_role("button", name="Add to cart", exact=True).click()
+    # With htmx the add is answered in place: wait for it before leaving the page.
+    expect(page.get_by_text("Added to your cart.")).to_be_visible()
     page.goto("/checkout")
     expect(page.get_by_role("heading", name="Checkout")).to_be_visible()
     fill_address(page)

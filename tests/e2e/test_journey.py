@@ -223,7 +223,7 @@ def review_the_delivered_part(page: Page, part: Part, number: str) -> None:
     expect(page.locator("#order-status")).to_have_text("Delivered")
     expect(page.get_by_text(f"{CARRIER} {TRACKING_NUMBER}")).to_be_visible()
     expect(page.locator("dl.totals")).to_contain_text(
-        re.compile(rf"Points earned\s*{TOTAL_MINOR // 100}")
+        re.compile(rf"Points earned\s*{NET_MINOR // 100}")
     )
     page.get_by_role("link", name="Review the products of this order").click()
     page.get_by_role("link", name=f"Review {part.title}").click()
