@@ -379,3 +379,31 @@ async def test_the_reply_email_links_to_the_page(app: Litestar, client: Client) 
     path = f"/account/support/{conversation.number}"
     assert path in mail["text_body"]
     assert (await client.get(path)).status_code == 200
+
+
+async def test_chat_records_are_kept_and_in_the_data_download(
+    app: Litestar, client: Client
+) -> None:
+    """Policy §1(1)2: the records of chats with customer service are kept (until the retention
+    period after closing), in the shopper's data download, with their files named."""
+    import datetime as dt
+
+    from okmarts.services import privacy_export
+
+    settings = app.state.settings
+    shopper = await verified_account(client)
+    conversation = await start(client, body="Kept record")
+    await post_multipart(
+        client,
+        f"/account/support/{conversation.number}",
+        {"body": "With a photo", "client_key": "d1"},
+        [("dent.jpg", photo_with_exif(), "image/jpeg")],
+    )
+    await support.post_message(settings, conversation.id, author="staff", body="Noted")
+    await support.set_status(settings, conversation.id, "closed", by="staff")
+    almost = dt.datetime.now(dt.UTC) + dt.timedelta(days=settings.retention_support_days - 1)
+    await retention.run(settings, now=almost)
+    assert await Conversation.exists().where(Conversation.id == conversation.id)
+    exported = str((await privacy_export.collect_export(shopper.id))["customer_service.json"])
+    for text in (conversation.number, "Kept record", "With a photo", "Noted", "dent.jpg"):
+        assert text in exported, text

@@ -258,15 +258,16 @@ async def _conversation_page(
     retry_minutes: int = 0,
     status_code: int = 200,
 ) -> Any:
-    polled = request.htmx and request.htmx.target == MESSAGES_TARGET
+    # htmx's poll says which message it shows last: nothing newer, nothing to send (the View
+    # answers the poll itself with the messages fragment, its hx-target).
     seen_id = parse_int(seen, minimum=0)
     if (
-        polled
+        request.htmx
         and seen_id is not None
         and await support_chat.last_visible_id(conversation.id) == seen_id
     ):
         return Response(content=b"", status_code=HTTP_204_NO_CONTENT)
-    found = await support_chat.thread(conversation, with_links=not polled)
+    found = await support_chat.thread(conversation)
     context = {
         **_common(request),
         "conversation": conversation,

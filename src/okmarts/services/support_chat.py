@@ -97,7 +97,7 @@ async def last_visible_id(conversation_id: int) -> int:
     return int(row["id"]) if row else 0
 
 
-async def thread(conversation: Conversation, *, with_links: bool = True) -> Thread:
+async def thread(conversation: Conversation) -> Thread:
     """The messages the shopper sees (never staff's internal notes) with their files; a fixed
     number of queries however long the conversation."""
     rows = await (
@@ -126,13 +126,13 @@ async def thread(conversation: Conversation, *, with_links: bool = True) -> Thre
             message = row.pop("message")
             lines[message].attachments.append(Attachment(**row))
     product = order_number = None
-    if with_links and conversation.product is not None:
+    if conversation.product is not None:
         product = (
             await Product.select(Product.slug, Product.title)
             .where(Product.id == conversation.product)
             .first()
         )
-    if with_links and conversation.order is not None:
+    if conversation.order is not None:
         found = await Order.select(Order.number).where(Order.id == conversation.order).first()
         order_number = found["number"] if found else None
     return Thread(conversation, list(lines.values()), product, order_number)
