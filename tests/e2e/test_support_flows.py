@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import query
 from tests.e2e.steps import assert_no_page_load, mark_page
 from tests.e2e.support_staff import answer
@@ -37,6 +38,8 @@ def test_a_visitor_asks_about_a_part_confirms_and_sees_the_answer(
     assert status == "unverified"
 
     follow_mailed_link(page, mail_server, email, "Confirm your email")
+    if javascript:  # the accessibility scan (axe-core) needs scripts
+        assert_accessible(page, "support-verify")
     page.get_by_role("button", name="Confirm and send my message").click()
     expect(page.get_by_text("Your email is confirmed")).to_be_visible()
     expect(page.locator(".support-body", has_text="Does it fit a 12 mm shaft?")).to_be_visible()
@@ -51,4 +54,6 @@ def test_a_visitor_asks_about_a_part_confirms_and_sees_the_answer(
     expect(page.get_by_text("Yes, shafts of 12 mm fit.")).to_be_visible(timeout=15_000)
     expect(page.locator("#support-status")).to_have_text("Waiting for you")
     assert_no_page_load(page, javascript)
+    if javascript:
+        assert_accessible(page, "support-conversation")
     mail_server.wait_for(email, subject_contains=number)
