@@ -407,3 +407,40 @@ async def test_chat_records_are_kept_and_in_the_data_download(
     exported = str((await privacy_export.collect_export(shopper.id))["customer_service.json"])
     for text in (conversation.number, "Kept record", "With a photo", "Noted", "dent.jpg"):
         assert text in exported, text
+
+
+async def test_contact_us_with_a_photo_and_the_message_rate_limit(
+    app: Litestar, client: Client
+) -> None:
+    shopper = await verified_account(client)
+    page = await client.get("/support/new")
+    assert page.status_code == 200 and 'name="topic"' in page.text and 'name="files"' in page.text
+    key = uuid.uuid4().hex
+    for _ in range(2):  # a double submit: one conversation, one file
+        response = await post_multipart(
+            client,
+            "/support/new",
+            {"topic": "general", "body": "See the dent", "client_key": key},
+            [("dent.png", photo_with_exif(), "image/png")],
+        )
+        assert response.status_code == 303
+    rows = await Conversation.select(Conversation.id).where(Conversation.account == shopper.id)
+    assert len(rows) == 1
+    files = await ConversationAttachment.count().where(
+        ConversationAttachment.message.is_in(
+            ConversationMessage.select(ConversationMessage.id).where(
+                ConversationMessage.conversation == rows[0]["id"]
+            )
+        )
+    )
+    assert files == 1
+
+    number = response.headers["location"].split("/")[-1].split("?")[0]
+    subject = f"account:{shopper.id}"
+    for _ in range(support_chat.MESSAGES_PER_SUBJECT.attempts):
+        await rate_limits.consume((support_chat.MESSAGES_PER_SUBJECT, subject))
+    limited = await post_multipart(
+        client, f"/account/support/{number}", {"body": "One more", "client_key": "rl"}
+    )
+    assert limited.status_code == 429 and "Too many attempts" in limited.text
+    assert "One more" in limited.text
