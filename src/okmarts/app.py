@@ -45,6 +45,7 @@ from okmarts.controllers.quotes import QuotesController
 from okmarts.controllers.recommendations import RecommendationsController
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
+from okmarts.controllers.support import AccountSupportController, SupportController  # issue 16
 from okmarts.controllers.unsubscribe import UnsubscribeController
 from okmarts.controllers.watches import WatchedPartsController, WatchesController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
@@ -306,6 +307,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CheckoutController,
             OrdersController,
             QuotesController,  # issue 21: quotes
+            SupportController,  # issue 16 (H-chat): customer service, shoppers' side
+            AccountSupportController,  # issue 16 (H-chat)
             # Company accounts and invoices (issue #21).
             CompanyController,
             InvitationController,

@@ -128,6 +128,15 @@ class Settings:
     retention_quote_days: int = 730
     # Customer-service conversations (services.support), counted from closing.
     retention_support_days: int = 1095
+    # Customer service (controllers/support.py, issue 16 H-chat): the response promise shown to
+    # shoppers (hours; whole days read "business days"), and the attachments' limits: a photo's
+    # upload size and pixels (it is re-encoded, at most photo_max_side on its longer side) and a
+    # PDF's size.
+    support_response_hours: int = 24
+    support_photo_max_mb: float = 8.0
+    support_photo_max_pixels: int = 40_000_000
+    support_photo_max_side: int = 2000
+    support_pdf_max_mb: float = 10.0
     # How long a quote's prices hold, as staff's answer form proposes it (they may change it).
     quote_validity_days: int = 30
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
@@ -217,6 +226,13 @@ class Settings:
             unsubscribe_mailto=(env.get("OKMARTS_UNSUBSCRIBE_MAILTO") or "").strip(),
             retention_quote_days=_days(env, "QUOTE", 730),
             retention_support_days=_days(env, "SUPPORT", 1095),
+            support_response_hours=max(1, int(env.get("OKMARTS_SUPPORT_RESPONSE_HOURS") or 24)),
+            support_photo_max_mb=max(0.01, float(env.get("OKMARTS_SUPPORT_PHOTO_MAX_MB") or 8)),
+            support_photo_max_pixels=max(
+                10_000, int(env.get("OKMARTS_SUPPORT_PHOTO_MAX_PIXELS") or 40_000_000)
+            ),
+            support_photo_max_side=max(64, int(env.get("OKMARTS_SUPPORT_PHOTO_MAX_SIDE") or 2000)),
+            support_pdf_max_mb=max(0.01, float(env.get("OKMARTS_SUPPORT_PDF_MAX_MB") or 10)),
             quote_validity_days=max(1, int(env.get("OKMARTS_QUOTE_VALIDITY_DAYS") or 30)),
             retention_company_invitation_days=_days(env, "COMPANY_INVITATION", 30),
             payment_void_after_minutes=max(

@@ -107,6 +107,11 @@ SCANNED: list[Scan] = [
         "Request a quote",
         who=SHOPPER,
     ),
+    # Customer service (issue 16, H-chat): contact us, a visitor's "check your email", the
+    # shopper's conversations.
+    Scan("support-new", "/support/new", "/support/new", "Contact us", who=VISITOR),
+    Scan("support-sent", "/support/sent", "/support/sent", "Check your email", who=VISITOR),
+    Scan("support-list", "/account/support", "/account/support", "Customer service", who=SHOPPER),
     Scan("sign-in", "/login", "/login", "Sign in"),
     Scan(
         "sign-in-errors",
@@ -285,6 +290,13 @@ NOT_SCANNED: dict[str, str] = {
     "/account/quotes/{number:str}": "scanned in test_quote_flows.py (needs an answered quote)",
     "/account/quotes/{number:str}/checkout": "scanned in test_quote_flows.py (an answered quote)",
     "/account/quotes/{number:str}/pdf": "a PDF download",
+    # Customer service (issue 16, H-chat): test_support_flows.py scans the visitor's pages.
+    "/support/verify": "scanned in test_support_flows.py (needs an emailed link)",
+    "/support/c/{token:str}": "scanned in test_support_flows.py (needs a confirmed visitor)",
+    "/support/c/{token:str}/files/{file_id:str}": "a file download (photo or PDF)",
+    "/account/support/{number:str}": "the same page as /support/c/ (test_support_flows.py), "
+    "for the signed-in owner",
+    "/account/support/{number:str}/files/{file_id:str}": "a file download (photo or PDF)",
     # These need an OpenID Connect provider, which this scan's server has none of: the flow's
     # browser test (test_oidc_flows.py) scans them with a loopback provider.
     "/account/lists/{list_id:str}/csv": "a CSV download",

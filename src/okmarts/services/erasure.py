@@ -46,6 +46,10 @@ from okmarts.services.messaging import (
 )
 from okmarts.services.points import balance
 from okmarts.services.rate_limits import Limit
+from okmarts.services.support_files import (  # issue 16 (H-chat)
+    delete_files_of_gone_rows as delete_support_files,
+)
+from okmarts.services.support_files import paths_of_conversations as support_paths_of
 from okmarts.services.tokens import TokenError, make_token, read_token
 from okmarts.settings import Settings
 from okmarts.tables.accounts import (
@@ -733,6 +737,11 @@ async def erase_account(
         if guard is not None:
             await guard(account)
         scope, orders, unsent_mail = await _find_what_is_linked(account)
+        # issue 16 (H-chat): the files of its conversations, deleted once the rows are gone.
+        support_paths = await support_paths_of(
+            (Conversation.account == account.id)
+            | (Conversation.account.is_null() & (Conversation.email == account.email))
+        )
         voted = await _reviews_voted_on(account.id)
         await _apply_registry(scope, reviews)
         await _recount_votes_left(voted)
@@ -745,6 +754,11 @@ async def erase_account(
         )
         # Every other link to the account follows its foreign key (cascade or set null).
         await Account.delete().where(Account.id == account.id)
+    # issue 16 (H-chat): only once committed, and only files whose rows went.
+    try:
+        await delete_support_files(settings, support_paths)
+    except OSError:
+        log.exception("Could not delete support files of erased account %s", account.id)
     # Only once the deletion is committed: a rolled-back erasure keeps the picture.
     try:
         delete_avatar(settings.data_dir, account.avatar)

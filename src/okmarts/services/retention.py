@@ -145,6 +145,10 @@ from okmarts.services.erasure import FAREWELL_KIND, erase_account, forget_delive
 from okmarts.services.messaging import MAX_ATTEMPTS, enqueue_email, notify_mail_queued
 from okmarts.services.payments import Gateway, configured_gateway
 from okmarts.services.service_state import wind_down
+from okmarts.services.support_files import (  # issue 16 (H-chat)
+    delete_files_of_gone_rows as delete_support_files,
+)
+from okmarts.services.support_files import paths_of_conversations as support_paths_of
 from okmarts.services.watches import ONE_SHOT
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account, AccountSession, Attempt, SignIn
@@ -348,18 +352,17 @@ async def run(
         & (Quote.updated_at < before(settings.retention_quote_days)),
         dry_run,
     )
-    counts["support_conversations"] = await _delete(
-        Conversation,
-        (
-            (Conversation.status == "closed")
-            & (Conversation.closed_at < before(settings.retention_support_days))
-        )
-        | (
-            (Conversation.status == "unverified")
-            & (Conversation.created_at < before(UNVERIFIED_CONVERSATION_DAYS))
-        ),
-        dry_run,
+    expired_conversations = (
+        (Conversation.status == "closed")
+        & (Conversation.closed_at < before(settings.retention_support_days))
+    ) | (
+        (Conversation.status == "unverified")
+        & (Conversation.created_at < before(UNVERIFIED_CONVERSATION_DAYS))
     )
+    # issue 16 (H-chat): the attachments' files go with their rows.
+    support_paths = [] if dry_run else await support_paths_of(expired_conversations)
+    counts["support_conversations"] = await _delete(Conversation, expired_conversations, dry_run)
+    await delete_support_files(settings, support_paths)
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)
     counts["unpaid_orders_expired"] = unpaid.expired
     counts["unpaid_orders_reminded"] = unpaid.reminded

@@ -221,6 +221,12 @@ def verification_token(settings: Settings, conversation: Conversation) -> str:
     )
 
 
+def read_verification(settings: Settings, token: str) -> dict[str, Any]:
+    """The emailed link's payload, checking it only (the confirm page's GET changes nothing);
+    TokenError/TokenExpired for a bad link. (Added by H-chat.)"""
+    return read_token(settings.secret_key, VERIFY_PURPOSE, token, VERIFY_MAX_AGE)
+
+
 async def verify(settings: Settings, token: str, now: dt.datetime | None = None) -> Conversation:
     """A visitor opened the emailed link: the conversation goes to staff. Idempotent (a second
     visit finds it verified). TokenError/TokenExpired for a bad link."""
