@@ -43,6 +43,7 @@ from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.quick_order import QuickOrderController  # issue 21 (H-lists)
 from okmarts.controllers.quotes import QuotesController
 from okmarts.controllers.recommendations import RecommendationsController
+from okmarts.controllers.returns import ReturnsController  # issue 16 (H-returns)
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
 from okmarts.controllers.unsubscribe import UnsubscribeController
@@ -306,6 +307,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CheckoutController,
             OrdersController,
             QuotesController,  # issue 21: quotes
+            ReturnsController,  # issue 16 (H-returns): returns and complaints
             # Company accounts and invoices (issue #21).
             CompanyController,
             InvitationController,
