@@ -20,7 +20,7 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
-from litestar.status_codes import HTTP_409_CONFLICT, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import Message, current_locale
 from okmarts.services import returns
@@ -148,7 +148,7 @@ class ReturnsController(Controller):
                 form=form,
                 errors={},
                 refused=refused.message,
-                status_code=HTTP_409_CONFLICT,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return redirect_after_post(request, f"/account/returns/{made.number}?notice=requested")
 
@@ -198,7 +198,7 @@ class ReturnsController(Controller):
                 number,
                 form=form,
                 errors={"summary": refused.message},
-                status_code=HTTP_409_CONFLICT,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         return redirect_after_post(
             request, f"/account/complaints/{complaint.case_number}?notice=complaint"
