@@ -13,6 +13,7 @@ from babel.dates import format_date
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import query
 from tests.e2e.returns_staff import INSTRUCTIONS, REFUSAL, return_step
 from tests.e2e.staff import deliver_order
@@ -82,6 +83,8 @@ def test_a_damaged_part_is_returned_and_refunded_then_a_complaint(
     page.get_by_role("button", name="Ask to return these parts").click()
     expect(page.get_by_text("Enter a whole number from 0 to 2.")).to_be_visible()
     assert_no_page_load(page, javascript)
+    if javascript:  # the accessibility scan (axe-core) needs scripts
+        assert_accessible(page, "the return form with its errors")
     first = _ask_to_return(page, order, title, "A part arrived damaged", "The housing is cracked.")
     mail_server.wait_for(email, subject_contains=first)
 
@@ -120,6 +123,8 @@ def test_a_damaged_part_is_returned_and_refunded_then_a_complaint(
     return_step(seeded_database, live_server, "refuse", second)
     page.reload()
     expect(page.locator("#return-refusal")).to_have_text(REFUSAL)
+    if javascript:
+        assert_accessible(page, "a refused return")
     mark_page(page, javascript)
     page.get_by_role("button", name="Open a complaint").click()
     expect(page.get_by_text("Write at least 2 characters.")).to_be_visible()
@@ -140,3 +145,5 @@ def test_a_damaged_part_is_returned_and_refunded_then_a_complaint(
     assert due_at - created_at == dt.timedelta(days=15)
     expect(page.locator("#complaint-due")).to_have_text(format_date(due_at.date(), locale="en"))
     mail_server.wait_for(email, subject_contains=f"Complaint {case} received")
+    if javascript:
+        assert_accessible(page, "a complaint")
