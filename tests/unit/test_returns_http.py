@@ -100,3 +100,34 @@ async def test_another_accounts_return_and_order_are_404(
     )
     assert posted.status_code == 404
     assert (await client.get("/account/complaints/K-2026-000001")).status_code == 404
+
+
+async def test_escalate_a_conversation_to_a_complaint(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    from okmarts.services import support
+
+    shopper = await verified_account(client)
+    conversation = await support.open_conversation(
+        app.state.settings,
+        account=shopper,
+        email=shopper.email,
+        locale="en",
+        body="The relay hums loudly.",
+    )
+    url = f"/account/support/{conversation.number}/complaint"
+    empty = await post_form(client, url, {"summary": " "})
+    assert empty.status_code == 422 and "Write at least" in empty.text
+    opened = await post_form(client, url, {"summary": "Still humming after the swap."})
+    assert opened.status_code == 303
+    again = await post_form(client, url, {"summary": "Again."})
+    assert again.headers["location"] == opened.headers["location"]  # one complaint per case
+    complaint = await Complaint.objects().where(Complaint.conversation == conversation.id).first()
+    assert complaint.order is None and complaint.due_at == due_date(complaint.created_at)
+    page = await client.get(opened.headers["location"])
+    assert complaint.case_number in page.text
+    # Someone else's conversation: 404.
+    await client.get("/sign-out")
+    client.cookies.clear()
+    await verified_account(client)
+    assert (await post_form(client, url, {"summary": "Mine now?"})).status_code == 404
