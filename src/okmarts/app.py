@@ -43,6 +43,7 @@ from okmarts.controllers.privacy import PrivacyController, StaffPrivacyLinks
 from okmarts.controllers.quick_order import QuickOrderController  # issue 21 (H-lists)
 from okmarts.controllers.quotes import QuotesController
 from okmarts.controllers.recommendations import RecommendationsController
+from okmarts.controllers.returns import ReturnsController  # issue 16 (H-returns)
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
 from okmarts.controllers.support import AccountSupportController, SupportController  # issue 16
@@ -309,6 +310,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             QuotesController,  # issue 21: quotes
             SupportController,  # issue 16 (H-chat): customer service, shoppers' side
             AccountSupportController,  # issue 16 (H-chat)
+            ReturnsController,  # issue 16 (H-returns): returns and complaints
             # Company accounts and invoices (issue #21).
             CompanyController,
             InvitationController,

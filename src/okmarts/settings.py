@@ -137,6 +137,12 @@ class Settings:
     support_photo_max_pixels: int = 40_000_000
     support_photo_max_side: int = 2000
     support_pdf_max_mb: float = 10.0
+    # Issue 16 (H-returns): returns within this many days of delivery (services.returns);
+    # complaints kept this many days after their decision, for legal claims; a return's
+    # shopper's note and link to the account kept this many days after its last change.
+    return_window_days: int = 30
+    retention_complaint_days: int = 1095
+    retention_return_days: int = 1095
     # How long a quote's prices hold, as staff's answer form proposes it (they may change it).
     quote_validity_days: int = 30
     # Card payments: an attempt (services.payment_attempts) still unfinished after this many
@@ -233,6 +239,10 @@ class Settings:
             ),
             support_photo_max_side=max(64, int(env.get("OKMARTS_SUPPORT_PHOTO_MAX_SIDE") or 2000)),
             support_pdf_max_mb=max(0.01, float(env.get("OKMARTS_SUPPORT_PDF_MAX_MB") or 10)),
+            # Issue 16 (H-returns).
+            return_window_days=max(0, int(env.get("OKMARTS_RETURN_WINDOW_DAYS") or 30)),
+            retention_complaint_days=_days(env, "COMPLAINT", 1095),
+            retention_return_days=_days(env, "RETURN", 1095),
             quote_validity_days=max(1, int(env.get("OKMARTS_QUOTE_VALIDITY_DAYS") or 30)),
             retention_company_invitation_days=_days(env, "COMPANY_INVITATION", 30),
             payment_void_after_minutes=max(

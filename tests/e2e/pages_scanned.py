@@ -270,6 +270,15 @@ SCANNED: list[Scan] = [
         "Confirm the deletion of your account",
         who=SHOPPER,
     ),
+    # Issue 16 (H-returns): the return form ({order} is paid, not delivered: it says why it
+    # can't be returned yet; test_return_flows.py scans it with the form).
+    Scan(
+        "return-request",
+        "/account/orders/{number:str}/return",
+        "/account/orders/{order}/return",
+        "Return parts of order {order}",
+        who=SHOPPER,
+    ),
 ]
 
 # GET routes that are no page of ours to scan, each with the reason.
@@ -297,6 +306,9 @@ NOT_SCANNED: dict[str, str] = {
     "/account/support/{number:str}": "the same page as /support/c/ (test_support_flows.py), "
     "for the signed-in owner",
     "/account/support/{number:str}/files/{file_id:str}": "a file download (photo or PDF)",
+    # Issue 16 (H-returns): a return and a complaint take staff's steps first.
+    "/account/returns/{number:str}": "scanned in test_return_flows.py (needs a return)",
+    "/account/complaints/{case:str}": "scanned in test_return_flows.py (needs a complaint)",
     # These need an OpenID Connect provider, which this scan's server has none of: the flow's
     # browser test (test_oidc_flows.py) scans them with a loopback provider.
     "/account/lists/{list_id:str}/csv": "a CSV download",

@@ -90,6 +90,25 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "link": LINK,
     },
     "support_verify": {"subject": "Relay RX-12", "link": LINK},
+    # Issue 16 (H-returns): each step of a return; a complaint's case.
+    "return_update": {
+        "step": "approved",
+        "number": "R-2026-000042",
+        "order_number": "OK-2026-ABCD",
+        "instructions": "Held for your project.",
+        "staff_reason": "",
+        "refund": {"minor": 2125, "currency": "USD"},
+        "refund_state": "",
+        "link": LINK,
+    },
+    "complaint_update": {
+        "step": "opened",
+        "case_number": "K-2026-000042",
+        "due_at": dt.datetime(2026, 12, 18, tzinfo=dt.UTC),
+        "decision": "",
+        "decision_reason": "",
+        "link": LINK,
+    },
     "question_answered": {
         "product_title": "Relay RX-12",
         "question": "Does it switch 230 V?",

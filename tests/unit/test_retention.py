@@ -197,7 +197,7 @@ def test_periods_are_settings_with_documented_defaults() -> None:
         for field in dataclasses.fields(Settings)
         if field.name.startswith("retention_")
     }
-    assert len(defaults) == 18
+    assert len(defaults) == 20  # issue 16 (H-returns): COMPLAINT, RETURN
     documented = retention.__doc__ or ""
     for name, value in defaults.items():
         env_name = name.removeprefix("retention_").removesuffix("_days").upper()
@@ -344,6 +344,8 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "quotes_expired": 0,
         "quotes": 0,
         "support_conversations": 0,
+        "complaints": 0,  # issue 16 (H-returns): tests/unit/test_returns_privacy.py
+        "return_notes": 0,
         "company_invitations": 0,
         # The old order still awaiting payment expires (services.unpaid_orders).
         "unpaid_orders_expired": 1,

@@ -27,6 +27,7 @@ from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from okmarts.admin import queue, ui
+from okmarts.admin import returns as returns_desk  # issue 16 (H-returns)
 from okmarts.admin.documents import document_read_only_columns, document_tables
 from okmarts.admin.moderation import (
     ANSWER_QUESTION_FORM,
@@ -144,6 +145,7 @@ class StaffAdmin:
         *,
         queue_page: ASGIApp | None = None,
         quotes_page: ASGIApp | None = None,
+        returns_page: ASGIApp | None = None,
         screens: tuple[dict[str, ui.TableScreen], dict[str, ui.TableScreen]] = ({}, {}),
         assets: dict[str, ui.Bundle] | None = None,
         max_upload_bytes: int | None = None,
@@ -153,6 +155,7 @@ class StaffAdmin:
         self.moderation = moderation
         self.queue_page = queue_page
         self.quotes_page = quotes_page
+        self.returns_page = returns_page
         self.full_screens, self.moderation_screens = screens
         self.assets = assets or {}
 
@@ -167,6 +170,11 @@ class StaffAdmin:
         if self.quotes_page is not None and (path + "/").startswith(QUOTES_PATH):
             # Issue 21: the quotes queue (admin.quotes), a page of our own like the one above.
             await self.quotes_page(scope, receive, _with_headers(send, PAGE_HEADERS))
+            return
+        if self.returns_page is not None and returns_desk.handles(path):
+            # Issue 16 (H-returns): /admin/service/returns/ and /admin/service/complaints/,
+            # beside the service inbox at /admin/service/ (checked before it).
+            await self.returns_page(scope, receive, _with_headers(send, PAGE_HEADERS))
             return
         send = _with_headers(send, ADMIN_HEADERS)
         if path == MEDIA_PATH and self._too_large(scope):
@@ -297,7 +305,12 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         ],
         **{
             **options,
-            "sidebar_links": {**options["sidebar_links"], **privacy_links(), **quote_links()},
+            "sidebar_links": {
+                **options["sidebar_links"],
+                **privacy_links(),
+                **quote_links(),
+                **returns_desk.returns_links(),
+            },
         },
     )
     moderation = create_admin(moderator_tables, forms=moderation_forms(settings), **options)
@@ -306,6 +319,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         moderation=moderation,
         queue_page=queue.ModerationQueue(settings),
         quotes_page=QuotesQueue(settings),
+        returns_page=returns_desk.ReturnsDesk(settings),  # issue 16 (H-returns)
         screens=(
             ui.table_screens(full_tables, read_only),
             ui.table_screens(moderator_tables, read_only),

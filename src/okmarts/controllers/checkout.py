@@ -14,7 +14,16 @@ from litestar.response import Template
 from litestar.status_codes import HTTP_403_FORBIDDEN, HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import Message
-from okmarts.services import accounts, addresses, cart, companies, invoices, order_status, orders
+from okmarts.services import (
+    accounts,
+    addresses,
+    cart,
+    companies,
+    invoices,
+    order_status,
+    orders,
+    returns,  # issue 16 (H-returns)
+)
 from okmarts.services.checkout import (
     PAYMENT_METHODS,
     Checkout,
@@ -182,7 +191,8 @@ async def _order_page(
             "account": account,
             "detail": detail,
             "order": order,
-            "statuses": orders.STATUSES,
+            # Issue 16 (H-returns): the history shows the return steps too.
+            "statuses": {**orders.STATUSES, **returns.ORDER_EVENTS},
             "notice": notice if notice in ORDER_NOTICES else "",
             "error": error,
             "payment_due": orders.payment_due(order.status, order.created_at, settings)
@@ -190,6 +200,8 @@ async def _order_page(
             else None,
             # Company accounts: the invoice of a paid order (services/invoices.py).
             "invoice": await invoices.invoice_of(order.id),
+            # Issue 16 (H-returns): the order's returns and "Return parts" (partials/returns).
+            **(await returns.order_page_context(order, settings) if settings is not None else {}),
         },
         status_code=status_code,
     )

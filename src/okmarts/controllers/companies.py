@@ -16,7 +16,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import Message
 from okmarts.inputs import parse_int
-from okmarts.services import companies, invoices, orders
+from okmarts.services import companies, invoices, orders, returns
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import Order, OrderEvent, OrderLine, Payment
@@ -284,7 +284,8 @@ async def _company_order_page(
             "account": account,
             "detail": detail,
             "order": order,
-            "statuses": orders.STATUSES,
+            # Issue 16 (H-returns): the history shows the return steps too.
+            "statuses": {**orders.STATUSES, **returns.ORDER_EVENTS},
             "notice": "",
             "company_notice": notice if notice in NOTICES else "",
             "error": error,

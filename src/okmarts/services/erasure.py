@@ -83,6 +83,7 @@ from okmarts.tables.notifications import (
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
+from okmarts.tables.returns import Complaint, ReturnRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from okmarts.tables.support import Conversation, ConversationMessage
 from okmarts.tables.watches import PartWatch
@@ -310,6 +311,39 @@ REGISTRY: tuple[Rule, ...] = (
         Action.DELETE,
         "email",
         "Conversations started with the account's address without signing in: the same person.",
+    ),
+    # -- Returns and complaints (issue 16, H-returns: services/returns.py) -------------------
+    Rule(
+        ReturnRequest,
+        ("note",),
+        Action.ERASE,
+        "own",
+        "The shopper's note on a return (their words about the parts); the return itself (lines, "
+        "status, refund amount and method) stays with the order it refunded, for the accounts.",
+    ),
+    Rule(
+        ReturnRequest,
+        ("account",),
+        Action.ANONYMISE,
+        "own",
+        "Returns stay with their order (kept for tax, linked to no one), without the account.",
+    ),
+    Rule(
+        Complaint,
+        ("email", "summary", "decision", "decision_reason"),
+        Action.KEEP_FOR_LAW,
+        "own",
+        "Complaints and disputes are kept for legal claims: the shop must be able to show what "
+        "was complained about, what it decided and why, to whom it answered (the address), "
+        "until the limitation period ends (OKMARTS_RETENTION_COMPLAINT_DAYS after the decision, "
+        "3 years by default; then retention deletes them).",
+    ),
+    Rule(
+        Complaint,
+        ("account",),
+        Action.ANONYMISE,
+        "own",
+        "The link to the account goes; the complaint stays, as above.",
     ),
     # -- Reviews and questions ------------------------------------------------------------
     Rule(

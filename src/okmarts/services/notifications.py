@@ -140,6 +140,9 @@ KIND_TYPES: dict[str, str] = {
     # Customer service (services.support): staff replies; a visitor's email confirmation.
     "support_reply": SERVICE_REPLIES,
     "support_verify": ACCOUNT,
+    # Issue 16 (H-returns, services.returns): each step of a return, a complaint's case.
+    "return_update": ORDERS,
+    "complaint_update": ORDERS,
     # Watched parts (services.watch_alerts); the confirmation goes to a visitor's address only.
     "part_back_in_stock": WATCHED_PARTS,
     "part_price_drop": WATCHED_PARTS,

@@ -13,6 +13,9 @@ PROFILE_COMPLETE_POINTS = 50
 # What each reason code means to the shopper (shown in the ledger, translated there).
 REASONS = {
     "profile_complete": N_("Profile completed"),
+    # Issue 16 (H-returns, services/returns.py).
+    "return_refunded": N_("Points given back for a return"),
+    "return_taken_back": N_("Points earned taken back for a return"),
 }
 
 

@@ -376,3 +376,94 @@ def _points_off(
     # The fewest points worth `value`: ceil(value * rate / per_unit), never above `requested`.
     points = -(-value * rate // per_unit)
     return points, value
+
+
+# -- Refunds of returned lines (issue 16, services/returns.py) -----------------------------------
+
+
+@dataclass(frozen=True)
+class OrderAmounts:
+    """What an order charged, as recorded on it (Order's columns)."""
+
+    currency: str
+    subtotal_minor: int  # the money lines' total
+    discount_minor: int = 0
+    points_value_minor: int = 0  # money taken off for points
+    points_used: int = 0  # points spent for that money off
+    shipping_minor: int = 0
+    tax_minor: int = 0
+    total_minor: int = 0
+    points_earned: int = 0
+
+
+@dataclass(frozen=True)
+class RefundShare:
+    money_minor: int  # money back, tax included
+    tax_minor: int  # of which tax
+    points_back: int  # points spent on the order given back (money-off share and points lines)
+    points_taken_back: int  # points earned on the order taken back
+
+
+def _share(amount: int, part: int, whole: int) -> int:
+    """`amount` × part / whole, rounded half-up; 0 of a whole of 0."""
+    if whole <= 0 or amount <= 0 or part <= 0:
+        return 0
+    return (2 * amount * part + whole) // (2 * whole)
+
+
+def _refund_value(order: OrderAmounts, returned_minor: int, everything: bool) -> tuple[int, int]:
+    """(money, tax) the returned lines worth `returned_minor` (at their line prices) stand for."""
+    if everything:
+        return order.total_minor, order.tax_minor
+    goods = (
+        returned_minor
+        - _share(order.discount_minor, returned_minor, order.subtotal_minor)
+        - _share(order.points_value_minor, returned_minor, order.subtotal_minor)
+    )
+    goods = max(0, goods)
+    before_tax_total = order.total_minor - order.tax_minor
+    tax_minor = _share(order.tax_minor, goods, before_tax_total)
+    return goods + tax_minor, tax_minor
+
+
+def refund_share(
+    order: OrderAmounts,
+    *,
+    returned_before_minor: int,
+    returning_minor: int,
+    returning_points_lines: int = 0,
+    everything: bool = False,
+) -> RefundShare:
+    """What returning lines gives back. The rule (documented in docs/returns.md too):
+
+    - Each returned line carries its share of the order's discount and of the money taken off
+      for points, in proportion to its line total in the subtotal (rounded half-up).
+    - Tax goes back in proportion to the goods' value after those shares.
+    - Shipping is refunded only when the return brings back the last of the order's parts
+      (`everything`): then the whole total is refunded, to the last minor unit.
+    - Points spent for money off go back in the same proportion; points paid for points-only
+      lines (`returning_points_lines`) go back in full; points earned on the order are taken
+      back in the same proportion.
+    - Amounts are computed cumulatively: this return's refund is the value of everything
+      returned so far minus the value of what was returned before. Rounding never adds up:
+      several returns together never give back more than the order's total.
+    """
+    if returned_before_minor < 0 or returning_minor < 0 or returning_points_lines < 0:
+        raise ValueError("negative amounts")
+    after = returned_before_minor + returning_minor
+    money_before, tax_before = _refund_value(order, returned_before_minor, False)
+    money_after, tax_after = _refund_value(order, after, everything)
+    money = min(max(0, money_after - money_before), order.total_minor)
+    whole = order.subtotal_minor
+
+    def cumulative(amount: int) -> int:
+        if everything:
+            return amount - _share(amount, returned_before_minor, whole)
+        return _share(amount, after, whole) - _share(amount, returned_before_minor, whole)
+
+    return RefundShare(
+        money_minor=money,
+        tax_minor=max(0, tax_after - tax_before),
+        points_back=cumulative(order.points_used) + returning_points_lines,
+        points_taken_back=cumulative(order.points_earned),
+    )

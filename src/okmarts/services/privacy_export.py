@@ -62,6 +62,7 @@ from okmarts.tables.notifications import (
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 from okmarts.tables.quotes import Quote, QuoteLine
 from okmarts.tables.recommendations import RecommendationDismissal
+from okmarts.tables.returns import Complaint, ReturnLine, ReturnRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from okmarts.tables.support import Conversation, ConversationAttachment, ConversationMessage
 from okmarts.tables.watches import PartWatch
@@ -121,6 +122,10 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Conversation: "customer_service.json",
     ConversationMessage: "customer_service.json",
     ConversationAttachment: "customer_service.json",
+    # Issue 16 (H-returns): returns and complaints (services/returns.py).
+    ReturnRequest: "returns.json",
+    ReturnLine: "returns.json",
+    Complaint: "complaints.json",
 }
 # Columns left out on purpose (the README says why): secrets, internal keys, and staff members'
 # names (their data, not yours).
@@ -138,6 +143,9 @@ NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
     ),
     PrivacyRequest: frozenset({"closed_by", "account"}),
     Quote: frozenset({"answered_by", "account"}),
+    # Issue 16 (H-returns): staff members' names are theirs.
+    ReturnRequest: frozenset({"decided_by", "received_by", "account"}),
+    Complaint: frozenset({"decided_by", "account"}),
     # The link's digest: a key, not data.
     CompanyInvitation: frozenset({"token_hash"}),
 }
@@ -610,6 +618,55 @@ EXPORT_FILES: list[ExportFile] = [
             "lines": N_("Each part: product, SKU, title, quantity, quoted unit price."),
         },
     ),
+    # Issue 16 (H-returns): returns and complaints (services/returns.py).
+    ExportFile(
+        "returns.json",
+        N_("Parts of your orders you asked to return, and what became of them."),
+        {
+            "id": _ID,
+            "number": N_("The return's number."),
+            "order": N_("Our number for the order (see orders.csv)."),
+            "conversation": N_("Our number for its conversation (see customer_service.json)."),
+            "status": N_("requested, approved, refused, received or refunded."),
+            "reason": N_("Why you returned the parts: damaged, wrong_part, not_needed or other."),
+            "note": N_("What you wrote with the request."),
+            "staff_reason": N_("Why we refused it, if we did."),
+            "instructions": N_("How we asked you to send the parts back."),
+            "refund_minor": _MONEY,
+            "refund_points": N_("Points spent on the order that we gave back."),
+            "points_taken_back": N_("Points earned on the order that we took back."),
+            "refund_method": N_("How the money went back: card, bank_transfer or points."),
+            "refund_state": N_("done, to_be_paid (a bank transfer) or failed."),
+            "created_at": _WHEN,
+            "updated_at": N_("When it last changed."),
+            "decided_at": N_("When we approved or refused it."),
+            "received_at": N_("When the parts reached us."),
+            "refunded_at": N_("When we refunded it."),
+            "lines": N_("Each part returned: the order line (order_line) and the quantity."),
+        },
+    ),
+    ExportFile(
+        "complaints.json",
+        N_(
+            "Your complaints and disputes, with our decisions. We keep them for legal claims "
+            "even when you delete your account, until the limitation period ends."
+        ),
+        {
+            "id": _ID,
+            "case_number": N_("The case number."),
+            "email": N_("The address our answers go to."),
+            "conversation": N_("Our number for its conversation (see customer_service.json)."),
+            "return_request": N_("Our number for the refused return it is about (returns.json)."),
+            "order": N_("Our number for the order it is about."),
+            "summary": N_("What you complained about."),
+            "status": N_("open or decided."),
+            "decision": N_("upheld, partly_upheld or rejected."),
+            "decision_reason": N_("Why we decided so."),
+            "created_at": _WHEN,
+            "due_at": N_("By when we promised to decide (15 days)."),
+            "decided_at": N_("When we decided."),
+        },
+    ),
     ExportFile(
         "customer_service.json",
         N_(
@@ -999,7 +1056,21 @@ async def collect_export(account_id: int) -> dict[str, Any]:
         "privacy_requests.json": await _own(PrivacyRequest, account_id),
         "quotes.json": await _quotes(account_id),
         "customer_service.json": await _conversations(account_id, account["email"]),
+        # Issue 16 (H-returns).
+        "returns.json": await _returns(account_id),
+        "complaints.json": await _own(Complaint, account_id),
     }
+
+
+async def _returns(account_id: int) -> list[dict[str, Any]]:
+    """The account's returns, each with its lines (two queries)."""
+    rows = await _own(ReturnRequest, account_id)
+    lines: dict[int, list[dict[str, Any]]] = {}
+    for line in await ReturnLine.select(
+        ReturnLine.return_request, ReturnLine.order_line, ReturnLine.quantity
+    ).where(ReturnLine.return_request.is_in([row["id"] for row in rows] or [0])):
+        lines.setdefault(line.pop("return_request"), []).append(line)
+    return [{**row, "lines": lines.get(row["id"], [])} for row in rows]
 
 
 async def _quotes(account_id: int) -> list[dict[str, Any]]:

@@ -32,6 +32,8 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Newsletters (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
 | Ended quotes (`quotes`) | `QUOTE` | 730 | the last change (m) | deleted |
 | Support conversations (`support_conversations`) | `SUPPORT` | 1095 | closing (f) | deleted |
+| Complaints (`complaints`) | `COMPLAINT` | 1095 | the decision (n) | deleted |
+| Returns' notes (`return_notes`) | `RETURN` | 1095 | the last change (n) | note erased, unlinked |
 
 Why these periods:
 - Sign-in history: the personal center shows recent sign-ins and new-device alerts compare with
@@ -54,6 +56,12 @@ Why these periods:
   set it to the longest that applies to the operator.
 - Closed privacy requests: proof that a request was answered, for a complaint's limitation
   period.
+
+(n) Issue 16 (services/returns.py): a complaint is kept for legal claims (a dispute's limitation
+    period, three years) after its decision, also when its account is erased; an open one stays.
+    A finished return (refused or refunded) keeps its lines, amounts and status with its order
+    (the books); the shopper's note is erased and the link to the account cut after `RETURN`
+    days (an unfinished return stays as it is).
 
 (a) Before a sign-in row goes, its time is kept as Account.last_active_at, so the inactivity
     rule still knows when the shopper last came.
@@ -160,6 +168,7 @@ from okmarts.tables.notifications import Notification
 from okmarts.tables.privacy import CookieConsent, PageView, PrivacyRequest
 from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
+from okmarts.tables.returns import Complaint, ReturnRequest
 from okmarts.tables.support import Conversation
 from okmarts.tables.watches import PartWatch
 
@@ -204,6 +213,9 @@ CLASS_OF_TABLE = {
     "conversation": "support_conversations",
     "conversation_message": "support_conversations",
     "conversation_attachment": "support_conversations",
+    # Issue 16 (H-returns): returns and complaints (services/returns.py).
+    "return_request": "return_notes",
+    "complaint": "complaints",
     "quote_line": "quotes",
     # Company accounts (services/companies.py) and invoices (services/invoices.py).
     "company": ACCOUNT_LIFETIME,
@@ -363,6 +375,23 @@ async def run(
     support_paths = [] if dry_run else await support_paths_of(expired_conversations)
     counts["support_conversations"] = await _delete(Conversation, expired_conversations, dry_run)
     await delete_support_files(settings, support_paths)
+    # Issue 16 (H-returns): complaints after their limitation period; finished returns' notes.
+    counts["complaints"] = await _delete(
+        Complaint,
+        (Complaint.status == "decided")
+        & (Complaint.decided_at < before(settings.retention_complaint_days)),
+        dry_run,
+    )
+    finished_returns = (
+        ReturnRequest.status.is_in(["refused", "refunded"])
+        & (ReturnRequest.updated_at < before(settings.retention_return_days))
+        & ((ReturnRequest.note != "") | ReturnRequest.account.is_not_null())
+    )
+    counts["return_notes"] = await ReturnRequest.count().where(finished_returns)
+    if counts["return_notes"] and not dry_run:
+        await ReturnRequest.update({ReturnRequest.note: "", ReturnRequest.account: None}).where(
+            finished_returns
+        )
     unpaid = await unpaid_orders.run(settings, now=now, dry_run=dry_run)
     counts["unpaid_orders_expired"] = unpaid.expired
     counts["unpaid_orders_reminded"] = unpaid.reminded

@@ -33,6 +33,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.companies",
     "okmarts.tables.invoices",
     "okmarts.tables.support",
+    "okmarts.tables.returns",  # issue 16: returns, refunds, complaints (H-returns)
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
