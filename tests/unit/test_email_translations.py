@@ -197,7 +197,7 @@ DATA = {
 
 def english_sentences(text: str, context: dict[str, Any]) -> set[str]:
     """The English interface sentences of an email: lines of three words or more, data removed."""
-    shoppers_words = [value for value in context.values() if isinstance(value, str)]
+    shoppers_words = [value for value in context.values() if isinstance(value, str) and value]
     found = set()
     for line in text.splitlines():
         prose = line
