@@ -38,7 +38,7 @@ async def _parent_with_child() -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 async def _product(category_id: int, brand_id: int, created_at: dt.datetime, **extra: Any) -> str:
-    slug = f"digest-part-{uuid.uuid4().hex[:10]}"
+    slug = f"test-digest-part-{uuid.uuid4().hex[:10]}"
     title = f"Digest part {slug[-6:]}"
     await Product(
         sku=slug.upper()[:60],

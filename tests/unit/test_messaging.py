@@ -96,9 +96,12 @@ async def test_committed_mail_is_delivered_with_text_and_html(
     assert stored["sent_at"] is None and stored["attempts"] == 0
     assert re.fullmatch(r"<[0-9a-f]{32}@okmarts>", stored["message_id"])
 
-    report = await send_due_mail(smtp_settings(seeded_database, smtp_server))
-
-    assert report.sent >= 1 and report.failed == 0
+    # Other tests leave mail of their own due: passes until this one went (oldest first).
+    for _ in range(50):
+        report = await send_due_mail(smtp_settings(seeded_database, smtp_server))
+        assert report.failed == 0
+        if smtp_server.to(recipient):
+            break
     [mail] = smtp_server.to(recipient)
     assert mail["To"] == recipient
     assert mail["From"] == MAIL_FROM

@@ -32,14 +32,15 @@ async def test_product_page_queries(
         )
     plain, in_kit = found[False], found[True]
     assert plain and in_kit, "the demo catalog has kits"
-    # product + its images + its documents and its family's + related products + their first
-    # images + rating summary + one page of reviews with their authors (skipped when there are
-    # none) + answered questions + the product's partners and kits in one look-up
+    # product + its images + its documents and its family's + its quantity price breaks +
+    # related products + their first images + rating summary + one page of reviews with their
+    # authors (skipped when there are none) + answered questions + the product's partners and
+    # kits in one look-up
     path = f"/products/{plain[0]['slug']}"
-    assert await page_queries(client, queries, path) <= 9, queries.statements
+    assert await page_queries(client, queries, path) <= 10, queries.statements
     # … and its kits, then their parts: two more, whatever their number
     path = f"/products/{in_kit[0]['slug']}"
-    assert await page_queries(client, queries, path) <= 11, queries.statements
+    assert await page_queries(client, queries, path) <= 12, queries.statements
     # A discontinued part (the demo has some) also lists its replacements: the critical specs
     # with its values, the ranked candidates, their values, their pictures (services.replacements)
     ended = await Product.raw(
@@ -49,7 +50,7 @@ async def test_product_page_queries(
     )
     assert ended, "the demo catalog has discontinued parts"
     path = f"/products/{ended[0]['slug']}"
-    assert await page_queries(client, queries, path) <= 9 + 4, queries.statements
+    assert await page_queries(client, queries, path) <= 10 + 4, queries.statements
 
 
 async def test_listing_and_search_queries(

@@ -35,7 +35,7 @@ async def parts(skus: list[str], stock: int = 50, status: str = "active") -> lis
         *(
             Product(
                 sku=sku,
-                slug=f"qo-{uuid.uuid4().hex[:12]}",
+                slug=f"test-qo-{uuid.uuid4().hex[:12]}",
                 title=f"Quick part {sku}",
                 brand=brand["id"],
                 category=category["id"],

@@ -207,7 +207,10 @@ async def test_a_visitor_watch_starts_only_after_the_confirmed_link(
     await fan_out(settings)
     [mail] = await _alerts("part_back_in_stock", email)
     assert "/account/watches" not in mail["text_body"]  # a visitor has no account page
-    await messaging.send_due_mail(settings)
+    for _ in range(50):  # other tests' mail may be due before it (oldest first)
+        await messaging.send_due_mail(settings)
+        if smtp_server.to(email):
+            break
     assert smtp_server.to(email)
 
 
