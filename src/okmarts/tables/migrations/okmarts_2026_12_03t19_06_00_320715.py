@@ -21,7 +21,7 @@ class Company(Table, tablename="company", schema=None):
 
 ID = "2026-12-03T19:06:00:320715"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "Company sharing: saved_list.company and the company_address table"
 
 
 async def forwards():
