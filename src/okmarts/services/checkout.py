@@ -282,7 +282,7 @@ async def _apply_company_address(form: CheckoutForm, account: Account) -> None:
         form.problems["address_id"] = Message(
             N_(
                 "Your company's addresses are for orders bought for the company: choose it "
-                "under \"Buying for\", or another address."
+                'under "Buying for", or another address.'
             )
         )
         return
