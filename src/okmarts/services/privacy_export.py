@@ -539,6 +539,11 @@ EXPORT_FILES: list[ExportFile] = [
                 "The company's shipping addresses, which its members may choose at checkout: "
                 "recipient, phone, country, region, city, street address, zip code."
             ),
+            "recipient": N_("Recipient's name."),
+            "phone": N_("Telephone number."),
+            "city": N_("City."),
+            "line": N_("Street address."),
+            "zip_code": N_("Zip code."),
             "invitations": N_(
                 "Invitations sent to your address or by you: email, role, when sent, when it "
                 "expires or was accepted."
