@@ -477,8 +477,16 @@ async def share_with_company(account_id: int, list_id: int) -> None:
             raise ListError(
                 Message(N_("You don't belong to a company: there is no one to share it with."))
             )
+        # Conditional on the membership still being there: a leave committing meanwhile
+        # (which unshares) is not undone.
         await SavedList.update({SavedList.company: member["company"]}).where(
-            SavedList.id == list_id
+            (SavedList.id == list_id)
+            & SavedList.account.is_in(
+                CompanyMember.select(CompanyMember.account).where(
+                    (CompanyMember.account == account_id)
+                    & (CompanyMember.company == member["company"])
+                )
+            )
         )
 
 
