@@ -54,6 +54,10 @@ def test_invite_a_colleague_approve_an_order_and_download_the_invoice(
     page.get_by_label("Approval limit (optional)").fill("1")
     page.get_by_role("button", name="Create the company account").click()
     expect(page.get_by_text("Your company account is ready")).to_be_visible()
+    # A company shipping address (issue #21): offered to members at checkout.
+    fill_address(page, city="Stuttgart", recipient="Goods-in Fischer")
+    page.get_by_role("button", name="Add the address").click()
+    expect(page.get_by_text("The address is added")).to_be_visible()
 
     colleague = new_email("colleague")
     page.get_by_label("Colleague's email address").fill(colleague)
@@ -68,12 +72,17 @@ def test_invite_a_colleague_approve_an_order_and_download_the_invoice(
 
         _to_checkout(other, slug)
         expect(other.get_by_label("Buying for", exact=True)).to_have_value("company")
+        # The typed address (Hamburg) gives way to the company's, chosen in the picker.
+        other.get_by_label("Saved address").select_option(
+            label="Goods-in Fischer, Hafenstraße 3, Stuttgart"
+        )
         other.get_by_label("Purchase-order number (optional)").fill("PO-2026/17")
         other.get_by_label("Bank transfer").check()
         other.get_by_role("button", name="Place order").click()
         expect(other.get_by_text("Thank you for your order!")).to_be_visible()
         expect(other.locator("#order-status")).to_have_text("Awaiting approval")
         expect(other.locator("#order-po-number")).to_have_text("PO-2026/17")
+        expect(other.locator("address.postal")).to_contain_text("Stuttgart")
         number = re.search(
             r"OK-\d{6}-[A-Z0-9]{6}", other.get_by_role("heading", level=1).inner_text()
         )

@@ -28,6 +28,7 @@ from okmarts.services.checkout import (
     PAYMENT_METHODS,
     Checkout,
     CheckoutForm,
+    address_choices,
     apply_saved_address,
     price_checkout,
 )
@@ -77,6 +78,12 @@ async def _new_form(account: Account) -> CheckoutForm:
         form.buying_for, form.for_company = "company", True
         form.company, form.tax_id = member.company.name, member.company.vat_number
         form.billing_address = member.company.billing_address or form.billing_address
+        if shipping is None:
+            # No address of their own: the company's first shipping address, if it has one.
+            shared = await companies.company_addresses(member.company.id)
+            if shared:
+                form.address_id = f"c{shared[0].id}"
+                await apply_saved_address(form, account)
     return form
 
 
@@ -100,9 +107,8 @@ class CheckoutController(Controller):
             "summary": priced.summary,
             "errors": priced.errors,
             "points_balance": priced.points_balance,
-            "saved_addresses": [
-                a for a in await addresses.list_addresses(account.id) if a.kind == "shipping"
-            ],
+            # The shopper's own shipping addresses and, when buying for it, their company's.
+            **await address_choices(account),
             "payment_methods": PAYMENT_METHODS,
             "test_cards": TEST_CARDS,
             "refused": refused,

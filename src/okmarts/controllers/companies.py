@@ -14,16 +14,28 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
-from okmarts.i18n import Message
+from okmarts.i18n import Message, current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import companies, invoices, orders, returns
+from okmarts.services import addresses, companies, invoices, orders, returns
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import Order, OrderEvent, OrderLine, Payment
 from okmarts.web import View, clean_form, redirect_after_post, signed_in_account
 
 COMPANY = View("pages/account/company.html")
-NOTICES = {"created", "saved", "invited", "joined", "left", "removed", "approved", "rejected"}
+NOTICES = {
+    "created",
+    "saved",
+    "invited",
+    "joined",
+    "left",
+    "removed",
+    "approved",
+    "rejected",
+    "address_added",
+    "address_deleted",
+}
+ADDRESS_FIELDS = ("recipient", "phone", "country", "region", "city", "line", "zip_code")
 
 
 async def _company_page(
@@ -33,6 +45,7 @@ async def _company_page(
     notice: str = "",
     errors: dict[str, Message] | None = None,
     form: dict[str, Any] | None = None,
+    address_form: dict[str, Any] | None = None,
     status_code: int = 200,
 ) -> Template:
     found = await companies.membership(account.id)
@@ -53,6 +66,9 @@ async def _company_page(
             invitations=await companies.open_invitations(company.id) if found.is_owner else [],
             pending=await companies.pending_approvals(company.id) if found.can_approve else [],
             company_orders=await companies.company_orders(company.id),
+            company_addresses=await companies.company_addresses(company.id),
+            address_form=address_form or {},
+            countries=addresses.countries(current_locale.get()),
             settings_form=form
             or {
                 "name": company.name,
@@ -200,6 +216,41 @@ class CompanyController(Controller):
         if await companies.membership(account.id) is None:
             return redirect_after_post(request, "/account/company?notice=left")
         return redirect_after_post(request, f"/account/company?notice={notice}")
+
+    @post("/addresses", name="account_company_address_add", media_type=MediaType.HTML)
+    async def add_address(self, request: HTMXRequest, account: NamedDependency[Account]) -> Any:
+        data = clean_form(dict((await request.form()).items()))
+        form = {key: str(data.get(f"address_{key}") or "") for key in ADDRESS_FIELDS}
+        try:
+            await companies.add_address(account, addresses.AddressForm(**form))
+        except companies.NotAMember as missing:
+            raise NotFoundException() from missing
+        except FormInvalid as invalid:
+            return await _company_page(
+                request,
+                account,
+                errors={f"address_{key}": value for key, value in invalid.errors.items()},
+                address_form={f"address_{key}": value for key, value in form.items()},
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return redirect_after_post(request, "/account/company?notice=address_added#addresses")
+
+    @post(
+        "/addresses/{address_id:str}/delete",
+        name="account_company_address_delete",
+        media_type=MediaType.HTML,
+    )
+    async def delete_address(
+        self, request: HTMXRequest, account: NamedDependency[Account], address_id: FromPath[str]
+    ) -> Any:
+        found = parse_int(address_id, minimum=1)
+        if found is None:
+            raise NotFoundException()
+        try:
+            await companies.delete_address(account, found)
+        except companies.NotAMember as missing:
+            raise NotFoundException() from missing
+        return redirect_after_post(request, "/account/company?notice=address_deleted#addresses")
 
     @post("/leave", name="account_company_leave", media_type=MediaType.HTML)
     async def leave(self, request: HTMXRequest, account: NamedDependency[Account]) -> Any:

@@ -5,6 +5,9 @@ Every list URL checks the list is the shopper's (404 otherwise). Plain forms ans
 back; htmx swaps the list's items (#list-items) in place. "Add to a list" on a product page is
 a GET form to /account/lists/add (the product page is cached and shared: it holds no list
 names); that page asks which list, then POSTs.
+
+A list shared with the owner's company is read by its members here too (services.saved_lists:
+open, download, put in the cart, ask for a quote); every change is the owner's (404 for others).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
 from okmarts.i18n import N_, Message
 from okmarts.inputs import parse_int
-from okmarts.services import cart, saved_lists
+from okmarts.services import cart, companies, saved_lists
 from okmarts.services.cart import CartError
 from okmarts.services.saved_lists import ListError, ListNotFound
 from okmarts.tables.accounts import Account
@@ -79,6 +82,8 @@ async def _list_page(
     found = await _view(account, list_id)
     context = {
         "saved": found,
+        # The owner's company, to share the list with (None: a shopper of no company).
+        "membership": await companies.membership(account.id) if found.own else None,
         "share_url": _share_url(request, found.share_token),
         "notice": notice,
         "error": error,
@@ -95,7 +100,11 @@ class ListsController(Controller):
     async def index(
         self, request: HTMXRequest, account: NamedDependency[Account], notice: FromQuery[str] = ""
     ) -> Template:
-        context = {"lists": await saved_lists.lists_of(account.id), "notice": notice}
+        context = {
+            "lists": await saved_lists.lists_of(account.id),
+            "colleagues_lists": await saved_lists.shared_with(account.id),
+            "notice": notice,
+        }
         return LISTS.render(request, {"error": None, "name": "", **context})
 
     @post("/", name="account_lists_create", media_type=MediaType.HTML)
@@ -108,6 +117,7 @@ class ListsController(Controller):
         except ListError as problem:
             context = {
                 "lists": await saved_lists.lists_of(account.id),
+                "colleagues_lists": await saved_lists.shared_with(account.id),
                 "notice": "",
                 "error": problem.message,
                 "name": name[:200],
@@ -352,6 +362,42 @@ class ListsController(Controller):
         except ListNotFound as missing:
             raise NotFoundException() from missing
         return redirect_after_post(request, f"/account/lists/{number}?notice=unshared")
+
+    @post(
+        "/{list_id:str}/company-share", name="account_list_company_share", media_type=MediaType.HTML
+    )
+    async def company_share(
+        self, request: HTMXRequest, account: NamedDependency[Account], list_id: FromPath[str]
+    ) -> Any:
+        number = _id(list_id)
+        try:
+            await saved_lists.share_with_company(account.id, number)
+        except ListNotFound as missing:
+            raise NotFoundException() from missing
+        except ListError as problem:
+            return await _list_page(
+                request,
+                account,
+                number,
+                error=problem.message,
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return redirect_after_post(request, f"/account/lists/{number}?notice=company_shared")
+
+    @post(
+        "/{list_id:str}/company-unshare",
+        name="account_list_company_unshare",
+        media_type=MediaType.HTML,
+    )
+    async def company_unshare(
+        self, request: HTMXRequest, account: NamedDependency[Account], list_id: FromPath[str]
+    ) -> Any:
+        number = _id(list_id)
+        try:
+            await saved_lists.unshare_from_company(account.id, number)
+        except ListNotFound as missing:
+            raise NotFoundException() from missing
+        return redirect_after_post(request, f"/account/lists/{number}?notice=company_unshared")
 
 
 class SharedListController(Controller):

@@ -220,9 +220,7 @@ class QuotesController(Controller):
             "summary": priced.summary,
             "errors": priced.errors,
             "points_balance": priced.points_balance,
-            "saved_addresses": [
-                a for a in await addresses.list_addresses(account.id) if a.kind == "shipping"
-            ],
+            **await checkout.address_choices(account),
             "payment_methods": PAYMENT_METHODS,
             "test_cards": TEST_CARDS,
             "refused": refused,

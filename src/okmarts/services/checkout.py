@@ -244,8 +244,13 @@ class Checkout:
 
 
 async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
-    """Fill the address fields from the saved address the shopper picked (none: nothing)."""
+    """Fill the address fields from the saved address the shopper picked (none: nothing): one
+    of their own ("12"), or, when buying for their company, one of the company's ("c12",
+    services.companies)."""
     if form.address_id in ("", "new"):
+        return
+    if form.address_id.startswith("c"):
+        await _apply_company_address(form, account)
         return
     address_id = parse_int(form.address_id, minimum=1)
     saved: Address | None = None
@@ -261,6 +266,37 @@ async def apply_saved_address(form: CheckoutForm, account: Account) -> None:
         return
     for name in ("recipient", "phone", "country", "region", "city", "line", "zip_code"):
         setattr(form, name, getattr(saved, name))
+
+
+async def _apply_company_address(form: CheckoutForm, account: Account) -> None:
+    address_id = parse_int(form.address_id[1:], minimum=1)
+    saved = None
+    if address_id is not None:
+        saved = await companies.company_address(account.id, address_id)
+    if saved is None:
+        form.problems["address_id"] = Message(
+            N_("Choose one of your saved addresses, or a new address.")
+        )
+        return
+    if form.buying_for != "company":
+        form.problems["address_id"] = Message(
+            N_(
+                "Your company's addresses are for orders bought for the company: choose it "
+                'under "Buying for", or another address.'
+            )
+        )
+        return
+    for name in ("recipient", "phone", "country", "region", "city", "line", "zip_code"):
+        setattr(form, name, getattr(saved, name))
+
+
+async def address_choices(account: Account) -> dict[str, list[Any]]:
+    """The saved-address picker: the shopper's own shipping addresses, and their company's
+    (offered when buying for it; empty for a shopper of no company)."""
+    own = [a for a in await addresses.list_addresses(account.id) if a.kind == "shipping"]
+    member = await companies.membership(account.id)
+    shared = await companies.company_addresses(member.company.id) if member else []
+    return {"saved_addresses": own, "company_addresses": shared}
 
 
 def _address_errors(form: CheckoutForm) -> dict[str, Message]:

@@ -20,7 +20,13 @@ Leaving: a member who leaves or is removed takes their membership; the company's
 with the company, and the link from those orders to the member's account is cut (their contact
 details on the order stay: they are the company's delivery and invoice records). When the last
 member leaves, the company row goes (its orders keep their own copy of name, VAT number and
-billing address).
+billing address). Their saved lists stay theirs: those they had shared with the company are
+unshared (tables.lists.SavedList.company), and they no longer see colleagues' lists.
+
+Addresses: the company's shipping addresses (CompanyAddress) are the company's. Owners and
+approvers add and remove them, checked like the address book's (services.addresses.clean);
+members are offered them at checkout when buying for the company
+(services.checkout.apply_saved_address). They go with the company.
 """
 
 from __future__ import annotations
@@ -34,7 +40,7 @@ from decimal import Decimal, InvalidOperation
 
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import pricing, rate_limits, tax
+from okmarts.services import addresses, pricing, rate_limits, tax
 from okmarts.services.accounts import FormInvalid, normalize_email
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.rate_limits import Limit
@@ -42,7 +48,8 @@ from okmarts.services.tokens import TokenError, TokenExpired, make_token, read_t
 from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import Order
-from okmarts.tables.companies import Company, CompanyInvitation, CompanyMember
+from okmarts.tables.companies import Company, CompanyAddress, CompanyInvitation, CompanyMember
+from okmarts.tables.lists import SavedList
 
 ROLES = {
     # TRANSLATORS: a role in a company account: may buy for the company
@@ -61,6 +68,7 @@ BILLING_LIMIT = 500
 # A purchase-order number as buyers' systems write them: letters, digits and - / . _ # space.
 PO_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./#_-]*$")
 PO_LIMIT = 60
+MAX_ADDRESSES = 50
 INVITATION_KIND = "company_invitation"
 APPROVAL_KIND = "order_awaiting_approval"
 
@@ -568,6 +576,10 @@ async def _leave(company_id: int, account_id: int) -> None:
         if member["role"] == "owner" and others:
             await _keep_an_owner(company_id)
         await CompanyMember.delete().where(CompanyMember.id == member["id"])
+        # Their lists stay theirs, no longer shared with the company.
+        await SavedList.update({SavedList.company: None}).where(
+            (SavedList.account == account_id) & (SavedList.company == company_id)
+        )
         # The company's orders stay with the company; the member's link to them is cut.
         await Order.update({Order.account: None}).where(
             (Order.company_ref == company_id) & (Order.account == account_id)
@@ -576,6 +588,80 @@ async def _leave(company_id: int, account_id: int) -> None:
             # The last member: the company goes (its orders keep their own copies of its
             # name, VAT number and billing address, as invoices need).
             await Company.delete().where(Company.id == company_id)
+
+
+# -- The company's shipping addresses -------------------------------------------------------------
+
+
+async def company_addresses(company_id: int) -> list[CompanyAddress]:
+    """The company's shipping addresses, oldest first."""
+    return (
+        await CompanyAddress.objects()
+        .where(CompanyAddress.company == company_id)
+        .order_by(CompanyAddress.id)
+    )
+
+
+async def company_address(account_id: int, address_id: int) -> CompanyAddress | None:
+    """A shipping address of the account's company (None: not a member, or not theirs)."""
+    return (
+        await CompanyAddress.objects()
+        .where(
+            (CompanyAddress.id == address_id)
+            & CompanyAddress.company.is_in(
+                CompanyMember.select(CompanyMember.company).where(
+                    CompanyMember.account == account_id
+                )
+            )
+        )
+        .first()
+    )
+
+
+async def add_address(account: Account, form: addresses.AddressForm) -> CompanyAddress:
+    """An owner or approver adds a shipping address, checked like the address book's;
+    FormInvalid with a message per field; NotAMember for anyone else."""
+    found = await require(account.id, role="approver")
+    form.kind, form.company, form.tax_id = "shipping", "", ""
+    values = addresses.clean(form)
+    async with write_transaction(CompanyAddress._meta.db):
+        # The company's address changes queue up: the size limit holds with two tabs.
+        await lock_row(Company, found.company.id)
+        count = await CompanyAddress.count().where(CompanyAddress.company == found.company.id)
+        if count >= MAX_ADDRESSES:
+            raise FormInvalid(
+                {
+                    "recipient": Message(
+                        N_(
+                            "The company has %(num)s addresses, the most there can be: "
+                            "delete one first."
+                        ),
+                        {"num": MAX_ADDRESSES},
+                    )
+                }
+            )
+        address = CompanyAddress(
+            company=found.company.id,
+            **{name: values[name] for name in _ADDRESS_FIELDS},
+            created_at=now_utc(),
+        )
+        await address.save()
+    return address
+
+
+_ADDRESS_FIELDS = ("recipient", "phone", "country", "region", "city", "line", "zip_code")
+
+
+async def delete_address(account: Account, address_id: int) -> None:
+    """An owner or approver deletes one of the company's addresses (orders keep their copy)."""
+    found = await require(account.id, role="approver")
+    deleted = (
+        await CompanyAddress.delete()
+        .where((CompanyAddress.id == address_id) & (CompanyAddress.company == found.company.id))
+        .returning(CompanyAddress.id)
+    )
+    if not deleted:
+        raise NotAMember()
 
 
 # -- Approval -------------------------------------------------------------------------------------

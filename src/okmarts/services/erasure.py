@@ -69,7 +69,7 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
-from okmarts.tables.companies import Company, CompanyInvitation, CompanyMember
+from okmarts.tables.companies import Company, CompanyAddress, CompanyInvitation, CompanyMember
 from okmarts.tables.invoices import Invoice
 from okmarts.tables.lists import SavedList, SavedListItem
 from okmarts.tables.messaging import OutboxMessage
@@ -130,7 +130,8 @@ class Rule:
     columns: tuple[str, ...]  # () with DELETE: whole rows
     action: Action
     # Which rows: "account" (the Account row), "own" (table.account is the account), "own
-    # lists" (table.saved_list is one of the account's saved lists), "own conversations"
+    # lists" (table.saved_list is one of the account's saved lists), "company rows" (rows of
+    # the companies that go with the account: table.company), "own conversations"
     # (messages of its conversations, also those started as a visitor with its address),
     # "orders" (rows of the account's orders), "outbox" (the account's mail, or mail to its
     # address), "attempts" (rate-limit rows keyed by its address or id), "email" (rows of no
@@ -216,6 +217,15 @@ REGISTRY: tuple[Rule, ...] = (
         "The membership goes; the company's orders stay with the company (their link to "
         "this account is cut like every order's). An owner's role passes to the longest "
         "member when no other owner is left.",
+    ),
+    Rule(
+        CompanyAddress,
+        (),
+        Action.DELETE,
+        "company rows",
+        "The company's shipping addresses are the company's: they go with it when this "
+        "account was its only member, and stay with a company that has other members (orders "
+        "keep their own copy of the address they were sent to).",
     ),
     Rule(
         Company,
@@ -695,6 +705,7 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         "outbox": scope.outbox_ids,
         "attempts": scope.attempt_ids,
         "companies": scope.company_ids,
+        "company rows": scope.company_ids,
         "invitations": scope.invitation_ids,
         "invited": scope.invited_ids,
     }.get(rule.rows)
@@ -719,7 +730,7 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         raise ValueError(f"Unknown rows {rule.rows!r} in the erasure registry")
     if not ids:
         return None
-    column = "order" if rule.rows == "orders" else "id"
+    column = {"orders": "order", "company rows": "company"}.get(rule.rows, "id")
     return table._meta.get_column_by_name(column).is_in(ids)
 
 

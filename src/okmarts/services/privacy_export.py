@@ -48,7 +48,7 @@ from okmarts.tables.checkout import (
     Payment,
     PaymentAttempt,
 )
-from okmarts.tables.companies import Company, CompanyInvitation, CompanyMember
+from okmarts.tables.companies import Company, CompanyAddress, CompanyInvitation, CompanyMember
 from okmarts.tables.invoices import Invoice
 from okmarts.tables.lists import SavedList, SavedListItem
 from okmarts.tables.messaging import OutboxMessage
@@ -113,6 +113,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Company: "company.json",
     CompanyMember: "company.json",
     CompanyInvitation: "company.json",
+    CompanyAddress: "company.json",
     Invoice: "invoices.json",
     ConsentEvent: "consents.json",
     PolicyAcceptance: "policy_acceptances.json",
@@ -331,6 +332,10 @@ EXPORT_FILES: list[ExportFile] = [
             "id": _ID,
             "name": N_("The list's name."),
             "share_token": N_("The key of its read-only share link (empty: not shared)."),
+            "company": N_(
+                "The company account whose members see the list (our number; empty: not "
+                "shared with a company)."
+            ),
             "created_at": _WHEN,
             "updated_at": N_("When the list last changed."),
             "items": N_(
@@ -530,6 +535,15 @@ EXPORT_FILES: list[ExportFile] = [
                 "The company: name, VAT number, billing address, currency, approval limit."
             ),
             "membership": N_("Your role in it (buyer, approver or owner) and when you joined."),
+            "addresses": N_(
+                "The company's shipping addresses, which its members may choose at checkout: "
+                "recipient, phone, country, region, city, street address, zip code."
+            ),
+            "recipient": N_("Recipient's name."),
+            "phone": N_("Telephone number."),
+            "city": N_("City."),
+            "line": N_("Street address."),
+            "zip_code": N_("Zip code."),
             "invitations": N_(
                 "Invitations sent to your address or by you: email, role, when sent, when it "
                 "expires or was accepted."
@@ -821,9 +835,16 @@ async def _company(account_id: int, email: str) -> dict[str, Any]:
         .first()
     )
     company = None
+    shipping_addresses: list[dict[str, Any]] = []
     if member is not None:
         company = (
             await Company.select(*_columns(Company)).where(Company.id == member["company"]).first()
+        )
+        shipping_addresses = _without(
+            await CompanyAddress.select(*_columns(CompanyAddress))
+            .where(CompanyAddress.company == member["company"])
+            .order_by(CompanyAddress.id),
+            "company",
         )
     invitations = (
         await CompanyInvitation.select(*_columns(CompanyInvitation))
@@ -837,6 +858,7 @@ async def _company(account_id: int, email: str) -> dict[str, Any]:
     return {
         "company": company,
         "membership": _without([member], "company")[0] if member else None,
+        "addresses": shipping_addresses,
         "invitations": invitations,
     }
 

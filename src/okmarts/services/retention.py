@@ -221,6 +221,8 @@ CLASS_OF_TABLE = {
     "company": ACCOUNT_LIFETIME,
     "company_member": ACCOUNT_LIFETIME,
     "company_invitation": "company_invitations",
+    # The company's shipping addresses: as long as the company (deleted with it).
+    "company_address": ACCOUNT_LIFETIME,
     "invoice": "orders_anonymised",
 }
 

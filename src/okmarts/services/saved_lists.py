@@ -5,6 +5,13 @@ shown or changed. Changes run in one write transaction holding the account's row
 adding to a list queue up and none is lost; a part is on a list once (a unique index), adding it
 again adds to its quantity. A list may be shared read-only by a random token (`share`), which
 `unshare` revokes; the shared view names no owner.
+
+Company sharing: the owner, while a member of a company account, may share a list with that
+company (`share_with_company`). Its members then read it (`view`, `lines_of`: open it, put it in
+their cart, ask for a quote, download it) and see the owner's nickname, never an email; only
+the owner changes, renames, deletes or unshares it (every change goes through `_owned`).
+Membership is checked on every read, of the reader and of the owner, so a member who leaves
+loses access at once; an owner leaving unshares their lists (services.companies._leave).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from okmarts.i18n import N_, Message
 from okmarts.inputs import clean_text
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product, ProductStatus
+from okmarts.tables.companies import CompanyMember
 from okmarts.tables.lists import SavedList, SavedListItem
 
 MAX_LISTS = 100
@@ -51,6 +59,9 @@ class ListSummary:
     quantity: int
     updated_at: dt.datetime
     shared: bool
+    company_shared: bool = False
+    # Lists of colleagues (shared_with): the owner's nickname ("" : say "a colleague").
+    owner_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -83,6 +94,10 @@ class ListView:
     share_token: str | None
     updated_at: dt.datetime
     items: list[ListItem] = field(default_factory=list)
+    # False: a colleague's list shared with the company (read only), by `owner_name`.
+    own: bool = True
+    company_shared: bool = False
+    owner_name: str = ""
 
     @property
     def total_minor(self) -> int:
@@ -111,10 +126,11 @@ def clean_name(raw: str | None) -> str:
 async def lists_of(account_id: int) -> list[ListSummary]:
     """The account's lists, last changed first, with their item counts (one query)."""
     rows = await SavedList.raw(
-        "SELECT l.id, l.name, l.updated_at, l.share_token, COUNT(i.id) AS items, "
+        "SELECT l.id, l.name, l.updated_at, l.share_token, l.company, COUNT(i.id) AS items, "
         "COALESCE(SUM(i.quantity), 0) AS quantity FROM saved_list l "
         "LEFT JOIN saved_list_item i ON i.saved_list = l.id WHERE l.account = {} "
-        "GROUP BY l.id, l.name, l.updated_at, l.share_token ORDER BY l.updated_at DESC, l.id DESC",
+        "GROUP BY l.id, l.name, l.updated_at, l.share_token, l.company "
+        "ORDER BY l.updated_at DESC, l.id DESC",
         account_id,
     )
     return [
@@ -125,22 +141,82 @@ async def lists_of(account_id: int) -> list[ListSummary]:
             quantity=int(row["quantity"]),
             updated_at=row["updated_at"],
             shared=row["share_token"] is not None,
+            company_shared=row["company"] is not None,
+        )
+        for row in rows
+    ]
+
+
+# A colleague's list this account may read: shared with the company both are members of now.
+_COLLEAGUES = (
+    "FROM saved_list l "
+    "JOIN company_member reader ON reader.company = l.company AND reader.account = {} "
+    "JOIN company_member author ON author.company = l.company AND author.account = l.account "
+    "JOIN account a ON a.id = l.account "
+)
+
+
+async def shared_with(account_id: int) -> list[ListSummary]:
+    """Colleagues' lists shared with the account's company, last changed first (one query)."""
+    rows = await SavedList.raw(
+        "SELECT l.id, l.name, l.updated_at, a.nickname, "
+        "(SELECT COUNT(*) FROM saved_list_item i WHERE i.saved_list = l.id) AS items, "
+        "(SELECT COALESCE(SUM(i.quantity), 0) FROM saved_list_item i WHERE i.saved_list = l.id) "
+        "AS quantity " + _COLLEAGUES + "WHERE l.account <> {} "
+        "ORDER BY l.updated_at DESC, l.id DESC",
+        account_id,
+        account_id,
+    )
+    return [
+        ListSummary(
+            id=row["id"],
+            name=row["name"],
+            items=int(row["items"]),
+            quantity=int(row["quantity"]),
+            updated_at=row["updated_at"],
+            shared=False,
+            company_shared=True,
+            owner_name=row["nickname"] or "",
         )
         for row in rows
     ]
 
 
 async def _owned(account_id: int, list_id: int) -> dict:
+    """The account's own list (for every change); ListNotFound for anyone else's."""
     row = (
         await SavedList.select(
-            SavedList.id, SavedList.name, SavedList.share_token, SavedList.updated_at
+            SavedList.id,
+            SavedList.name,
+            SavedList.share_token,
+            SavedList.updated_at,
+            SavedList.company,
         )
         .where((SavedList.id == list_id) & (SavedList.account == account_id))
         .first()
     )
     if row is None:
         raise ListNotFound()
-    return row
+    return {**row, "own": True, "nickname": ""}
+
+
+async def _readable(account_id: int, list_id: int) -> dict:
+    """The account's own list, or a colleague's shared with their company (read only);
+    ListNotFound otherwise."""
+    try:
+        return await _owned(account_id, list_id)
+    except ListNotFound:
+        pass
+    rows = await SavedList.raw(
+        "SELECT l.id, l.name, l.share_token, l.updated_at, l.company, a.nickname "
+        + _COLLEAGUES
+        + "WHERE l.id = {}",
+        account_id,
+        list_id,
+    )
+    if not rows:
+        raise ListNotFound()
+    return {**rows[0], "own": False}
 
 
 async def _items(list_id: int) -> list[ListItem]:
@@ -167,14 +243,20 @@ async def _items(list_id: int) -> list[ListItem]:
 
 
 async def view(account_id: int, list_id: int) -> ListView:
-    """The account's list with its parts (two queries); ListNotFound for anyone else's."""
-    row = await _owned(account_id, list_id)
+    """The account's list, or a colleague's shared with the company (`own` False), with its
+    parts; ListNotFound for anyone else's."""
+    row = await _readable(account_id, list_id)
+    own = bool(row["own"])
     return ListView(
         id=row["id"],
         name=row["name"],
-        share_token=row["share_token"],
+        # A colleague's list: its public link is the owner's to hand out.
+        share_token=row["share_token"] if own else None,
         updated_at=row["updated_at"],
         items=await _items(list_id),
+        own=own,
+        company_shared=row["company"] is not None,
+        owner_name=row["nickname"] or "",
     )
 
 
@@ -199,8 +281,9 @@ async def shared_view(token: str) -> ListView:
 
 
 async def lines_of(account_id: int, list_id: int) -> list[tuple[int, int]]:
-    """(product id, quantity) of the account's list, in the order added (for quotes, the cart)."""
-    await _owned(account_id, list_id)
+    """(product id, quantity) of the account's list, or of a colleague's shared with the
+    company, in the order added (for quotes, the cart)."""
+    await _readable(account_id, list_id)
     rows = await SavedListItem.raw(
         "SELECT product, quantity FROM saved_list_item WHERE saved_list = {} ORDER BY id", list_id
     )
@@ -377,3 +460,39 @@ async def unshare(account_id: int, list_id: int) -> None:
         await lock_row(Account, account_id)
         await _owned(account_id, list_id)
         await SavedList.update({SavedList.share_token: None}).where(SavedList.id == list_id)
+
+
+async def share_with_company(account_id: int, list_id: int) -> None:
+    """The owner shares the list with their company's members (read only); ListError when the
+    owner belongs to no company."""
+    async with write_transaction(SavedList._meta.db):
+        await lock_row(Account, account_id)
+        await _owned(account_id, list_id)
+        member = (
+            await CompanyMember.select(CompanyMember.company)
+            .where(CompanyMember.account == account_id)
+            .first()
+        )
+        if member is None:
+            raise ListError(
+                Message(N_("You don't belong to a company: there is no one to share it with."))
+            )
+        # Conditional on the membership still being there: a leave committing meanwhile
+        # (which unshares) is not undone.
+        await SavedList.update({SavedList.company: member["company"]}).where(
+            (SavedList.id == list_id)
+            & SavedList.account.is_in(
+                CompanyMember.select(CompanyMember.account).where(
+                    (CompanyMember.account == account_id)
+                    & (CompanyMember.company == member["company"])
+                )
+            )
+        )
+
+
+async def unshare_from_company(account_id: int, list_id: int) -> None:
+    """The company's members no longer see the list."""
+    async with write_transaction(SavedList._meta.db):
+        await lock_row(Account, account_id)
+        await _owned(account_id, list_id)
+        await SavedList.update({SavedList.company: None}).where(SavedList.id == list_id)

@@ -3,6 +3,10 @@
 Personal fields are marked `# personal`. A company belongs to its members, not to one person:
 a member who leaves (or deletes the account) takes their membership and personal data, the
 company and its orders stay (services/companies.py, docs/personal-data.md).
+
+The company's shipping addresses (CompanyAddress) are the company's, not a member's: a table of
+their own rather than rows of the personal address book (tables.accounts.Address), whose every
+row belongs to one account and leaves with it; these are deleted with the company.
 """
 
 from __future__ import annotations
@@ -55,3 +59,18 @@ class CompanyInvitation(Table, tablename="company_invitation"):
     accepted_at = Timestamptz(null=True, default=None)
     # Who accepted: cut when that account is deleted.
     accepted_by = ForeignKey(references=Account, on_delete=OnDelete.set_null, null=True)
+
+
+class CompanyAddress(Table, tablename="company_address"):
+    """A shipping address of the company, offered to its members at checkout when they buy for
+    it; owners and approvers add and remove them (services/companies.py)."""
+
+    company = ForeignKey(references=Company, on_delete=OnDelete.cascade, index=True)
+    recipient = Varchar(length=100)  # personal (may name a colleague)
+    phone = Varchar(length=30, default="")  # personal
+    country = Varchar(length=2)
+    region = Varchar(length=100, default="")
+    city = Varchar(length=100)  # personal
+    line = Varchar(length=300)  # personal
+    zip_code = Varchar(length=20, default="")  # personal
+    created_at = Timestamptz(default=TimestamptzNow())

@@ -2,7 +2,8 @@
 
 Personal: each list belongs to its account (deleted with it, in its data download). A list may be
 shared read-only through a random `share_token`; the shared page shows parts and quantities,
-never who owns the list.
+never who owns the list. A list may also be shared with the owner's company (`company`): its
+members read it, only the owner changes it; the owner leaving the company unshares it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from piccolo.table import Table
 
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
+from okmarts.tables.companies import Company
 
 
 class SavedList(Table, tablename="saved_list"):
@@ -20,6 +22,10 @@ class SavedList(Table, tablename="saved_list"):
     name = Varchar(length=100)  # personal (a project's name may say who it is for)
     # A random unguessable token while the list is shared (None: not shared); revoked by clearing.
     share_token = Varchar(length=64, null=True, default=None, unique=True)
+    # Shared with the owner's company (its members read it), or None; cut with the company.
+    company = ForeignKey(
+        references=Company, on_delete=OnDelete.set_null, null=True, default=None, index=True
+    )
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow())
 
