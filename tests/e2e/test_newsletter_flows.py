@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from tests.conftest import TestDatabase
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import query
 from tests.e2e.staff import send_newsletter
 from tests.e2e.steps import assert_no_page_load, mark_page
@@ -33,6 +34,8 @@ def test_unsubscribe_from_a_newsletter_email_without_signing_in(
     page.context.clear_cookies()  # signed out: the link alone must do
     page.goto(link)
     expect(page.get_by_text("Stop emails of this kind: Newsletter and promotions?")).to_be_visible()
+    if javascript:
+        assert_accessible(page, "unsubscribe")
     mark_page(page, javascript)
     page.get_by_role("button", name="Unsubscribe", exact=True).click()
     expect(
