@@ -199,18 +199,15 @@ async def open_conversation(
 
 async def _started_with(key: str, account: Account | None, email: str) -> Conversation | None:
     """The conversation whose first message carried this one-time key (by the same sender)."""
-    rows = await ConversationMessage.select(ConversationMessage.conversation).where(
+    sender = (
+        Conversation.account == account.id
+        if account is not None
+        else Conversation.account.is_null() & (Conversation.email == email)
+    )
+    started = ConversationMessage.select(ConversationMessage.conversation).where(
         ConversationMessage.client_key == key
     )
-    for row in rows:
-        found = await Conversation.objects().where(Conversation.id == row["conversation"]).first()
-        if found is None:
-            continue
-        if (account is not None and found.account == account.id) or (
-            account is None and found.account is None and found.email == email
-        ):
-            return found
-    return None
+    return await Conversation.objects().where(Conversation.id.is_in(started) & sender).first()
 
 
 def verification_token(settings: Settings, conversation: Conversation) -> str:
