@@ -210,12 +210,15 @@ async def _started_with(key: str, account: Account | None, email: str) -> Conver
     return await Conversation.objects().where(Conversation.id.is_in(started) & sender).first()
 
 
-def verification_token(settings: Settings, conversation: Conversation) -> str:
+def _token(settings: Settings, purpose: str, conversation: Conversation) -> str:
+    """A signed link to one conversation, bound to the address it answers to."""
     return make_token(
-        settings.secret_key,
-        VERIFY_PURPOSE,
-        {"c": int(conversation.id), "e": conversation.email},
+        settings.secret_key, purpose, {"c": int(conversation.id), "e": conversation.email}
     )
+
+
+def verification_token(settings: Settings, conversation: Conversation) -> str:
+    return _token(settings, VERIFY_PURPOSE, conversation)
 
 
 def read_verification(settings: Settings, token: str) -> dict[str, Any]:
@@ -352,11 +355,7 @@ VISITOR_MAX_AGE = 365 * 24 * 3600
 
 
 def visitor_token(settings: Settings, conversation: Conversation) -> str:
-    return make_token(
-        settings.secret_key,
-        VISITOR_PURPOSE,
-        {"c": int(conversation.id), "e": conversation.email},
-    )
+    return _token(settings, VISITOR_PURPOSE, conversation)
 
 
 async def by_visitor_token(settings: Settings, token: str) -> Conversation:
