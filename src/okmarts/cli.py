@@ -138,6 +138,13 @@ def announce_policy_command(args: argparse.Namespace) -> int:
     return 0
 
 
+STAFF_SCOPES = {
+    "moderator": "the moderation tables",
+    "service": "the service inbox, returns and complaints",
+    "moderator and service": "the moderation tables and the service inbox",
+}
+
+
 def create_staff(args: argparse.Namespace) -> int:
     import getpass
 
@@ -164,13 +171,22 @@ def create_staff(args: argparse.Namespace) -> int:
     except StaffInputError as error:
         print(error, file=sys.stderr)
         return 2
-    result = asyncio.run(save_staff(email, password, superuser=args.role == "admin"))
-    scope = "every table" if args.role == "admin" else "the moderation tables"
+    roles = sorted(set(args.role))
+    superuser = "admin" in roles
+    try:
+        result = asyncio.run(
+            save_staff(email, password, superuser=superuser, roles=[] if superuser else roles)
+        )
+    except StaffInputError as error:
+        print(error, file=sys.stderr)
+        return 2
+    what = "admin" if superuser else " and ".join(roles)
+    scope = "every table and page" if superuser else STAFF_SCOPES[what]
     if result.created:
-        print(f"Created {args.role} {result.email}: signs in at /admin/ and sees {scope}.")
+        print(f"Created {what} {result.email}: signs in at /admin/ and sees {scope}.")
     else:
         print(
-            f"Updated {result.email}: now {args.role} (sees {scope}), new password; "
+            f"Updated {result.email}: now {what} (sees {scope}), new password; "
             "their open admin sessions were ended."
         )
     if generated:
@@ -300,9 +316,11 @@ def main(argv: list[str] | None = None) -> int:
     staff_parser.add_argument("email", help="the staff member's email (also the username)")
     staff_parser.add_argument(
         "--role",
-        choices=["moderator", "admin"],
+        choices=["moderator", "service", "admin"],
+        action="append",
         required=True,
-        help="moderator: review and question moderation only; admin: every table",
+        help="moderator: review and question moderation; service: the service inbox, returns "
+        "and complaints; admin: everything. Repeat for several (--role moderator --role service)",
     )
     staff_parser.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"

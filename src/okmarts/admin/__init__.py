@@ -1,4 +1,5 @@
-"""Piccolo Admin at /admin/: superusers get every table; moderators only what moderation needs.
+"""Piccolo Admin at /admin/: superusers get every table; moderators only what moderation needs;
+service staff (role `service`) no table, only the links to the service inbox and its pages.
 
 Moderators' app holds the review and question queues, the moderation audit (read only), the
 moderation forms and a read-only list of product titles (no price, stock or any other column);
@@ -22,6 +23,7 @@ from urllib.parse import urlparse
 
 from litestar import asgi
 from litestar.handlers import ASGIRouteHandler
+from piccolo.apps.user.tables import BaseUser
 from piccolo_admin.endpoints import create_admin
 from piccolo_api.rate_limiting.middleware import InMemoryLimitProvider
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -60,6 +62,8 @@ from okmarts.admin.privacy import (
 from okmarts.admin.quotes import PATH as QUOTES_PATH
 from okmarts.admin.quotes import QuotesQueue, quote_links
 from okmarts.admin.staff import (
+    MODERATOR,
+    SERVICE,
     StaffInputError,
     StaffResult,
     check_staff_password,
@@ -67,6 +71,7 @@ from okmarts.admin.staff import (
     normalise_staff_email,
     save_staff,
     signed_in_staff,
+    staff_roles,
 )
 from okmarts.admin.statistics import STATISTICS_FORM, statistics_form, statistics_tables
 from okmarts.admin.tables import (
@@ -135,14 +140,17 @@ PAGE_HEADERS: list[tuple[bytes, bytes]] = [
 
 
 class StaffAdmin:
-    """Send superusers' requests to the full admin and everyone else's to the moderators'; the
-    moderation queue to our own page; the admin's bundle as admin.ui changes it."""
+    """Send superusers' requests to the full admin, moderators' to the moderators' and service
+    staff's to an admin of links only (by roles: admin.staff); the moderation queue and the
+    service pages to our own pages; the admin's bundle as admin.ui changes it."""
 
     def __init__(
         self,
         full: ASGIApp,
         moderation: ASGIApp,
         *,
+        moderation_and_service: ASGIApp | None = None,
+        service: ASGIApp | None = None,
         queue_page: ASGIApp | None = None,
         quotes_page: ASGIApp | None = None,
         returns_page: ASGIApp | None = None,
@@ -153,6 +161,8 @@ class StaffAdmin:
         self.max_upload_bytes = max_upload_bytes
         self.full = full
         self.moderation = moderation
+        self.moderation_and_service = moderation_and_service or moderation
+        self.service = service or moderation
         self.queue_page = queue_page
         self.quotes_page = quotes_page
         self.returns_page = returns_page
@@ -198,8 +208,9 @@ class StaffAdmin:
             )
             await send({"type": "http.response.body", "body": b""})
             return
-        superuser = await is_superuser(scope)
-        app = self.full if superuser else self.moderation
+        staff = await signed_in_staff(scope)
+        superuser = staff is not None and staff.superuser
+        app = self.full if superuser else await self._app_for(staff)
         screens = self.full_screens if superuser else self.moderation_screens
         schema = ui.SCHEMA_PATH.match(path) if scope.get("method") == "GET" else None
         screen = screens.get(schema["table"]) if schema else None
@@ -207,6 +218,16 @@ class StaffAdmin:
             await ui.annotate_schema(screen, app, scope, receive, send)
             return
         await app(scope, receive, send)
+
+    async def _app_for(self, staff: BaseUser | None) -> ASGIApp:
+        """The admin a non-superuser gets: by their roles (signed out: the moderators', whose
+        login page is the same)."""
+        if staff is None:
+            return self.moderation
+        roles = await staff_roles(staff)
+        if MODERATOR in roles:
+            return self.moderation_and_service if SERVICE in roles else self.moderation
+        return self.service
 
     def _too_large(self, scope: Scope) -> bool:
         """An upload whose announced length is over the documents' limit (plus room for the
@@ -252,10 +273,9 @@ def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
     return send_with_headers
 
 
-async def is_superuser(scope: Scope) -> bool:
-    """Does the request carry a live session of an active superuser?"""
-    staff = await signed_in_staff(scope)
-    return staff is not None and staff.superuser
+def service_links() -> dict[str, str]:
+    """The sidebar links of the service staff's pages (our own pages under /admin/service/)."""
+    return returns_desk.returns_links()
 
 
 def build_staff_admin(settings: Settings) -> StaffAdmin:
@@ -309,14 +329,22 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
                 **options["sidebar_links"],
                 **privacy_links(),
                 **quote_links(),
-                **returns_desk.returns_links(),
+                **service_links(),
             },
         },
     )
     moderation = create_admin(moderator_tables, forms=moderation_forms(settings), **options)
+    moderation_and_service = create_admin(
+        moderator_tables,
+        forms=moderation_forms(settings),
+        **{**options, "sidebar_links": {**options["sidebar_links"], **service_links()}},
+    )
+    service = create_admin([], **{**options, "sidebar_links": service_links()})
     return StaffAdmin(
         full=full,
         moderation=moderation,
+        moderation_and_service=moderation_and_service,
+        service=service,
         queue_page=queue.ModerationQueue(settings),
         quotes_page=QuotesQueue(settings),
         returns_page=returns_desk.ReturnsDesk(settings),  # issue 16 (H-returns)

@@ -27,7 +27,12 @@ from starlette.requests import HTTPConnection
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from okmarts.admin.staff import SESSION_INCREASE_EXPIRY, signed_in_staff
+from okmarts.admin.staff import (
+    MODERATOR,
+    SESSION_INCREASE_EXPIRY,
+    has_role,
+    signed_in_staff,
+)
 from okmarts.services import moderation
 from okmarts.settings import PACKAGE_DIR, Settings
 from okmarts.static_files import StaticFiles
@@ -132,6 +137,8 @@ class ModerationQueue:
     async def respond(self, scope: Scope, receive: Receive, token: str) -> Response:
         path, method = scope["path"], scope["method"]
         staff = await signed_in_staff(scope, increase_expiry=SESSION_INCREASE_EXPIRY)
+        if staff is not None and not await has_role(staff, MODERATOR):
+            raise Refused(403, "The moderation queue is for moderators only.")
         if path.rstrip("/") == PATH.rstrip("/"):
             if method not in ("GET", "HEAD"):
                 raise Refused(405, "This page only shows the queue: use its buttons.")

@@ -12,7 +12,7 @@ Complaints: open ones by due date (overdue first), then decided; a complaint's p
 case number, due date, summary and what it is about, and the decision form (decision and
 reason, emailed to the shopper).
 
-Superusers for now (the lead wires the `service` role): anyone else gets a 403. The same staff
+For staff holding the `service` role (and superusers): anyone else gets a 403. The same staff
 sign-in and double-submit CSRF token as the moderation and quotes queues.
 """
 
@@ -30,7 +30,7 @@ from starlette.types import Receive, Scope
 
 from okmarts.admin import queue
 from okmarts.admin.quotes import QuotesQueue
-from okmarts.admin.staff import SESSION_INCREASE_EXPIRY, signed_in_staff
+from okmarts.admin.staff import SERVICE, SESSION_INCREASE_EXPIRY, has_role, signed_in_staff
 from okmarts.i18n import Message
 from okmarts.services import returns
 from okmarts.services.accounts import FormInvalid
@@ -76,7 +76,7 @@ class ReturnsDesk(QuotesQueue):
             if method in ("GET", "HEAD"):
                 return RedirectResponse(f"{queue.MOUNT_PATH}/", status_code=303)
             raise queue.Refused(403, "Sign in to the staff admin first, then open the page.")
-        if not staff.superuser:
+        if not await has_role(staff, SERVICE):
             raise queue.Refused(403, "Returns and complaints are for the service staff only.")
         query = HTTPConnection(scope).query_params
         for kind, prefix in (("returns", RETURNS_PATH), ("complaints", COMPLAINTS_PATH)):

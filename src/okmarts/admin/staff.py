@@ -1,8 +1,13 @@
-"""Staff accounts (Piccolo users), as `okmarts create-staff` makes them."""
+"""Staff accounts (Piccolo users), as `okmarts create-staff` makes them, and their roles.
+
+A superuser ("admin") may do everything. Everyone else holds roles (tables.support_staff
+.StaffRole): `moderator` (reviews and questions) and/or `service` (the service inbox, returns,
+complaints). Staff made before roles existed hold no row and are moderators, as they were."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -11,6 +16,12 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo_api.session_auth.tables import SessionsBase
 from starlette.requests import HTTPConnection
 from starlette.types import Scope
+
+from okmarts.tables.support_staff import StaffRole
+
+MODERATOR = "moderator"
+SERVICE = "service"
+ROLES = (MODERATOR, SERVICE)
 
 MIN_PASSWORD_LENGTH = 12
 # BaseUser refuses longer passwords, and its username column holds 100 characters.
@@ -55,10 +66,19 @@ def generate_password() -> str:
     return secrets.token_urlsafe(18)
 
 
-async def save_staff(email: str, password: str, superuser: bool) -> StaffResult:
-    """Create the staff user, or update the role and password of the existing one."""
+async def save_staff(
+    email: str, password: str, superuser: bool, roles: Iterable[str] = (MODERATOR,)
+) -> StaffResult:
+    """Create the staff user, or update the roles and password of the existing one.
+
+    `roles` (ROLES) replace the ones held before; a superuser needs none."""
     email = normalise_staff_email(email)
     check_staff_password(password)
+    roles = sorted(set(roles))
+    if unknown := [role for role in roles if role not in ROLES]:
+        raise StaffInputError(f"Unknown role: {', '.join(unknown)}.")
+    if not superuser and not roles:
+        raise StaffInputError("Give the staff member a role.")
     async with BaseUser._meta.db.transaction():
         user = (
             await BaseUser.objects()
@@ -66,7 +86,7 @@ async def save_staff(email: str, password: str, superuser: bool) -> StaffResult:
             .first()
         )
         if user is None:
-            await BaseUser.create_user(
+            user = await BaseUser.create_user(
                 username=email,
                 email=email,
                 password=password,
@@ -74,6 +94,7 @@ async def save_staff(email: str, password: str, superuser: bool) -> StaffResult:
                 admin=True,
                 superuser=superuser,
             )
+            await _set_roles(user.id, [] if superuser else roles)
             return StaffResult(email=email, created=True)
         await BaseUser.update(
             {
@@ -85,9 +106,29 @@ async def save_staff(email: str, password: str, superuser: bool) -> StaffResult:
                 BaseUser.password: BaseUser.hash_password(password),
             }
         ).where(BaseUser.id == user.id)
+        await _set_roles(user.id, [] if superuser else roles)
         # A new password (or role) ends the sessions signed in with the old one.
         await SessionsBase.delete().where(SessionsBase.user_id == user.id)
     return StaffResult(email=email, created=False)
+
+
+async def _set_roles(user_id: int, roles: list[str]) -> None:
+    await StaffRole.delete().where(StaffRole.user_id == user_id)
+    if roles:
+        await StaffRole.insert(*[StaffRole(user_id=user_id, role=role) for role in roles])
+
+
+async def staff_roles(user: BaseUser) -> frozenset[str]:
+    """The roles this staff user holds: every role for a superuser; a moderator's for staff
+    with no role row (made before roles existed)."""
+    if user.superuser:
+        return frozenset(ROLES)
+    rows = await StaffRole.select(StaffRole.role).where(StaffRole.user_id == user.id)
+    return frozenset(row["role"] for row in rows) or frozenset({MODERATOR})
+
+
+async def has_role(user: BaseUser, role: str) -> bool:
+    return role in await staff_roles(user)
 
 
 async def signed_in_staff(

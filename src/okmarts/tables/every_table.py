@@ -34,6 +34,7 @@ OKMARTS_TABLE_MODULES = [
     "okmarts.tables.invoices",
     "okmarts.tables.support",
     "okmarts.tables.returns",  # issue 16: returns, refunds, complaints (H-returns)
+    "okmarts.tables.support_staff",  # issue 16: staff roles, saved replies, survey answers
 ]
 # Staff users of Piccolo Admin and their sessions (okmarts.piccolo_conf's other apps).
 STAFF_TABLE_MODULES = ["piccolo.apps.user.tables", "piccolo_api.session_auth.tables"]
