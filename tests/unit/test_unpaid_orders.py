@@ -229,3 +229,43 @@ async def test_two_checkouts_at_once_cannot_pass_the_cap(app: Litestar) -> None:
         )
         == 3
     )
+
+
+async def test_an_order_approved_later_has_its_full_payment_period_from_the_approval(
+    app: Litestar,
+) -> None:
+    """A company order waits for an approver (awaiting_approval), then awaits payment: the
+    buyer gets the whole period from the approval, not what is left of it since placing."""
+    settings = app.state.settings
+    placed_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
+    product = await new_product(3, price_minor=20_000)
+    buyer = await buyer_with_cart(product["id"])
+    placed = await place_unpaid(app, buyer, placed_at)
+    assert isinstance(placed, orders.Placed), placed
+    # As companies.place_order leaves an order above the approval limit.
+    await Order.update({Order.status: "awaiting_approval"}).where(Order.id == placed.order.id)
+    approved_at = placed_at + 6 * DAY
+    approved = await order_status.change_status(
+        placed.order.id,
+        "awaiting_payment",
+        actor="company approver",
+        settings=settings,
+        now=approved_at,
+        from_status="awaiting_approval",
+    )
+    assert orders.payment_due(approved, settings) == approved_at + 7 * DAY
+
+    # Seven days after placing, one after approving: nothing yet.
+    assert await unpaid_orders.run(settings, now=placed_at + 7 * DAY) == (
+        unpaid_orders.UnpaidReport(reminded=0, expired=0)
+    )
+    reminded = await unpaid_orders.run(settings, now=approved_at + 6 * DAY)
+    assert reminded == unpaid_orders.UnpaidReport(reminded=1, expired=0)
+    [reminder] = await mails(buyer.id, unpaid_orders.REMINDER_KIND)
+    assert placed.order.number in reminder["subject"]
+    assert await unpaid_orders.run(settings, now=approved_at + 7 * DAY) == (
+        unpaid_orders.UnpaidReport(reminded=0, expired=1)
+    )
+    order = await Order.objects().where(Order.id == placed.order.id).first()
+    assert order.status == "cancelled"
+    assert await stock_of(product["id"]) == 3

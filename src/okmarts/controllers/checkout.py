@@ -201,9 +201,7 @@ async def _order_page(
             "statuses": {**orders.STATUSES, **returns.ORDER_EVENTS},
             "notice": notice if notice in ORDER_NOTICES else "",
             "error": error,
-            "payment_due": orders.payment_due(order.status, order.created_at, settings)
-            if settings is not None
-            else None,
+            "payment_due": orders.payment_due(order, settings) if settings is not None else None,
             # Company accounts: the invoice of a paid order (services/invoices.py).
             "invoice": await invoices.invoice_of(order.id),
             # Issue 16 (H-returns): the order's returns and "Return parts" (partials/returns).

@@ -83,6 +83,9 @@ async def change_status(
             changes[Order.carrier] = carrier[:60]
         if tracking_number is not None:
             changes[Order.tracking_number] = tracking_number[:60]
+        if new_status == "awaiting_payment":
+            # Approved after waiting for an approver: the payment deadline counts from now.
+            changes[Order.awaiting_payment_since] = now
         updated = (
             await Order.update(changes)
             .where((Order.id == order.id) & (Order.status == order.status))
@@ -96,6 +99,8 @@ async def change_status(
             order.carrier = carrier[:60]
         if tracking_number is not None:
             order.tracking_number = tracking_number[:60]
+        if new_status == "awaiting_payment":
+            order.awaiting_payment_since = now
         await record_event(order, new_status, actor, now, note)
         if new_status == "paid":
             # Staff saw the bank transfer arrive.

@@ -201,7 +201,7 @@ async def _write_order(
             "order_confirmation",
             account,
             settings.base_url,
-            {"payment_due": payment_due(order.status, order.created_at, settings)},
+            {"payment_due": payment_due(order, settings)},
         )
     return order
 
@@ -408,11 +408,13 @@ async def _save_address(account: Account, form: checkout.CheckoutForm) -> None:
         )
 
 
-def payment_due(status: str, created_at: dt.datetime, settings: Settings) -> dt.datetime | None:
-    """When an order awaiting payment is cancelled if the money has not arrived (else None)."""
-    if status != "awaiting_payment":
+def payment_due(order: Order, settings: Settings) -> dt.datetime | None:
+    """When an order awaiting payment is cancelled if the money has not arrived (else None):
+    `unpaid_order_days` from when it began awaiting payment (placed, or approved later)."""
+    if order.status != "awaiting_payment":
         return None
-    return created_at + dt.timedelta(days=settings.unpaid_order_days)
+    since = order.awaiting_payment_since or order.created_at
+    return since + dt.timedelta(days=settings.unpaid_order_days)
 
 
 async def _check_unpaid_limit(account_id: int, limit: int) -> None:

@@ -1,7 +1,8 @@
 """Orders never paid: a reminder a day before they expire, then cancelled, stock and points back.
 
 An order awaiting payment (a bank transfer that has not arrived) holds its stock. After
-`unpaid_order_days` (OKMARTS_UNPAID_ORDER_DAYS, 7) from its placing it is cancelled through
+`unpaid_order_days` (OKMARTS_UNPAID_ORDER_DAYS, 7) from its placing (or from its approval, for
+a company order that waited for an approver: Order.awaiting_payment_since) it is cancelled through
 order_status.change_status — the same path as any cancellation: stock back on the shelf, points back
 to the account, the payment marked voided, a history entry by "system" — and the customer gets
 the `order_expired` email instead of the usual status email. From a day before that, the first
@@ -20,6 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+
+from piccolo.columns.combination import Combinable
 
 from okmarts.db import write_transaction
 from okmarts.services import order_status, orders
@@ -53,7 +56,7 @@ async def run(
     awaiting = Order.status == "awaiting_payment"
     due = await (
         Order.select(Order.id)
-        .where(awaiting & (Order.created_at <= expire_before))
+        .where(awaiting & _awaiting_since(before=expire_before))
         .order_by(Order.id)
     )
     to_remind = await (
@@ -61,9 +64,9 @@ async def run(
         .where(
             awaiting
             & Order.payment_reminded_at.is_null()
-            & (Order.created_at <= remind_before)
+            & _awaiting_since(before=remind_before)
             # Those expiring now get the cancellation instead: a dry run counts the same.
-            & (Order.created_at > expire_before)
+            & _awaiting_since(after=expire_before)
         )
         .order_by(Order.id)
     )
@@ -95,6 +98,18 @@ async def run(
     return UnpaidReport(reminded=reminded, expired=expired)
 
 
+def _awaiting_since(
+    *, before: dt.datetime | None = None, after: dt.datetime | None = None
+) -> Combinable:
+    """Orders that began awaiting payment (placed, or approved later) at or before `before`,
+    or after `after`."""
+    if before is not None:
+        placed, approved = Order.created_at <= before, Order.awaiting_payment_since <= before
+    else:
+        placed, approved = Order.created_at > after, Order.awaiting_payment_since > after
+    return (Order.awaiting_payment_since.is_null() & placed) | approved
+
+
 async def _remind(order_id: int, settings: Settings, now: dt.datetime) -> bool:
     async with write_transaction(Order._meta.db):
         claimed = await (
@@ -115,6 +130,6 @@ async def _remind(order_id: int, settings: Settings, now: dt.datetime) -> bool:
             REMINDER_KIND,
             None,
             settings.base_url,
-            {"payment_due": orders.payment_due(order.status, order.created_at, settings)},
+            {"payment_due": orders.payment_due(order, settings)},
         )
     return True

@@ -143,6 +143,9 @@ class Order(Table, tablename="shop_order"):
     # When the "still waiting for your payment" email was queued (services.unpaid_orders): set
     # by a conditional update in the same transaction, so it goes out once.
     payment_reminded_at = Timestamptz(null=True, default=None)
+    # When the order began awaiting payment if not when it was placed (a company order an
+    # approver approved later): the payment deadline counts from here (orders.payment_due).
+    awaiting_payment_since = Timestamptz(null=True, default=None)
 
     @classmethod
     def get_readable(cls) -> Readable:
