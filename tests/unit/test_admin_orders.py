@@ -255,7 +255,8 @@ async def test_status_and_amounts_cannot_be_edited_directly(client: Client) -> N
     sent.pop("id")
     for timestamp in ("created_at", "updated_at"):
         sent[timestamp] = before[timestamp].isoformat()
-    sent["payment_reminded_at"] = None  # an empty date-time field comes back as null
+    # An empty date-time field comes back as null.
+    sent["payment_reminded_at"] = sent["awaiting_payment_since"] = None
     sent["company_ref"] = None  # and an empty link (a private order's company) too
     sent["phone"] = "+44 20 7946 0000"
     saved = await client.patch(url, json=sent, headers=csrf(client))

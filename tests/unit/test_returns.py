@@ -11,11 +11,11 @@ import datetime as dt
 import pytest
 from litestar import Litestar
 
-from okmarts.services import points, pricing, returns
+from okmarts.services import erasure, order_status, points, pricing, returns
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.payments import TestCardGateway
 from okmarts.services.privacy import due_date
-from okmarts.tables.checkout import OrderEvent, OrderLine, Payment, SandboxTransaction
+from okmarts.tables.checkout import Order, OrderEvent, OrderLine, Payment, SandboxTransaction
 from okmarts.tables.messaging import OutboxMessage
 from okmarts.tables.returns import Complaint, ReturnRequest
 from tests.states.accounts import verified_shopper
@@ -254,3 +254,55 @@ async def test_a_refused_return_becomes_a_complaint_due_in_15_days(app: Litestar
     )
     assert len(kinds) == 2
     assert await Complaint.count().where(Complaint.account == shopper.id) == 1
+
+
+async def test_a_whole_order_refund_takes_back_earned_points_and_is_refused_over_a_return(
+    app: Litestar,
+) -> None:
+    """Marking a delivered order refunded gives back what it cost and takes back the points
+    it earned; over a return it is refused, or the return's share would be paid twice."""
+    settings = app.state.settings
+    shopper = await verified_shopper()
+    product = await new_product(stock=5)
+    returned = await delivered_order(shopper, product)
+    await returns.request_return(
+        settings, shopper, returned.number, {await _line_id(returned.id): 1}, reason="damaged"
+    )
+    with pytest.raises(order_status.StatusChangeRefused) as refused:
+        await order_status.change_status(
+            returned.id, "refunded", actor="staff", settings=settings, gateway=TestCardGateway()
+        )
+    assert "refund the rest through a return" in refused.value.message.msgid
+    assert (await Order.select(Order.status).where(Order.id == returned.id).first()) == {
+        "status": "delivered"
+    }
+
+    plain = await delivered_order(shopper, product)
+    before = await points.balance(shopper.id)
+    await order_status.change_status(
+        plain.id, "refunded", actor="staff", settings=settings, gateway=TestCardGateway()
+    )
+    # 500 spent given back, 92 earned taken back.
+    assert await points.balance(shopper.id) == before + 500 - 92
+    payment = await Payment.select(Payment.transaction_id).where(Payment.order == plain.id).first()
+    book = (
+        await SandboxTransaction.select(SandboxTransaction.refunded_minor)
+        .where(SandboxTransaction.transaction_id == payment["transaction_id"])
+        .first()
+    )
+    assert book["refunded_minor"] == plain.total_minor
+
+
+async def test_an_open_return_holds_the_account_erasure(app: Litestar) -> None:
+    """Its instructions and refund go to the order's email: erasure waits until it is done."""
+    settings = app.state.settings
+    shopper = await verified_shopper()
+    product = await new_product(stock=5)
+    order = await delivered_order(shopper, product)
+    assert await erasure.open_orders(shopper.id) == []
+    request = await returns.request_return(
+        settings, shopper, order.number, {await _line_id(order.id): 1}, reason="damaged"
+    )
+    assert await erasure.open_orders(shopper.id) == [order.number]
+    await returns.refuse(settings, request.id, reason="Not damaged in the photos.", staff="ana")
+    assert await erasure.open_orders(shopper.id) == []

@@ -62,6 +62,7 @@ GUARDED_ORDER_COLUMNS = frozenset(
         Order.carrier,
         Order.tracking_number,
         Order.company_ref,  # company accounts: the company the order was placed for
+        Order.awaiting_payment_since,  # the payment deadline: only status changes move it
     )
 )
 COUPON_KINDS = ("percent", "fixed")

@@ -101,6 +101,9 @@ PRIVACY_REQUEST_DAYS = 15
 REQUESTS_PER_ACCOUNT = Limit("delete-account", attempts=5, window=dt.timedelta(hours=1))
 # Orders that still need the delivery address (or may still be paid for or cancelled).
 OPEN_ORDER_STATUSES = ("awaiting_approval", "awaiting_payment", "paid", "shipped")
+# Returns not finished: parts on their way back, or money still to go back.
+OPEN_RETURN_STATUSES = ("requested", "approved", "received")
+OPEN_REFUND_STATES = ("to_be_paid", "refunding", "failed")
 FAREWELL_KIND = "account_deleted"
 # The farewell is sent by the request that erased the account; the background sender only
 # picks it up after this, should that request have died or the mail server refused it.
@@ -196,9 +199,10 @@ REGISTRY: tuple[Rule, ...] = (
         ("company", "tax_id", "billing_address", "po_number"),
         Action.KEEP_FOR_LAW,
         "own",
-        "Company orders only (they are empty on private orders): the invoice must name the "
-        "buying company, its tax number and billing address, and the buyer's purchase-order "
-        "number it refers to, and is kept as long as tax law requires.",
+        "The invoice must name the buying company, its tax number and billing address (empty "
+        "on private orders), and the buyer's purchase-order number it refers to (a private "
+        "buyer may give one too: it is printed on the invoice), and is kept as long as tax "
+        "law requires.",
     ),
     Rule(
         Invoice,
@@ -553,10 +557,21 @@ def parse_choice(raw: str) -> ReviewChoice:
 
 
 async def open_orders(account_id: int) -> list[str]:
-    """Numbers of the account's orders that are not finished (paid, on their way…)."""
+    """Numbers of the account's orders that are not finished (paid, on their way…), or whose
+    return is (its instructions and refund still go to the order's email address)."""
+    returning = ReturnRequest.select(ReturnRequest.order).where(
+        (ReturnRequest.account == account_id)
+        & (
+            ReturnRequest.status.is_in(list(OPEN_RETURN_STATUSES))
+            | ReturnRequest.refund_state.is_in(list(OPEN_REFUND_STATES))
+        )
+    )
     rows = (
         await Order.select(Order.number)
-        .where((Order.account == account_id) & Order.status.is_in(list(OPEN_ORDER_STATUSES)))
+        .where(
+            (Order.account == account_id)
+            & (Order.status.is_in(list(OPEN_ORDER_STATUSES)) | Order.id.is_in(returning))
+        )
         .order_by(Order.created_at)
     )
     return [row["number"] for row in rows]

@@ -17,6 +17,7 @@ from okmarts.settings import Settings
 from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import Order, OrderLine, Payment
+from okmarts.tables.returns import ReturnRequest
 
 # Which status may follow which (staff in the admin, the customer only cancels).
 TRANSITIONS = {
@@ -73,6 +74,19 @@ async def change_status(
                 Message(
                     N_("An order that is %(current)s can't become %(new)s."),
                     {"current": order.status, "new": new_status},
+                )
+            )
+        if new_status == "refunded" and await ReturnRequest.exists().where(
+            (ReturnRequest.order == order.id) & (ReturnRequest.status != "refused")
+        ):
+            # The return refunded (or will refund) its lines, points and tax: a whole-order
+            # refund on top would pay them twice. The rest goes back through a return too.
+            raise StatusChangeRefused(
+                Message(
+                    N_(
+                        "This order has a return: refund the rest through a return "
+                        "(Service → Returns), not the whole order."
+                    )
                 )
             )
         if new_status == "shipped" and not (tracking_number or order.tracking_number):
@@ -145,8 +159,9 @@ async def change_status(
 
 
 async def _give_back(order: Order, previous: str, *, restock: bool, now: dt.datetime) -> None:
-    """A cancelled order's stock goes back on the shelf; its points go back to the account;
-    its payment is marked refunded (the gateway's refund is the caller's, for card orders)."""
+    """A cancelled order's stock goes back on the shelf; its points go back to the account, and
+    the points it earned (a refunded delivered order) are taken back, never below zero; its
+    payment is marked refunded (the gateway's refund is the caller's, for card orders)."""
     if restock:
         lines = await OrderLine.select(OrderLine.product, OrderLine.quantity).where(
             OrderLine.order == order.id
@@ -164,6 +179,17 @@ async def _give_back(order: Order, previous: str, *, restock: bool, now: dt.date
             once_key=f"order-refunded:{order.number}",
             now=now,
         )
+    if order.points_earned and order.account is not None:
+        # As a return takes back the points of its lines: points spent meanwhile stay spent.
+        taken_back = min(order.points_earned, await points.balance(order.account))
+        if taken_back:
+            await points.append_points(
+                order.account,
+                -taken_back,
+                "order_refund_taken_back",
+                once_key=f"order-earned-back:{order.number}",
+                now=now,
+            )
     await Payment.update(
         {
             Payment.status: "voided"

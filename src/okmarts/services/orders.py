@@ -175,7 +175,8 @@ async def _write_order(
             raise RuntimeError("placed meanwhile")  # handled by the caller: same order back
         await _keep_the_card_hold(attempt_id)
         await _take_stock(lines)
-        if not paid:
+        if not paid and not priced.needs_approval:
+            # An order waiting for an approver can't be paid yet: the company decides.
             await _check_unpaid_limit(account.id, settings.unpaid_order_limit)
         order = await _write_order_and_lines(account, priced, lines, paid, now)
         await recommendations.count_order(order.id)
@@ -185,7 +186,6 @@ async def _write_order(
             # The paid order's invoice, numbered in this transaction (services/invoices.py).
             await invoices.issue(order.id, account.locale, now)
         if priced.needs_approval:
-            await record_event(order, "awaiting_approval", "system", now)
             await companies.mail_approvers(order, settings.base_url)
         await _spend_coupon(account, order, totals, now)
         await _spend_points(account, order, totals, now)
@@ -311,7 +311,9 @@ async def _write_order_and_lines(
             for line in lines
         )
     )
-    await record_event(order, "awaiting_payment", "customer", now)
+    # Placed: awaiting payment, or an approver (a paid order's "paid" follows, by the system).
+    first = "awaiting_approval" if order.status == "awaiting_approval" else "awaiting_payment"
+    await record_event(order, first, "customer", now)
     return order
 
 

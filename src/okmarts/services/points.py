@@ -16,6 +16,7 @@ REASONS = {
     # Issue 16 (H-returns, services/returns.py).
     "return_refunded": N_("Points given back for a return"),
     "return_taken_back": N_("Points earned taken back for a return"),
+    "order_refund_taken_back": N_("Points earned taken back for a refunded order"),
 }
 
 
