@@ -338,7 +338,8 @@ def parse_quantities(form: dict[str, str], lines: list[dict]) -> dict[int, int]:
     chosen: dict[int, int] = {}
     for line in lines:
         text = (form.get(f"qty-{line['id']}") or "0").strip()
-        if not text.isdigit() or len(text) > 6:
+        # (request_return checks the quantities again, under the order's lock.)
+        if not text.isdigit() or len(text) > 6 or int(text) > line["returnable"]:
             raise FormInvalid(
                 {
                     f"qty-{line['id']}": Message(
