@@ -651,7 +651,8 @@ EXPORT_FILES: list[ExportFile] = [
             "points_taken_back": N_("Points earned on the order that we took back."),
             "refund_method": N_("How the money went back: card, bank_transfer or points."),
             "refund_state": N_(
-                "done, to_be_paid (a bank transfer we owe you), paid (that transfer made) or failed."
+                "done, to_be_paid (a bank transfer we owe you), paid (that transfer made) "
+                "or failed."
             ),
             "refund_reference": N_("The reference of our bank transfer of the refund, once paid."),
             "refund_paid_on": N_("The day we paid that bank transfer."),
