@@ -44,7 +44,8 @@ def _run(database: TestDatabase, *args: str, base_url: str = "") -> None:
 
 
 def deliver_order(database: TestDatabase, base_url: str, number: str) -> None:
-    """Staff ship the paid order (carrier, tracking number), then mark it delivered."""
+    """Staff ship the paid order (carrier, tracking number), then mark it delivered (a bank
+    transfer's order awaiting payment is marked paid first)."""
     _run(database, "deliver", number, base_url=base_url)
 
 
@@ -59,7 +60,9 @@ async def _deliver(number: str) -> None:
     from okmarts.tables.checkout import Order
 
     settings = Settings.from_env()
-    [row] = await Order.select(Order.id).where(Order.number == number)
+    [row] = await Order.select(Order.id, Order.status).where(Order.number == number)
+    if row["status"] == "awaiting_payment":  # a bank transfer: staff saw the money arrive
+        await order_status.change_status(row["id"], "paid", actor=STAFF_NAME, settings=settings)
     await order_status.change_status(
         row["id"],
         "shipped",

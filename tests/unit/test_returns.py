@@ -306,3 +306,98 @@ async def test_an_open_return_holds_the_account_erasure(app: Litestar) -> None:
     assert await erasure.open_orders(shopper.id) == [order.number]
     await returns.refuse(settings, request.id, reason="Not damaged in the photos.", staff="ana")
     assert await erasure.open_orders(shopper.id) == []
+
+
+# -- A bank refund marked paid ------------------------------------------------------------------
+
+
+async def _to_be_paid(settings) -> tuple:  # type: ignore[no-untyped-def]
+    shopper = await verified_shopper()
+    product = await new_product(stock=1)
+    order = await delivered_order(shopper, product, method="bank_transfer")
+    request = await returns.request_return(
+        settings, shopper, order.number, {await _line_id(order.id): 1}, reason="wrong_part"
+    )
+    await returns.approve(settings, request.id, instructions="Post it back.", staff="ana")
+    done = await returns.mark_received(settings, request.id, staff="ana")
+    assert done.refund_state == "to_be_paid"
+    return shopper, order, done
+
+
+async def test_a_bank_refund_is_marked_paid_once_with_its_reference(app: Litestar) -> None:
+    from okmarts.tables.accounts import Account
+
+    settings = app.state.settings
+    shopper, order, request = await _to_be_paid(settings)
+    await Account.update({Account.locale: "es"}).where(Account.id == shopper.id)
+    today = dt.datetime.now(dt.UTC).date()
+    # Bad input: nothing changes.
+    with pytest.raises(FormInvalid) as bad:
+        await returns.mark_refund_paid(
+            settings, request.id, reference=" ", paid_on="tomorrow", staff="ana"
+        )
+    assert set(bad.value.errors) == {"reference", "paid_on"}
+    with pytest.raises(FormInvalid):
+        await returns.mark_refund_paid(
+            settings,
+            request.id,
+            reference="TRX-1",
+            paid_on=today + dt.timedelta(days=1),
+            staff="ana",
+        )
+    assert (
+        await ReturnRequest.objects().where(ReturnRequest.id == request.id).first()
+    ).refund_state == "to_be_paid"
+
+    paid = await returns.mark_refund_paid(
+        settings, request.id, reference="  TRX-2026  0042 ", paid_on=today.isoformat(), staff="bo"
+    )
+    stored = await ReturnRequest.objects().where(ReturnRequest.id == request.id).first()
+    assert paid.refund_state == stored.refund_state == "paid"
+    assert stored.refund_reference == "TRX-2026 0042" and stored.refund_paid_on == today
+    assert stored.refund_paid_by == "bo" and stored.status == "refunded"
+    events = await OrderEvent.select(OrderEvent.status, OrderEvent.actor).where(
+        (OrderEvent.order == order.id) & (OrderEvent.status == "return_refund_paid")
+    )
+    assert events == [{"status": "return_refund_paid", "actor": "bo"}]
+    [mail] = await OutboxMessage.select(
+        OutboxMessage.subject, OutboxMessage.locale, OutboxMessage.text_body
+    ).where(
+        (OutboxMessage.recipient == shopper.email)
+        & (OutboxMessage.subject.like("%refund paid by bank transfer%"))
+    )
+    assert request.number in mail["subject"] and mail["locale"] == "es"
+    assert "TRX-2026 0042" in mail["text_body"]
+    # Once paid, it can't be paid again; a card refund (done) never could.
+    with pytest.raises(returns.ReturnRefused):
+        await returns.mark_refund_paid(
+            settings, request.id, reference="TRX-2", paid_on=today, staff="ana"
+        )
+
+
+async def test_two_staff_marking_a_bank_refund_paid_at_once_pay_it_once(app: Litestar) -> None:
+    settings = app.state.settings
+    shopper, order, request = await _to_be_paid(settings)
+    today = dt.datetime.now(dt.UTC).date()
+    results = await asyncio.gather(
+        returns.mark_refund_paid(
+            settings, request.id, reference="TRX-ANA", paid_on=today, staff="ana"
+        ),
+        returns.mark_refund_paid(
+            settings, request.id, reference="TRX-BO", paid_on=today, staff="bo"
+        ),
+        return_exceptions=True,
+    )
+    assert sum(isinstance(result, returns.ReturnRefused) for result in results) == 1
+    [winner] = [result for result in results if isinstance(result, ReturnRequest)]
+    stored = await ReturnRequest.objects().where(ReturnRequest.id == request.id).first()
+    assert stored.refund_reference == winner.refund_reference
+    paid_events = await OrderEvent.count().where(
+        (OrderEvent.order == order.id) & (OrderEvent.status == "return_refund_paid")
+    )
+    assert paid_events == 1
+    mails = await OutboxMessage.count().where(
+        (OutboxMessage.recipient == shopper.email)
+        & (OutboxMessage.subject.like("%refund paid by bank transfer%"))
+    )
+    assert mails == 1

@@ -1,18 +1,23 @@
 """Returns and complaints over HTTP (controllers/returns.py): "Return parts" on a delivered
 order, the form with its errors refilled (4xx, never a 500), ownership (404 for another's), the
 CSRF token, the return's page, and a refused return escalated to a complaint with its case
-number and due date."""
+number and due date; the request's photos (checked, re-encoded, stored with its conversation,
+served to the owner only) and bad files refused with the form refilled."""
 
 from __future__ import annotations
 
+import io
+
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from PIL import Image
 
 from okmarts.services import returns
 from okmarts.services.privacy import due_date
 from okmarts.tables.checkout import OrderLine
 from okmarts.tables.returns import Complaint, ReturnRequest
-from tests.states.accounts import errors_in, post_form, verified_account
+from okmarts.tables.support import Conversation, ConversationAttachment, ConversationMessage
+from tests.states.accounts import csrf, errors_in, post_form, verified_account
 from tests.states.catalog import new_product
 from tests.states.returns import delivered_order
 
@@ -131,3 +136,142 @@ async def test_escalate_a_conversation_to_a_complaint(
     client.cookies.clear()
     await verified_account(client)
     assert (await post_form(client, url, {"summary": "Mine now?"})).status_code == 404
+
+
+def _photo(size: tuple[int, int] = (1200, 800)) -> bytes:
+    image = Image.new("RGB", size, (30, 90, 200))
+    exif = Image.Exif()
+    exif[0x010F] = "SpyCam Inc"  # Make
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+async def _post_return(
+    client: AsyncTestClient[Litestar],
+    number: str,
+    data: dict[str, str],
+    photos: list[tuple[str, bytes, str]],
+    **headers: str,
+) -> object:
+    if not csrf(client):
+        await client.get("/")
+    return await client.post(
+        f"/account/orders/{number}/return",
+        data={"_csrf_token": csrf(client), **data},
+        files=[("photos", photo) for photo in photos] or None,
+        headers=headers or None,
+        follow_redirects=False,
+    )
+
+
+async def _files_of(conversation_id: int) -> list[dict]:
+    return (
+        await ConversationAttachment.select(
+            ConversationAttachment.id,
+            ConversationAttachment.filename,
+            ConversationAttachment.message,
+            ConversationAttachment.path,
+        )
+        .where(
+            ConversationAttachment.message.is_in(
+                ConversationMessage.select(ConversationMessage.id).where(
+                    ConversationMessage.conversation == conversation_id
+                )
+            )
+        )
+        .order_by(ConversationAttachment.id)
+    )
+
+
+async def test_a_return_request_carries_photos_the_owner_alone_downloads(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    shopper = await verified_account(client)
+    order = await delivered_order(shopper, await new_product(stock=2), quantity=2)
+    line = (await OrderLine.select(OrderLine.id).where(OrderLine.order == order.id).first())["id"]
+    form = await client.get(f"/account/orders/{order.number}/return")
+    assert 'enctype="multipart/form-data"' in form.text and 'name="photos"' in form.text
+
+    done = await _post_return(
+        client,
+        order.number,
+        {f"qty-{line}": "1", "reason": "damaged", "note": "Cracked lid"},
+        [("Cracked lid.JPG", _photo(), "image/jpeg"), ("side.png", _png(), "image/png")],
+    )
+    assert done.status_code == 303, errors_in(done.text)
+    request = await ReturnRequest.objects().where(ReturnRequest.order == order.id).first()
+    conversation = (
+        await Conversation.objects().where(Conversation.id == request.conversation).first()
+    )
+    files = await _files_of(conversation.id)
+    first = (
+        await ConversationMessage.select(ConversationMessage.id)
+        .where(ConversationMessage.conversation == conversation.id)
+        .order_by(ConversationMessage.id)
+        .first()
+    )
+    # On the request's own message, so the conversation's privacy paths reach them.
+    assert [row["message"] for row in files] == [first["id"], first["id"]]
+    assert [row["filename"] for row in files] == ["Cracked-lid.jpg", "side.png"]
+    page = await client.get(done.headers["location"])
+    link = f"/account/support/{conversation.number}/files/{files[0]['id']}"
+    assert 'id="return-photos"' in page.text and link in page.text
+    assert "Cracked-lid.jpg" in page.text
+    served = await client.get(link)
+    assert served.status_code == 200 and served.headers["content-type"] == "image/jpeg"
+    assert served.headers["content-disposition"] == 'attachment; filename="Cracked-lid.jpg"'
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert b"SpyCam" not in served.content
+    assert not Image.open(io.BytesIO(served.content)).getexif()
+
+    # Another shopper: neither the return nor its photos.
+    async with AsyncTestClient(app=app) as other:
+        await verified_account(other)
+        assert (await other.get(f"/account/returns/{request.number}")).status_code == 404
+        assert (await other.get(link)).status_code == 404
+
+
+def _png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGBA", (40, 30), (0, 0, 0, 0)).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_bad_photos_get_a_message_and_the_form_back(
+    client: AsyncTestClient[Litestar], app: Litestar
+) -> None:
+    shopper = await verified_account(client)
+    order = await delivered_order(shopper, await new_product(stock=2), quantity=2)
+    line = (await OrderLine.select(OrderLine.id).where(OrderLine.order == order.id).first())["id"]
+    fields = {f"qty-{line}": "2", "reason": "damaged", "note": "Bent pins"}
+    huge = b"\xff\xd8" + b"0" * int(app.state.settings.support_photo_max_mb * 1_000_000 + 10)
+    cases = [
+        ([("manual.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")], "is not a photo"),
+        ([("evil.jpg", b"<script>alert(1)</script>", "image/jpeg")], "is not a photo"),
+        ([("huge.jpg", huge, "image/jpeg")], "is too large"),
+        (
+            [(f"p{n}.jpg", _photo((20, 20)), "image/jpeg") for n in range(5)],
+            "Add at most 4 photos.",
+        ),
+    ]
+    for photos, message in cases:
+        response = await _post_return(client, order.number, fields, photos)
+        assert response.status_code == 422, photos[0][0]
+        assert message in response.text, photos[0][0]
+        # The form comes back as it was typed (the browser keeps no files: it says so).
+        assert "Bent pins" in response.text and 'value="2"' in response.text
+        assert '<option value="damaged" selected>' in response.text
+        assert "Choose the photos again" in response.text
+    # A bad photo and a bad quantity: both messages at once; htmx gets the form alone.
+    both = await _post_return(
+        client,
+        order.number,
+        {**fields, f"qty-{line}": "9"},
+        [("manual.pdf", b"%PDF-1.4", "application/pdf")],
+        **{"HX-Request": "true", "HX-Target": "return-request"},
+    )
+    assert both.status_code == 422
+    assert "is not a photo" in both.text and "Enter a whole number from 0 to 2." in both.text
+    assert "<html" not in both.text and 'id="return-request"' in both.text
+    assert not await ReturnRequest.exists().where(ReturnRequest.order == order.id)

@@ -1,6 +1,7 @@
 """Returns and complaints as personal data (issue 16): in the data download, complaints kept
 for legal claims when the account is erased (with the reason in the registry), and retention
-deleting decided complaints and unlinking finished returns after their periods."""
+deleting decided complaints and unlinking finished returns after their periods; a return's
+photos, files of its conversation, in the download and deleted by erasure and retention."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import datetime as dt
 
 from litestar import Litestar
 
-from okmarts.services import erasure, privacy_export, retention, returns
+from okmarts.services import erasure, privacy_export, retention, returns, support
 from okmarts.tables.checkout import OrderLine
 from okmarts.tables.returns import Complaint, ReturnRequest
+from okmarts.tables.support import Conversation, ConversationAttachment, ConversationMessage
 from tests.states.accounts import verified_shopper
 from tests.states.catalog import new_product
 from tests.states.returns import delivered_order
@@ -84,3 +86,61 @@ async def test_retention_deletes_decided_complaints_and_unlinks_finished_returns
     stored = await ReturnRequest.objects().where(ReturnRequest.id == request.id).first()
     assert stored.note == "" and stored.account is None and stored.refund_minor == 0
     assert (await retention.run(settings, now=late, dry_run=True))["return_notes"] == 0
+
+
+async def _return_with_photo(settings) -> tuple:  # type: ignore[no-untyped-def]
+    import io
+
+    from PIL import Image
+
+    from okmarts.services import support_files
+
+    shopper = await verified_shopper()
+    order = await delivered_order(shopper, await new_product(stock=1), quantity=1)
+    line = (await OrderLine.select(OrderLine.id).where(OrderLine.order == order.id).first())["id"]
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), (10, 200, 10)).save(out, format="JPEG")
+    photos = await support_files.prepare(settings, [("crack.jpg", out.getvalue())])
+    request = await returns.request_return(
+        settings, shopper, order.number, {line: 1}, reason="damaged", photos=photos
+    )
+    [row] = await ConversationAttachment.select(ConversationAttachment.path).where(
+        ConversationAttachment.message.is_in(
+            ConversationMessage.select(ConversationMessage.id).where(
+                ConversationMessage.conversation == request.conversation
+            )
+        )
+    )
+    stored = support_files.folder(settings) / row["path"]
+    assert stored.exists()
+    return shopper, request, stored
+
+
+async def test_a_returns_photos_follow_its_conversation_download_erasure_retention(
+    app: Litestar,
+) -> None:
+    """The photos are files of the return's conversation: the data download lists them, and
+    erasure and retention delete them (rows and files) with it."""
+    settings = app.state.settings
+    shopper, request, stored = await _return_with_photo(settings)
+    data = await privacy_export.collect_export(shopper.id)
+    [conversation] = [
+        row for row in data["customer_service.json"] if row["id"] == request.conversation
+    ]
+    files = [file for message in conversation["messages"] for file in message["files"]]
+    assert [file["filename"] for file in files] == ["crack.jpg"]
+    assert data["returns.json"][0]["conversation"] == request.conversation
+
+    await erasure.erase_account(shopper.id, settings=settings, reason="test")
+    assert not stored.exists()
+    assert not await Conversation.exists().where(Conversation.id == request.conversation)
+    kept = await ReturnRequest.objects().where(ReturnRequest.id == request.id).first()
+    assert kept.account is None and kept.conversation is None  # the return stays, unlinked
+
+    # Retention: a closed return conversation past its period goes, its photo too.
+    _other, later, later_file = await _return_with_photo(settings)
+    await support.set_status(settings, later.conversation, "closed", by="ana")
+    late = dt.datetime.now(dt.UTC) + dt.timedelta(days=settings.retention_support_days + 1)
+    await retention.run(settings, now=late)
+    assert not later_file.exists()
+    assert not await Conversation.exists().where(Conversation.id == later.conversation)

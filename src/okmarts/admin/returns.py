@@ -6,7 +6,10 @@ Returns: the open ones first (requested, then approved, oldest first), then the 
 a return's page shows what the case needs and no more (the order's number and status, the lines
 returned, the shipping address the parts come from, the shopper's reason and note) with its
 step: approve with return instructions or refuse with a reason, mark the parts received (stock,
-points and the refund: services.returns), retry a refund the gateway refused.
+points and the refund: services.returns), retry a refund the gateway refused, mark a bank
+refund "to be paid" paid (the transfer's reference and day). The shopper's photos are listed and
+downloaded from /admin/service/returns/<id>/files/<file id>/: only a file of that return's
+conversation, served as the shopper's own route serves it (an attachment, nosniff, no cache).
 
 Complaints: open ones by due date (overdue first), then decided; a complaint's page shows its
 case number, due date, summary and what it is about, and the decision form (decision and
@@ -32,7 +35,7 @@ from okmarts.admin import queue
 from okmarts.admin.quotes import QuotesQueue
 from okmarts.admin.staff import SERVICE, SESSION_INCREASE_EXPIRY, has_role, signed_in_staff
 from okmarts.i18n import Message
-from okmarts.services import returns
+from okmarts.services import returns, support_files
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.payments import Gateway, configured_gateway
 from okmarts.settings import Settings
@@ -47,9 +50,13 @@ COMPLAINTS_URL = f"{queue.MOUNT_PATH}{COMPLAINTS_PATH}"
 TEMPLATE = "returns_desk.html"
 ITEM_PATH = re.compile(
     r"^/service/(?P<kind>returns|complaints)/(?P<item>[0-9]{1,12})/"
-    r"(?:(?P<action>approve|refuse|receive|refund|decide)/?)?$"
+    r"(?:(?P<action>approve|refuse|receive|refund|paid|decide)/?|files/(?P<file>[0-9]{1,12})/?)?$"
 )
-ACTIONS = {"returns": {"approve", "refuse", "receive", "refund"}, "complaints": {"decide"}}
+ACTIONS = {
+    "returns": {"approve", "refuse", "receive", "refund", "paid"},
+    "complaints": {"decide"},
+}
+SAFE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 OPEN_RETURNS = ("requested", "approved", "received")
 
 
@@ -90,6 +97,10 @@ class ReturnsDesk(QuotesQueue):
         if match is None:
             raise queue.Refused(404, "There is no such page.")
         kind, item, action = match["kind"], int(match["item"]), match["action"]
+        if match["file"] is not None:
+            if kind != "returns" or method not in ("GET", "HEAD"):
+                raise queue.Refused(405, "Files are only downloaded.")
+            return await self.photo(item, int(match["file"]))
         if action is None:
             if method not in ("GET", "HEAD"):
                 raise queue.Refused(405, "Use the buttons on the page.")
@@ -131,6 +142,14 @@ class ReturnsDesk(QuotesQueue):
                 await returns.mark_received(settings, item, staff=who, gateway=self.gateway)
             elif action == "refund":
                 await returns.refund(settings, item, staff=who, gateway=self.gateway)
+            elif action == "paid":
+                await returns.mark_refund_paid(
+                    settings,
+                    item,
+                    reference=text.get("reference", ""),
+                    paid_on=text.get("paid_on", ""),
+                    staff=who,
+                )
             else:
                 await returns.decide_complaint(
                     settings,
@@ -149,6 +168,27 @@ class ReturnsDesk(QuotesQueue):
             return await self.item_page(staff, token, kind, item, status=409, page_error=error)
         url = RETURNS_URL if kind == "returns" else COMPLAINTS_URL
         return RedirectResponse(f"{url}{item}/?{urlencode({'done': action})}", status_code=303)
+
+    async def photo(self, return_id: int, file_id: int) -> Response:
+        """A file of the return's conversation, as the shopper's download serves it."""
+        found = await returns.photo_of(return_id, file_id)
+        content = await support_files.read_file(self.settings, found["path"]) if found else None
+        if found is None or content is None:
+            raise queue.Refused(404, "There is no such file.")
+        stem, _dot, extension = str(found["filename"]).rpartition(".")
+        filename = support_files.safe_filename(stem or "file", extension[:5].lower() or "bin")
+        media_type = found["content_type"]
+        if media_type not in SAFE_TYPES:
+            media_type = "application/octet-stream"
+        return Response(
+            content,
+            media_type=media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{filename}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, no-store",
+            },
+        )
 
     # -- Pages -----------------------------------------------------------------------------------
 
@@ -245,6 +285,7 @@ class ReturnsDesk(QuotesQueue):
                 item=found.request,
                 order=found.order,
                 reasons={code: str(label) for code, label in returns.REASONS.items()},
+                today=dt.datetime.now(dt.UTC).date().isoformat(),
                 conversation=await _conversation_number(found.request.conversation),
             )
         else:

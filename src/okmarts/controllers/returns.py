@@ -1,8 +1,12 @@
 """Returns and complaints in the personal center (issue 16; the rules: services/returns.py).
 
-- /account/orders/<number>/return: which parts, how many, why (GET the form, POST it);
+- /account/orders/<number>/return: which parts, how many, why, and up to
+  support_files.MAX_FILES photos (GET the form, POST it: multipart; the photos are checked and
+  re-encoded by services.support_files and go with the return's conversation);
 - /account/returns/<R-number>: the return's status, its instructions or the reason it was
-  refused, and (refused) "Escalate to a complaint";
+  refused, its photos (downloaded through the conversation's own owner-only route,
+  /account/support/<S-number>/files/<id>), a bank refund's payment once made, and (refused)
+  "Escalate to a complaint";
 - /account/support/<S-number>/complaint: escalate a conversation (the form is
   partials/support/escalate.html, included by the conversation page);
 - /account/complaints/<K-number>: the case number, its due date and the decision.
@@ -22,8 +26,9 @@ from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY
 
+from okmarts.controllers.support import UPLOAD_CAP, MultipartForm, prepared_uploads
 from okmarts.i18n import Message, current_locale
-from okmarts.services import returns
+from okmarts.services import returns, support_files
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.accounts import Account
 from okmarts.tables.checkout import Order
@@ -68,6 +73,7 @@ async def _request_page(
         "refused": refused or (None if check.eligible else check.why),
         "reasons": returns.REASONS,
         "note_max": returns.NOTE_MAX,
+        "max_photos": support_files.MAX_FILES,
         "window_days": settings.return_window_days,
     }
     return REQUEST.render(request, context, status_code)
@@ -111,15 +117,35 @@ class ReturnsController(Controller):
         order = await _own_order(account, number)
         return await _request_page(request, account, order, form={}, errors={})
 
-    @post("/orders/{number:str}/return", name="account_return_ask", media_type=MediaType.HTML)
+    @post(
+        "/orders/{number:str}/return",
+        name="account_return_ask",
+        media_type=MediaType.HTML,
+        request_max_body_size=UPLOAD_CAP,
+    )
     async def ask(
-        self, request: HTMXRequest, account: NamedDependency[Account], number: FromPath[str]
+        self,
+        request: HTMXRequest,
+        account: NamedDependency[Account],
+        number: FromPath[str],
+        data: MultipartForm,
     ) -> Any:
         order = await _own_order(account, number)
-        data = clean_form(dict((await request.form()).items()))
-        form = {key: str(value)[: returns.NOTE_MAX + 10] for key, value in data.items()}
+        text = clean_form({key: value for key, value in data.items() if isinstance(value, str)})
+        form = {key: value[: returns.NOTE_MAX + 10] for key, value in text.items()}
         settings = request.app.state.settings
         try:
+            try:
+                photos = await prepared_uploads(request, data, field="photos", photos_only=True)
+            except support_files.AttachmentRefused as refused:
+                # Still check the rest, so every message shows at once.
+                errors: dict[str, Message] = {"photos": refused.message}
+                try:
+                    check = await returns.eligibility(order, settings)
+                    returns.parse_quantities(form, check.lines)
+                except FormInvalid as invalid:
+                    errors.update(invalid.errors)
+                raise FormInvalid(errors) from refused
             check = await returns.eligibility(order, settings)
             quantities = returns.parse_quantities(form, check.lines)
             made = await returns.request_return(
@@ -129,6 +155,7 @@ class ReturnsController(Controller):
                 quantities,
                 reason=form.get("reason", ""),
                 note=form.get("note", ""),
+                photos=photos,
                 locale=current_locale.get(),
             )
         except FormInvalid as invalid:

@@ -80,17 +80,21 @@ def _subject(request: HTMXRequest) -> str:
     return f"account:{account.id}" if account is not None else f"ip:{client_device(request).ip}"
 
 
-def _uploads(data: dict[str, Any]) -> list[UploadFile]:
-    found = data.get("files")
+def _uploads(data: dict[str, Any], field: str = "files") -> list[UploadFile]:
+    found = data.get(field)
     items = found if isinstance(found, list) else [found]
     return [item for item in items if isinstance(item, UploadFile) and item.filename]
 
 
-async def _prepared(request: HTMXRequest, data: dict[str, Any]) -> list[support_files.Prepared]:
+async def prepared_uploads(
+    request: HTMXRequest, data: dict[str, Any], *, field: str = "files", photos_only: bool = False
+) -> list[support_files.Prepared]:
+    """The form's files (`field`), checked and cleaned by services.support_files (also the
+    return request's photos: controllers.returns)."""
     settings = request.app.state.settings
     cap = int(max(settings.support_photo_max_mb, settings.support_pdf_max_mb) * 1_000_000) + 1
-    files = [(upload.filename or "", await upload.read(cap)) for upload in _uploads(data)]
-    return await support_files.prepare(settings, files)
+    files = [(upload.filename or "", await upload.read(cap)) for upload in _uploads(data, field)]
+    return await support_files.prepare(settings, files, photos_only=photos_only)
 
 
 def _text(data: dict[str, Any]) -> dict[str, str]:
@@ -184,7 +188,7 @@ async def _start(request: HTMXRequest, data: dict[str, Any]) -> Any:
     prepared: list[support_files.Prepared] = []
     if account is not None:  # a visitor attaches once their email is confirmed
         try:
-            prepared = await _prepared(request, data)
+            prepared = await prepared_uploads(request, data)
         except support_files.AttachmentRefused as refused:
             errors["files"] = refused.message
     if errors:
@@ -302,7 +306,7 @@ async def _reply(
         )
 
     try:
-        prepared = await _prepared(request, data)
+        prepared = await prepared_uploads(request, data)
     except support_files.AttachmentRefused as refused:
         return await again({"files": refused.message}, HTTP_422_UNPROCESSABLE_ENTITY)
     try:

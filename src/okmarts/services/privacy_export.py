@@ -145,7 +145,7 @@ NOT_EXPORTED: dict[type[Table], frozenset[str]] = {
     PrivacyRequest: frozenset({"closed_by", "account"}),
     Quote: frozenset({"answered_by", "account"}),
     # Issue 16 (H-returns): staff members' names are theirs.
-    ReturnRequest: frozenset({"decided_by", "received_by", "account"}),
+    ReturnRequest: frozenset({"decided_by", "received_by", "refund_paid_by", "account"}),
     Complaint: frozenset({"decided_by", "account"}),
     # The link's digest: a key, not data.
     CompanyInvitation: frozenset({"token_hash"}),
@@ -650,7 +650,12 @@ EXPORT_FILES: list[ExportFile] = [
             "refund_points": N_("Points spent on the order that we gave back."),
             "points_taken_back": N_("Points earned on the order that we took back."),
             "refund_method": N_("How the money went back: card, bank_transfer or points."),
-            "refund_state": N_("done, to_be_paid (a bank transfer) or failed."),
+            "refund_state": N_(
+                "done, to_be_paid (a bank transfer we owe you), paid (that transfer made) "
+                "or failed."
+            ),
+            "refund_reference": N_("The reference of our bank transfer of the refund, once paid."),
+            "refund_paid_on": N_("The day we paid that bank transfer."),
             "created_at": _WHEN,
             "updated_at": N_("When it last changed."),
             "decided_at": N_("When we approved or refused it."),

@@ -15,8 +15,15 @@ Marking the parts received puts them back in stock, gives back the points spent 
 takes back the points earned on them, and fixes the refund (pricing.refund_share: the rule is
 there). The money then goes back: a card payment through the gateway (claimed first by a
 conditional update, so a refund is asked of the gateway once even when two staff click at
-once); a bank transfer is recorded "to be paid" for staff to make; a points-only order has no
-money to refund.
+once); a bank transfer is recorded "to be paid" for staff to make, and once they made it they
+mark it paid with the transfer's reference and day (`mark_refund_paid`: conditional on
+"to_be_paid", so two staff at once record it once; history line and email); a points-only
+order has no money to refund.
+
+Photos: the shopper's request may carry photos (services.support_files, photos only). They are
+attachments of the first message of the return's conversation, so the conversation's rules
+reach them: the owner-only and staff-only downloads, the data download, erasure and
+retention, and the deletion of the files with their rows.
 
 Complaints: a shopper escalates a conversation or a refused return; the complaint gets a case
 number "K-2026-000123", a due date 15 days out (services.privacy.due_date: policy §9's
@@ -32,7 +39,7 @@ from typing import Any
 
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import points, pricing, support
+from okmarts.services import points, pricing, support, support_files
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.orders import record_event
@@ -43,7 +50,7 @@ from okmarts.tables.accounts import Account
 from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import Order, OrderEvent, OrderLine, Payment
 from okmarts.tables.returns import Complaint, ReturnLine, ReturnRequest
-from okmarts.tables.support import Conversation
+from okmarts.tables.support import Conversation, ConversationAttachment, ConversationMessage
 
 RETURN_KIND = "return_update"
 COMPLAINT_KIND = "complaint_update"
@@ -81,7 +88,9 @@ ORDER_EVENTS = {
     "return_received": N_("Returned parts received"),
     "return_refunded": N_("Return refunded"),
     "return_to_be_paid": N_("Return refund to be paid by bank transfer"),
+    "return_refund_paid": N_("Return refund paid by bank transfer"),
 }
+REFERENCE_MAX = 100
 COMPLAINT_STATUSES = {
     # TRANSLATORS: status of a complaint: waiting for the shop's decision
     "open": N_("Open"),
@@ -217,6 +226,56 @@ class ReturnDetail:
     order: Order
     lines: list[dict]  # with order line's sku, title, unit price, quantity returned
     complaint: dict | None
+    conversation_number: str = ""
+    photos: list[dict] | None = None  # the shopper's files in its conversation (id, filename…)
+
+
+async def photos_of(conversation_id: int | None) -> list[dict]:
+    """The files the shopper sent in a return's conversation (its request's photos first);
+    never those of staff's internal notes."""
+    if conversation_id is None:
+        return []
+    return (
+        await ConversationAttachment.select(
+            ConversationAttachment.id,
+            ConversationAttachment.kind,
+            ConversationAttachment.filename,
+            ConversationAttachment.size_bytes,
+        )
+        .where(
+            ConversationAttachment.message.is_in(
+                ConversationMessage.select(ConversationMessage.id).where(
+                    (ConversationMessage.conversation == conversation_id)
+                    & (ConversationMessage.author == "shopper")
+                    & (ConversationMessage.internal.eq(False))
+                )
+            )
+        )
+        .order_by(ConversationAttachment.id)
+    )
+
+
+async def photo_of(return_id: int, attachment_id: int) -> dict | None:
+    """One of a return's photos (path, filename, content type) for the staff's download: only
+    a file of that return's conversation."""
+    row = (
+        await ReturnRequest.select(ReturnRequest.conversation)
+        .where(ReturnRequest.id == return_id)
+        .first()
+    )
+    if row is None or row["conversation"] is None:
+        return None
+    if attachment_id not in {photo["id"] for photo in await photos_of(row["conversation"])}:
+        return None
+    return (
+        await ConversationAttachment.select(
+            ConversationAttachment.path,
+            ConversationAttachment.filename,
+            ConversationAttachment.content_type,
+        )
+        .where(ConversationAttachment.id == attachment_id)
+        .first()
+    )
 
 
 async def detail(return_id: int, account_id: int | None = None) -> ReturnDetail | None:
@@ -245,7 +304,21 @@ async def detail(return_id: int, account_id: int | None = None) -> ReturnDetail 
         .where(Complaint.return_request == request.id)
         .first()
     )
-    return ReturnDetail(request, order, lines, complaint)
+    conversation = None
+    if request.conversation is not None:
+        conversation = (
+            await Conversation.select(Conversation.number)
+            .where(Conversation.id == request.conversation)
+            .first()
+        )
+    return ReturnDetail(
+        request,
+        order,
+        lines,
+        complaint,
+        conversation["number"] if conversation else "",
+        await photos_of(request.conversation),
+    )
 
 
 async def by_number(number: str, account_id: int) -> ReturnDetail | None:
@@ -265,7 +338,8 @@ def parse_quantities(form: dict[str, str], lines: list[dict]) -> dict[int, int]:
     chosen: dict[int, int] = {}
     for line in lines:
         text = (form.get(f"qty-{line['id']}") or "0").strip()
-        if not text.isdigit() or len(text) > 6:
+        # (request_return checks the quantities again, under the order's lock.)
+        if not text.isdigit() or len(text) > 6 or int(text) > line["returnable"]:
             raise FormInvalid(
                 {
                     f"qty-{line['id']}": Message(
@@ -286,10 +360,13 @@ async def request_return(
     *,
     reason: str,
     note: str = "",
+    photos: list[support_files.Prepared] | None = None,
     locale: str = "en",
     now: dt.datetime | None = None,
 ) -> ReturnRequest:
-    """The shopper asks to return `quantities` ({order line id: quantity}) of their order."""
+    """The shopper asks to return `quantities` ({order line id: quantity}) of their order;
+    `photos` (support_files.prepare'd) go with the first message of its conversation, in the
+    same transaction (their files are deleted again if it fails)."""
     now = now or now_utc()
     note = (note or "").replace("\r\n", "\n").strip()
     errors: dict[str, Message] = {}
@@ -301,6 +378,30 @@ async def request_return(
         errors["lines"] = Message(N_("Choose at least one part to return."))
     if errors:
         raise FormInvalid(errors)
+    stored: list[str] = []
+    try:
+        request = await _request_return(
+            settings, account, order_number, quantities, reason, note, photos, locale, now, stored
+        )
+    except BaseException:
+        await support_files.delete_files_of_gone_rows(settings, stored)
+        raise
+    notify_mail_queued()
+    return request
+
+
+async def _request_return(
+    settings: Settings,
+    account: Account,
+    order_number: str,
+    quantities: dict[int, int],
+    reason: str,
+    note: str,
+    photos: list[support_files.Prepared] | None,
+    locale: str,
+    now: dt.datetime,
+    stored: list[str],
+) -> ReturnRequest:
     async with write_transaction(ReturnRequest._meta.db):
         order = (
             await Order.objects()
@@ -362,9 +463,16 @@ async def request_return(
                 if quantity
             ]
         )
+        if photos:
+            first = (
+                await ConversationMessage.select(ConversationMessage.id)
+                .where(ConversationMessage.conversation == conversation.id)
+                .order_by(ConversationMessage.id)
+                .first()
+            )
+            stored.extend(await support_files.attach(settings, first["id"], photos))
         await record_event(order, "return_requested", "customer", now, request.number)
         await _mail(settings, request, order, "requested")
-    notify_mail_queued()
     return request
 
 
@@ -696,6 +804,69 @@ async def refund(
         await _mail(settings, request, order, "refunded")
     notify_mail_queued()
     return request
+
+
+async def mark_refund_paid(
+    settings: Settings,
+    return_id: int,
+    *,
+    reference: str,
+    paid_on: str | dt.date,
+    staff: str,
+    now: dt.datetime | None = None,
+) -> ReturnRequest:
+    """Staff made the bank transfer of a refund recorded "to be paid": its reference and day.
+    Conditional on "to_be_paid": two staff at once record it once, the other is told."""
+    now = now or now_utc()
+    reference = " ".join((reference or "").split())
+    errors: dict[str, Message] = {}
+    if len(reference) < 2:
+        errors["reference"] = Message(N_("Write at least %(num)s characters."), {"num": 2})
+    elif len(reference) > REFERENCE_MAX:
+        errors["reference"] = Message(
+            N_("Use at most %(limit)s characters here."), {"limit": REFERENCE_MAX}
+        )
+    day = paid_on if isinstance(paid_on, dt.date) else _parsed_day(paid_on)
+    if day is None or day > now.date() or day < now.date() - dt.timedelta(days=366):
+        errors["paid_on"] = Message(N_("Enter the day it was paid (not in the future)."))
+    if errors:
+        raise FormInvalid(errors)
+    async with write_transaction(ReturnRequest._meta.db):
+        updated = (
+            await ReturnRequest.update(
+                {
+                    ReturnRequest.refund_state: "paid",
+                    ReturnRequest.refund_reference: reference,
+                    ReturnRequest.refund_paid_on: day,
+                    ReturnRequest.refund_paid_by: staff[:100],
+                    ReturnRequest.updated_at: now,
+                }
+            )
+            .where((ReturnRequest.id == return_id) & (ReturnRequest.refund_state == "to_be_paid"))
+            .returning(ReturnRequest.id)
+        )
+        if not updated:
+            exists = await ReturnRequest.exists().where(ReturnRequest.id == return_id)
+            raise ReturnRefused(
+                Message(
+                    N_("This refund is not waiting to be paid: nothing was changed.")
+                    if exists
+                    else N_("There is no such return.")
+                )
+            )
+        request = await ReturnRequest.objects().where(ReturnRequest.id == return_id).first()
+        order = await Order.objects().where(Order.id == request.order).first()
+        await record_event(order, "return_refund_paid", staff, now, request.number)
+        await _mail(settings, request, order, "refund_paid", reference=reference, paid_on=day)
+    notify_mail_queued()
+    return request
+
+
+def _parsed_day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat((text or "").strip()[:10])
+    except ValueError:
+        return None
 
 
 # -- Complaints ------------------------------------------------------------------------------

@@ -116,8 +116,8 @@ def _photo(raw: bytes, name: str, max_pixels: int, max_side: int) -> Prepared:
     return Prepared("image", "image/jpeg", safe_filename(name, "jpg"), out.getvalue())
 
 
-def _prepare_sync(settings: Settings, name: str, raw: bytes) -> Prepared:
-    if raw.startswith(PDF_MAGIC):
+def _prepare_sync(settings: Settings, name: str, raw: bytes, photos_only: bool = False) -> Prepared:
+    if raw.startswith(PDF_MAGIC) and not photos_only:
         if len(raw) > settings.support_pdf_max_mb * 1_000_000:
             raise AttachmentRefused(
                 Message(
@@ -140,17 +140,24 @@ def _mb(value: float) -> str:
     return f"{value:g}"
 
 
-async def prepare(settings: Settings, files: list[tuple[str, bytes]]) -> list[Prepared]:
-    """Check and clean the uploaded (name, bytes): AttachmentRefused names the first bad one."""
+async def prepare(
+    settings: Settings, files: list[tuple[str, bytes]], *, photos_only: bool = False
+) -> list[Prepared]:
+    """Check and clean the uploaded (name, bytes): AttachmentRefused names the first bad one.
+    `photos_only` (a return request's photos): a PDF is refused like any file that is no
+    photo."""
     files = [(name, raw) for name, raw in files if raw]
     if len(files) > MAX_FILES:
-        raise AttachmentRefused(
-            Message(N_("Attach at most %(num)s files to a message."), {"num": MAX_FILES})
+        too_many = (
+            N_("Add at most %(num)s photos.")
+            if photos_only
+            else N_("Attach at most %(num)s files to a message.")
         )
+        raise AttachmentRefused(Message(too_many, {"num": MAX_FILES}))
     prepared = []
     for name, raw in files:
         shown = safe_filename(name or "file", "x").rsplit(".", 1)[0]
-        prepared.append(await asyncio.to_thread(_prepare_sync, settings, shown, raw))
+        prepared.append(await asyncio.to_thread(_prepare_sync, settings, shown, raw, photos_only))
     return prepared
 
 
@@ -160,11 +167,12 @@ def _write(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-async def attach(settings: Settings, message_id: int, prepared: list[Prepared]) -> int:
+async def attach(settings: Settings, message_id: int, prepared: list[Prepared]) -> list[str]:
     """Store the files and their rows for a message (its rows in one transaction; a file whose
-    row could not be written is deleted again)."""
+    row could not be written is deleted again). Returns the stored files' paths: a caller
+    whose own, outer transaction then fails deletes them (`delete_files_of_gone_rows`)."""
     if not prepared:
-        return 0
+        return []
     written: list[Path] = []
     rows = []
     try:
@@ -190,7 +198,7 @@ async def attach(settings: Settings, message_id: int, prepared: list[Prepared]) 
         for path in written:
             path.unlink(missing_ok=True)
         raise
-    return len(rows)
+    return [row.path for row in rows]
 
 
 def file_path(settings: Settings, relative: str) -> Path | None:

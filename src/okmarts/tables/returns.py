@@ -5,7 +5,7 @@ Personal data: in the data download, the erasure registry and retention classes.
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import Date, ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -37,8 +37,13 @@ class ReturnRequest(Table, tablename="return_request"):
     refund_points = Integer(default=0)  # points spent on the order given back
     points_taken_back = Integer(default=0)  # points earned on the lines taken back
     refund_method = Varchar(length=20, default="")  # card | bank_transfer | points
-    # done (the gateway refunded) | to_be_paid (a bank transfer staff must make) | none
+    # done (the gateway refunded) | to_be_paid (a bank transfer staff must make) | paid (that
+    # transfer made: services.returns.mark_refund_paid) | failed | refunding | "" (not yet)
     refund_state = Varchar(length=12, default="")
+    # The bank transfer of a "to_be_paid" refund, as staff record it once made.
+    refund_reference = Varchar(length=100, default="")  # the transfer's reference
+    refund_paid_on = Date(null=True, default=None)  # the day it was paid
+    refund_paid_by = Varchar(length=100, default="")  # staff (left out of the download)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
     updated_at = Timestamptz(default=TimestamptzNow())
     decided_at = Timestamptz(null=True, default=None)
