@@ -364,7 +364,7 @@ async def test_a_bank_refund_is_marked_paid_once_with_its_reference(app: Litesta
         OutboxMessage.subject, OutboxMessage.locale, OutboxMessage.text_body
     ).where(
         (OutboxMessage.recipient == shopper.email)
-        & (OutboxMessage.subject.like("%refund paid by bank transfer%"))
+        & (OutboxMessage.subject.like("%reembolso pagado por transferencia bancaria%"))
     )
     assert request.number in mail["subject"] and mail["locale"] == "es"
     assert "TRX-2026 0042" in mail["text_body"]
