@@ -124,6 +124,7 @@ def template_globals() -> dict[str, Any]:
         "viewer_name": lambda: account_name(current_account.get()),
         "product_card": product_card,
         "category_grid": category_grid,
+        "search_facet_block": search_facet_block,
         # A page for one shopper leaves dismissed recommendations out as it renders.
         "recommendation_region": lambda product_id, edge: "",
         # Only shared pages have the hole; a page for one shopper includes the block itself.
@@ -170,6 +171,27 @@ def category_grid(context: Context, tree: CategoryTree) -> Markup:
     if html is None:
         html = Markup(environment.get_template(CATEGORY_GRID_TEMPLATE).render(tree=tree))
         tree.fragments[key] = html
+    return Markup(html)
+
+
+SEARCH_FACETS_TEMPLATE = "partials/catalog/search_facet_block.html"
+
+
+@pass_context
+def search_facet_block(context: Context, offer: Any) -> Markup:
+    """Search's categories and spec facets (services.search_facets): made from the offer and
+    the query's parameters alone, which the offer is kept by, so rendered once per offer and
+    language and kept with it (every time in debug mode, as templates may change)."""
+    environment = context.environment
+    locale = current_locale.get()
+    html = None if environment.auto_reload else offer.fragments.get(locale)
+    if html is None:
+        html = Markup(
+            environment.get_template(SEARCH_FACETS_TEMPLATE).render(
+                offer=offer, facets=offer.facets, errors=offer.errors, form=context.get("form")
+            )
+        )
+        offer.fragments[locale] = html
     return Markup(html)
 
 
