@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from okmarts.services import accounts, cart, checkout, order_status, orders, points
 from okmarts.services.payments import TEST_CARDS
 from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
 from okmarts.tables.messaging import OutboxMessage
 from tests.states.accounts import (
@@ -94,6 +95,45 @@ async def test_quantities_are_checked_against_stock(client: Client) -> None:
     removed = await post_form(client, f"/cart/lines/{product['id']}/delete")
     assert removed.headers["location"] == "/cart?notice=removed"
     assert "Your cart is empty." in (await client.get("/cart")).text
+
+
+async def test_a_cart_holds_one_currency_for_visitors_and_shoppers(app: Litestar) -> None:
+    """The add checks the other lines' currency in the same query as the product (issue 15):
+    a product in another currency is refused, whichever line holds the first currency, and a
+    product of the cart's own currency still goes in."""
+    dollars, more_dollars, euros = await new_product(5), await new_product(5), await new_product(5)
+    await Product.update({Product.currency: "EUR"}).where(Product.id == euros["id"])
+    for signed_in in (False, True):
+        async with AsyncTestClient(app=app) as client:
+            if signed_in:
+                account = await verified_account(client)
+            for product in (dollars, more_dollars):
+                added = await post_form(
+                    client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"}
+                )
+                assert added.status_code == 303
+            refused = await post_form(
+                client, "/cart/lines", {"product_id": str(euros["id"]), "quantity": "1"}
+            )
+            assert refused.status_code == 422
+            assert "priced in another currency than your cart" in refused.text
+            page = await client.get("/cart")
+            assert dollars["title"] in page.text and euros["title"] not in page.text
+            assert '<span id="cart-count" class="cart-count">2' in page.text
+            if signed_in:
+                lines = await CartLine.select(CartLine.product).where(
+                    CartLine.account == account.id
+                )
+                assert sorted(row["product"] for row in lines) == sorted(
+                    [dollars["id"], more_dollars["id"]]
+                )
+            # Alone in a cart, the euro product goes in.
+            await post_form(client, f"/cart/lines/{dollars['id']}/delete")
+            await post_form(client, f"/cart/lines/{more_dollars['id']}/delete")
+            alone = await post_form(
+                client, "/cart/lines", {"product_id": str(euros["id"]), "quantity": "1"}
+            )
+            assert alone.status_code == 303
 
 
 # -- Checkout --------------------------------------------------------------------
