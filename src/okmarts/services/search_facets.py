@@ -10,26 +10,21 @@ in their ranked order, when a category or spec filter is set — then sorted and
 does.
 
 A query's offer (its ranked matches, the categories they fall in, the spec facets and their
-counts) is kept per worker, with the facet block's HTML per language (`Offer.fragments`, filled
-by page_cache.search_facet_block), and used again while the catalog's stamp is unchanged: the
-highest ids of catalog_change (a changed title, SKU, spec, category, brand, stock crossing zero,
-a deleted product), product (a new one) and product_spec_value (rewritten specs). One small
-query reads the stamp; a repeated search then costs it, the page's cards and their images (and
-the sort, when not by relevance). Prices, stock and pictures are read with the cards each time.
-On PostgreSQL a change can commit after one with a higher id: kept offers also expire after
-OFFER_SECONDS.
+counts) is kept per worker, with the facet block's HTML per language (`FacetedSearch.fragments`,
+filled by page_cache.search_facet_block), while the catalog's stamp holds
+(services.catalog_stamp): a repeated search then costs the stamp, the page's cards and their
+images (and the sort, when not by relevance). Prices, stock and pictures are read with the
+cards each time.
 """
 
 from __future__ import annotations
 
-import time
 from array import array
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from okmarts.i18n import Message
-from okmarts.services import catalog, facet_counts, facets, spec_search
+from okmarts.services import catalog, catalog_stamp, facet_counts, facets, spec_search
 from okmarts.services.catalog import CategoryNode, CategoryTree, SearchResults
 from okmarts.tables.catalog import Product
 
@@ -62,28 +57,11 @@ class Offer:
     ids: array[int]
     found: int | None
     offered: FacetedSearch  # its `results` are not used: pages are cut from `ids` each time
-    expires: float
 
 
-OFFER_SLOTS = 256
-OFFER_SECONDS = 60.0
-_offers: OrderedDict[tuple[object, ...], tuple[tuple[int, ...], Offer]] = OrderedDict()
-STAMP_SQL = (
-    "SELECT (SELECT max(id) FROM catalog_change) AS changes, "
-    "(SELECT max(id) FROM product) AS products, "
-    "(SELECT max(id) FROM product_spec_value) AS spec_values"
-)
+_offers: catalog_stamp.Kept[Offer] = catalog_stamp.Kept(slots=256, seconds=60.0)
 # The parameters a query's offer depends on (beside its words and `in_stock`).
 _OFFER_PARAMS = ("category", "facets_of")
-
-
-def forget_offers() -> None:
-    _offers.clear()
-
-
-async def _stamp() -> tuple[int, ...]:
-    row = (await Product.raw(STAMP_SQL))[0]
-    return tuple(int(row[name] or 0) for name in ("changes", "products", "spec_values"))
 
 
 def _offer_key(text: str, params: list[tuple[str, str]], in_stock: bool) -> tuple[object, ...]:
@@ -121,19 +99,11 @@ async def search(
     text = catalog.normalise_query(text)
     params = list(params)
     key = _offer_key(text, params, in_stock)
-    stamp = await _stamp()
-    kept = _offers.get(key)
-    now = time.monotonic()
-    if kept is not None and kept[0] == stamp and kept[1].expires > now:
-        _offers.move_to_end(key)
-        offer = kept[1]
-    else:
+    stamp = await catalog_stamp.read_stamp()
+    offer = _offers.get(key, stamp)
+    if offer is None:
         offer = await _offer(text, params, tree, in_stock)
-        offer.expires = now + OFFER_SECONDS
-        _offers[key] = (stamp, offer)
-        _offers.move_to_end(key)
-        while len(_offers) > OFFER_SLOTS:
-            _offers.popitem(last=False)
+        _offers.put(key, stamp, offer)
     offered = offer.offered
     return FacetedSearch(
         results=await _page(text, list(offer.ids), page, per_page, sort, offer.found),
@@ -157,7 +127,7 @@ async def _offer(
     offered_slug = next((value for name, value in params if name == "facets_of" and value), None)
     empty = SearchResults(query=text, items=[], total=0, page=1, per_page=1)
     if not ranked:
-        return Offer(array("q"), None, FacetedSearch(empty), 0.0)
+        return Offer(array("q"), None, FacetedSearch(empty))
     rows = await Product.raw(
         f"SELECT p.category, count(*) AS count FROM product p WHERE p.id IN ({_ids(ranked)}) "
         "GROUP BY p.category"
@@ -188,7 +158,7 @@ async def _offer(
         picked=picked is not None,
     )
     if category is None:
-        return Offer(array("q", ranked), found, offered, 0.0)
+        return Offer(array("q", ranked), found, offered)
     categories = tree.descendant_ids(category.id)
     in_view = await facets.facet_specs(categories)
     read = facets.read_filters(params, in_view.specs)
@@ -198,13 +168,13 @@ async def _offer(
     matches = f"p.id IN ({_ids(ranked)})"
     offered.facets = await facet_counts.compute(in_view, read.filters, categories, among=ranked)
     if picked is None and not read.filters:
-        return Offer(array("q", ranked), found, offered, 0.0)
+        return Offer(array("q", ranked), found, offered)
     clauses, args = facets.filters_sql(read.filters, categories)
     where = " AND ".join([matches, f"p.category IN ({_ids(categories)})", *clauses])
     kept = {
         row["id"] for row in await Product.raw(f"SELECT p.id FROM product p WHERE {where}", *args)
     }
-    return Offer(array("q", [i for i in ranked if i in kept]), None, offered, 0.0)
+    return Offer(array("q", [i for i in ranked if i in kept]), None, offered)
 
 
 async def _page(
