@@ -56,7 +56,7 @@ from okmarts.hooks.request import CSRF_COOKIE, RequestHooks, no_sniff
 from okmarts.lazy_admin import staff_admin_handler
 from okmarts.page_cache import PageCache
 from okmarts.page_cache import template_globals as page_cache_globals
-from okmarts.services import catalog, follows, messaging, wind_down
+from okmarts.services import catalog, catalog_stamp, follows, messaging, wind_down
 from okmarts.services.avatars import avatars_dir
 from okmarts.services.payment_attempts import PaymentSweeper
 from okmarts.services.payments import configured_gateway
@@ -184,6 +184,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     engine = bind_tables(settings.database_url)
     catalog.forget_category_tree()
+    # Kept per process for the database (and settings) it was made with, checked by stamps.
+    catalog_stamp.forget_everything()
     catalogs = i18n.Catalogs.from_settings(
         settings, pseudo_locale.catalog_dir(settings.data_dir) if settings.pseudo_locale else None
     )

@@ -381,6 +381,20 @@ async def change_cart(
     return await cart.change(await cart_items(request), product_id, quantity, add=add)
 
 
+async def add_to_cart(
+    request: Request, product_id: int, quantity: int
+) -> tuple[list[cart.CartItem], int, str]:
+    """Add to the shopper's cart: the visitor's items (for their cookie; [] for a signed-in
+    shopper, whose cart is saved at once), the cart's new count of items, and the product's
+    name when it was read on the way ("" otherwise)."""
+    account = current_account.get()
+    if account is not None:
+        added = await cart.add_to_account_cart(account.id, product_id, quantity)
+        return [], added.count, added.title
+    items = await cart.change(await cart_items(request), product_id, quantity, add=True)
+    return items, sum(item.quantity for item in items), ""
+
+
 async def add_many_to_cart(
     request: Request, additions: list[tuple[int, int, str]]
 ) -> list[cart.CartItem]:
@@ -391,8 +405,11 @@ async def add_many_to_cart(
     return await cart.add_many(await cart_items(request), additions)
 
 
-def store_cart(request: Request, response: Response[Any], items: list[cart.CartItem]) -> None:
-    """A visitor's cart goes back into their signed cookie (an account's is saved already)."""
+def store_cart(
+    request: Request, response: Response[Any], items: list[cart.CartItem], count: int | None = None
+) -> None:
+    """A visitor's cart goes back into their signed cookie (an account's is saved already); the
+    header shows `count` items (by default, those of `items`)."""
     if current_account.get() is None:
         if items:
             response.set_cookie(
@@ -405,7 +422,7 @@ def store_cart(request: Request, response: Response[Any], items: list[cart.CartI
             )
         else:
             response.delete_cookie(CART_COOKIE)
-    current_cart_count.set(sum(item.quantity for item in items))
+    current_cart_count.set(sum(item.quantity for item in items) if count is None else count)
 
 
 async def merge_visitor_cart(request: Request, response: Response[Any], account: Account) -> None:

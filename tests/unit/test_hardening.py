@@ -92,6 +92,22 @@ async def test_sign_in_merges_racing_adds_lose_nothing(client: Client) -> None:
     assert await units_in_cart(account.id, product["id"]) == 16
 
 
+async def test_racing_signed_in_adds_lose_nothing_and_count_in_turn(client: Client) -> None:
+    """cart.add_to_account_cart (one row read, then a write, in the account's lock): adds of the
+    same and of other products racing each other and a sign-in's merge all land, and each sees
+    the cart as the one before it left it."""
+    account = await verified_account(client)
+    products = [await new_product(stock=500) for _ in range(3)]
+    added = await asyncio.gather(
+        *(cart.add_to_account_cart(account.id, p["id"], 1) for p in products for _ in range(10)),
+        cart.merge_into_account(account.id, [cart.CartItem(products[0]["id"], 1)]),
+    )
+    for product, expected in zip(products, (11, 10, 10), strict=True):
+        assert await units_in_cart(account.id, product["id"]) == expected
+    counts = sorted(result.count for result in added if isinstance(result, cart.Added))
+    assert len(counts) == 30 and len(set(counts)) == 30 and max(counts) <= 31
+
+
 async def test_a_visitor_cart_joins_the_account_at_sign_in(app: Litestar) -> None:
     product = await new_product(stock=50)
     async with AsyncTestClient(app=app) as shopper:

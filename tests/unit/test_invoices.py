@@ -168,18 +168,21 @@ def test_the_pdf_shows_seller_buyer_taxes_po_and_reverse_charge(app: Litestar) -
     ]
     document = invoices.InvoiceDocument(invoice=invoice, order=order, lines=lines)
     writer_text: list[str] = []
-    original = invoices.FPDF.cell
+    # (services.invoices imports fpdf when it writes: the spy goes on fpdf's own class.)
+    from fpdf import FPDF
+
+    original = FPDF.cell
 
     def spy(self, *args, **kwargs):
         text = kwargs.get("text", args[2] if len(args) > 2 else "")
         writer_text.append(str(text))
         return original(self, *args, **kwargs)
 
-    invoices.FPDF.cell = spy
+    FPDF.cell = spy
     try:
         pdf = invoices.render(document, app.state.settings, app.state.catalogs)
     finally:
-        invoices.FPDF.cell = original
+        FPDF.cell = original
     assert pdf.startswith(b"%PDF")
     shown = " ".join(writer_text)
     for expected in ("2026-000007", "OK-260101-ABCDEF", "PO-77"):

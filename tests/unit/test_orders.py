@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
+from typing import Any
 
 import pytest
 from litestar import Litestar
@@ -13,6 +14,7 @@ from litestar.testing import AsyncTestClient
 from okmarts.services import accounts, cart, checkout, order_status, orders, points
 from okmarts.services.payments import TEST_CARDS
 from okmarts.tables.accounts import Account
+from okmarts.tables.catalog import Product
 from okmarts.tables.checkout import CartLine, Order, OrderEvent, Payment
 from okmarts.tables.messaging import OutboxMessage
 from tests.states.accounts import (
@@ -94,6 +96,94 @@ async def test_quantities_are_checked_against_stock(client: Client) -> None:
     removed = await post_form(client, f"/cart/lines/{product['id']}/delete")
     assert removed.headers["location"] == "/cart?notice=removed"
     assert "Your cart is empty." in (await client.get("/cart")).text
+
+
+async def test_a_signed_in_add_reads_one_row_and_checks_what_a_visitors_does(
+    app: Litestar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signed-in shopper's add (cart.add_to_account_cart) reads the product and what it
+    checks of the cart in one row, not every line: the same rules and messages, the saved
+    quantity and the header's count right after each add."""
+    few, other = await new_product(3), await new_product(5)
+    hx = {"HX-Request": "true", "HX-Target": f"add-{few['id']}"}
+    badge = re.compile(r'id="cart-count" class="cart-count" hx-swap-oob="true">(\d+)<')
+
+    async def add(client: Client, product_id: int, quantity: str) -> Any:
+        return await post_form(
+            client,
+            "/cart/lines",
+            {"product_id": str(product_id), "quantity": quantity},
+            headers=hx,
+        )
+
+    async def saved(account_id: int) -> dict[int, int]:
+        rows = await CartLine.select(CartLine.product, CartLine.quantity).where(
+            CartLine.account == account_id
+        )
+        return {row["product"]: row["quantity"] for row in rows}
+
+    async with AsyncTestClient(app=app) as client:
+        account = await verified_account(client)
+        first = await add(client, few["id"], "2")
+        assert first.status_code == 200 and few["title"] in first.text
+        assert badge.findall(first.text) == ["2"]
+        too_many = await add(client, few["id"], "2")
+        assert too_many.status_code == 422
+        assert "Only 3 of this product are in stock." in too_many.text
+        assert await saved(account.id) == {few["id"]: 2}
+        last = await add(client, few["id"], "1")
+        assert last.status_code == 200 and badge.findall(last.text) == ["3"]
+        gone = await add(client, 999_999_999, "1")
+        assert gone.status_code == 422 and "no longer available" in gone.text
+        monkeypatch.setattr(cart, "MAX_LINES", 1)
+        full = await add(client, other["id"], "1")
+        assert full.status_code == 422 and "Your cart is full" in full.text
+        monkeypatch.undo()
+        await Product.update({Product.status: "discontinued"}).where(Product.id == other["id"])
+        ended = await add(client, other["id"], "1")
+        assert ended.status_code == 422 and "discontinued" in ended.text
+        assert await saved(account.id) == {few["id"]: 3}
+        page = await client.get("/cart")
+        assert '<span id="cart-count" class="cart-count">3' in page.text
+
+
+async def test_a_cart_holds_one_currency_for_visitors_and_shoppers(app: Litestar) -> None:
+    """The add checks the other lines' currency in the same query as the product (issue 15):
+    a product in another currency is refused, whichever line holds the first currency, and a
+    product of the cart's own currency still goes in."""
+    dollars, more_dollars, euros = await new_product(5), await new_product(5), await new_product(5)
+    await Product.update({Product.currency: "EUR"}).where(Product.id == euros["id"])
+    for signed_in in (False, True):
+        async with AsyncTestClient(app=app) as client:
+            if signed_in:
+                account = await verified_account(client)
+            for product in (dollars, more_dollars):
+                added = await post_form(
+                    client, "/cart/lines", {"product_id": str(product["id"]), "quantity": "1"}
+                )
+                assert added.status_code == 303
+            refused = await post_form(
+                client, "/cart/lines", {"product_id": str(euros["id"]), "quantity": "1"}
+            )
+            assert refused.status_code == 422
+            assert "priced in another currency than your cart" in refused.text
+            page = await client.get("/cart")
+            assert dollars["title"] in page.text and euros["title"] not in page.text
+            assert '<span id="cart-count" class="cart-count">2' in page.text
+            if signed_in:
+                lines = await CartLine.select(CartLine.product).where(
+                    CartLine.account == account.id
+                )
+                assert sorted(row["product"] for row in lines) == sorted(
+                    [dollars["id"], more_dollars["id"]]
+                )
+            # Alone in a cart, the euro product goes in.
+            await post_form(client, f"/cart/lines/{dollars['id']}/delete")
+            await post_form(client, f"/cart/lines/{more_dollars['id']}/delete")
+            alone = await post_form(
+                client, "/cart/lines", {"product_id": str(euros["id"]), "quantity": "1"}
+            )
+            assert alone.status_code == 303
 
 
 # -- Checkout --------------------------------------------------------------------

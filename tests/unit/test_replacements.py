@@ -285,8 +285,28 @@ async def test_finding_costs_four_queries_whatever_the_category_holds(
     for number in range(25):
         await new_part(parts["category"]["id"], f"more{number}", 4_000 + number)
     queries.statements.clear()
-    await find(parts)
-    assert few == len(queries.statements) == 4, queries.statements
+    first = await find(parts)
+    # the catalog's stamp + the four queries (new parts moved the stamp)
+    assert few == len(queries.statements) == 1 + 4, queries.statements
+    # Asked again while the catalog holds still: the stamp alone, and the same answer.
+    queries.statements.clear()
+    assert await find(parts) == first
+    assert len(queries.statements) == 1, queries.statements
+
+
+async def test_kept_replacements_follow_a_candidates_change_at_once(app: Litestar) -> None:
+    parts = await sensor_family()
+    before = await find(parts)
+    shown = [item.card.id for _, items in before.grades for item in items]
+    assert shown, "the family has candidates"
+    first = shown[0]
+    await Product.update({Product.price_minor: 123_457}).where(Product.id == first)
+    after = await find(parts)
+    prices = {item.card.id: item.card.price_minor for _, items in after.grades for item in items}
+    assert prices.get(first, 123_457) == 123_457
+    await Product.update({Product.stock: 0}).where(Product.id == first)
+    gone = await find(parts)
+    assert first not in [item.card.id for _, items in gone.grades for item in items]
 
 
 # -- On the page, in the cart, at the checkout ---------------------------------------------------

@@ -87,6 +87,18 @@ async def test_back_in_stock_is_told_once_in_the_center_and_by_email(app: Litest
     assert len(await _alerts("part_back_in_stock", shopper.email)) == 1
     button = (await watches.product_buttons(shopper.id, product["id"]))[0]
     assert button.told_at is not None and not button.watching
+    # The page's alerts block reads the product and the watches in one query: the same buttons
+    # (the date it was told as a date, on both databases), the product's own fields.
+    await watches.watch(shopper, product["id"], WatchKind.price_drop)
+    block = await watches.block_context(shopper.id, product["id"])
+    assert block is not None
+    assert block["watch_buttons"] == await watches.product_buttons(shopper.id, product["id"])
+    assert block["watch_buttons"][0].told_at == button.told_at
+    assert [b.watching for b in block["watch_buttons"]].count(True) == 1
+    assert block["product"]["id"] == product["id"] and block["product"]["stock"] == 3
+    nobody = await watches.block_context(shopper.id + 10_000, product["id"])
+    assert nobody is not None and not any(b.watching for b in nobody["watch_buttons"])
+    assert await watches.block_context(shopper.id, 999_999_999) is None
 
 
 async def test_a_price_drop_is_one_below_the_price_last_seen(app: Litestar) -> None:

@@ -20,6 +20,7 @@ from okmarts.services.cart import CartError
 from okmarts.web import (
     Form,
     View,
+    add_to_cart,
     cart_items,
     change_cart,
     clean_form,
@@ -109,16 +110,18 @@ class CartController(Controller):
         product_id, quantity = _product_id(data.get("product_id")), _quantity(data.get("quantity"))
         error: Message | None = None
         items: list[cart.CartItem] = []
+        count, title = 0, ""
         if product_id is None or not quantity:
             error = BAD_ADD_QUANTITY if product_id else Message(N_("Choose a product to add."))
         else:
             try:
-                items = await change_cart(request, product_id, quantity, add=True)
+                items, count, title = await add_to_cart(request, product_id, quantity)
             except CartError as problem:
                 error = problem.message
         if request.htmx:
             # The message names what was added: several products' buttons are on a page.
-            title = "" if error or product_id is None else await cart.product_title(product_id)
+            if not error and not title and product_id is not None:
+                title = await cart.product_title(product_id)
             response: Response[Any] = Template(
                 template_name="partials/cart/added.html",
                 context={"error": error, "title": title},
@@ -132,7 +135,7 @@ class CartController(Controller):
                 request, f"/cart?{urlencode({'notice': 'added', 'back': next_path})}"
             )
         if not error:
-            store_cart(request, response, items)
+            store_cart(request, response, items, count)
         return response
 
     # Ids in paths are read as text and parsed here: Litestar's `int` takes any size ("9" * 30),

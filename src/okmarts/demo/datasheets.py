@@ -18,10 +18,12 @@ import os
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import anyio
-from fpdf import FPDF
-from fpdf.fonts import FontFace
+
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 from okmarts.demo.catalog_data import CATALOG, Kind, Subcategory, TopCategory
 
@@ -111,6 +113,8 @@ def _brands(family: Subcategory) -> list[str]:
 
 
 def _render(family: Subcategory, top: TopCategory, generated: dt.date, size: float) -> FPDF:
+    from fpdf import FPDF  # see the note in services/invoices.py
+
     pdf = FPDF(format="A4")
     pdf.core_fonts_encoding = PDF_ENCODING
     pdf.set_auto_page_break(auto=True, margin=18)
@@ -170,6 +174,8 @@ def _render(family: Subcategory, top: TopCategory, generated: dt.date, size: flo
 
 
 def _table(pdf: FPDF, rows: Iterable[tuple[str, str]], size: float) -> None:
+    from fpdf.fonts import FontFace
+
     heading = FontFace(emphasis="BOLD", fill_color=(230, 236, 241))
     with pdf.table(
         col_widths=(32, 68),

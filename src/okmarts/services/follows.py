@@ -141,9 +141,15 @@ async def following(account_id: int, targets: list[Target]) -> set[Target]:
     brands = [t.id for t in targets if t.kind == BRAND]
     if not categories and not brands:
         return set()
-    scope = Follow.category.is_in(categories or [0]) | Follow.brand.is_in(brands or [0])
-    rows = await Follow.select(Follow.category, Follow.brand).where(
-        (Follow.account == account_id) & scope
+    # Asked for every signed-in shopper's listing (page_cache.follow_buttons): written as SQL,
+    # as building it with the ORM cost more than running it (ids are ints: written as numbers).
+    rows = await Follow.raw(
+        "SELECT category, brand FROM follow WHERE account = {} AND (category IN ("
+        + ", ".join(map(str, map(int, categories or [0])))
+        + ") OR brand IN ("
+        + ", ".join(map(str, map(int, brands or [0])))
+        + "))",
+        account_id,
     )
     found = set()
     for row in rows:

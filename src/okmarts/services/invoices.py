@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
-
 from okmarts.demo.datasheets import PDF_ENCODING, pdf_text
 from okmarts.i18n import N_, Catalogs, _money, babel_locale
 from okmarts.settings import Settings
@@ -94,6 +92,10 @@ class _Writer:
     """Text in the invoice's language where the font can show it (see Settings.invoice_font)."""
 
     def __init__(self, settings: Settings, catalogs: Catalogs, locale: str) -> None:
+        # fpdf2 (with fontTools) weighs ~29 MB in every worker that imports it: imported when
+        # a PDF is made, not with the app (issue 15: memory per worker).
+        from fpdf import FPDF
+
         self.pdf = FPDF(format="A4")
         self.font = "Helvetica"
         self.unicode = False

@@ -30,16 +30,10 @@ import sqlite3
 import time
 import warnings
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
-from authlib.deprecate import AuthlibDeprecationWarning
-from authlib.oidc.core import CodeIDToken
-from joserfc import jwt
-from joserfc.errors import InvalidKeyIdError, JoseError
-from joserfc.jwk import KeySet
-from joserfc.jws import JWSRegistry
 
 from okmarts.db import is_postgres, write_transaction
 from okmarts.i18n import N_, Message
@@ -52,10 +46,24 @@ from okmarts.settings import OidcProvider
 from okmarts.tables.accounts import Account, LinkedIdentity
 from okmarts.tables.privacy import ConsentEvent, PolicyAcceptance, PrivacyRequest
 
-with warnings.catch_warnings():
-    # Authlib prefers the httpx2 fork and falls back to httpx (the shop's client) with a warning.
-    warnings.simplefilter("ignore", AuthlibDeprecationWarning)
-    from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+if TYPE_CHECKING:
+    from authlib.integrations.httpx_client import AsyncOAuth2Client
+
+
+# Authlib and joserfc (with cryptography's OpenSSL bindings) weigh ~12 MB in every worker that
+# imports them, and only a sign-in with another account needs them: imported then, once per
+# worker (issue 15: memory per worker).
+def _oauth() -> Any:
+    """authlib's OAuth 2 client class and its error."""
+    from authlib.deprecate import AuthlibDeprecationWarning
+
+    with warnings.catch_warnings():
+        # Authlib prefers the httpx2 fork and falls back to httpx (the shop's client) with a
+        # warning.
+        warnings.simplefilter("ignore", AuthlibDeprecationWarning)
+        from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
+    return AsyncOAuth2Client, OAuthError
+
 
 log = logging.getLogger("okmarts.oidc")
 
@@ -209,7 +217,8 @@ async def discover(provider: OidcProvider) -> dict[str, Any]:
 
 
 def _client(provider: OidcProvider, redirect_uri: str) -> AsyncOAuth2Client:
-    return AsyncOAuth2Client(
+    client_class, _ = _oauth()
+    return client_class(
         client_id=provider.client_id,
         client_secret=provider.client_secret or None,
         scope=provider.scopes,
@@ -279,6 +288,7 @@ async def complete(
     if not code:
         raise OidcError("code", "no code in the answer")
     metadata = await discover(provider)
+    _, OAuthError = _oauth()
     try:
         async with _client(provider, redirect_uri) as client:
             token = await client.fetch_token(
@@ -311,6 +321,12 @@ async def verify_id_token(
     now: int | None = None,
 ) -> dict[str, Any]:
     """Signature (JWKS), issuer, audience, expiry, nonce; OidcError("token") otherwise."""
+    from authlib.oidc.core import CodeIDToken  # see _oauth
+    from joserfc import jwt
+    from joserfc.errors import InvalidKeyIdError, JoseError
+    from joserfc.jwk import KeySet
+    from joserfc.jws import JWSRegistry
+
     algorithms = metadata.get("id_token_signing_alg_values_supported") or ["RS256"]
     algorithms = [alg for alg in algorithms if alg != "none"]
     registry = JWSRegistry(algorithms=algorithms, strict_check_header=False)

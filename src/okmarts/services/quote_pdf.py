@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
-from fpdf import FPDF
 
 from okmarts import i18n
 from okmarts.demo.datasheets import pdf_text
@@ -141,6 +140,8 @@ def _needs_wide_font(sheet: QuoteSheet) -> bool:
 
 def render(sheet: QuoteSheet, font: Path | None) -> bytes:
     """The PDF's bytes (CPU work: call it in a thread)."""
+    from fpdf import FPDF  # see the note in services/invoices.py
+
     pdf = FPDF(format="A4")
     pdf.set_title(sheet.number)
     pdf.set_creator("Okmarts")

@@ -8,15 +8,23 @@ Search's ranked matches are read once (`catalog._search_page`, as `catalog.searc
 reads them): the facets count among them, and the page shown is cut from them — filtered here,
 in their ranked order, when a category or spec filter is set — then sorted and paged as search
 does.
+
+A query's offer (its ranked matches, the categories they fall in, the spec facets and their
+counts) is kept per worker, with the facet block's HTML per language (`FacetedSearch.fragments`,
+filled by page_cache.search_facet_block), while the catalog's stamp holds
+(services.catalog_stamp): a repeated search then costs the stamp, the page's cards and their
+images (and the sort, when not by relevance). Prices, stock and pictures are read with the
+cards each time.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from okmarts.i18n import Message
-from okmarts.services import catalog, facet_counts, facets, spec_search
+from okmarts.services import catalog, catalog_stamp, facet_counts, facets, spec_search
 from okmarts.services.catalog import CategoryNode, CategoryTree, SearchResults
 from okmarts.tables.catalog import Product
 
@@ -37,6 +45,35 @@ class FacetedSearch:
     picked: bool = False  # the shopper chose it (it filters the results)
     facets: list[facet_counts.Facet] = field(default_factory=list)
     errors: dict[str, str | Message] = field(default_factory=dict)
+    # The facet block's HTML per language, kept with the offer it shows (see above).
+    fragments: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Offer:
+    """What a query offers, as of one catalog stamp: the matches its pages are cut from
+    (ranked), how many search found, and the facets beside them."""
+
+    ids: array[int]
+    found: int | None
+    offered: FacetedSearch  # its `results` are not used: pages are cut from `ids` each time
+
+
+_offers: catalog_stamp.Kept[Offer] = catalog_stamp.Kept(slots=256, seconds=60.0)
+# The parameters a query's offer depends on (beside its words and `in_stock`).
+_OFFER_PARAMS = ("category", "facets_of")
+
+
+def _offer_key(text: str, params: list[tuple[str, str]], in_stock: bool) -> tuple[object, ...]:
+    return (
+        text,
+        in_stock,
+        tuple(
+            (name, value)
+            for name, value in params
+            if name in _OFFER_PARAMS or name.partition(".")[0] in facets.PREFIXES
+        ),
+    )
 
 
 async def _ranked(text: str, in_stock: bool) -> tuple[list[int], int]:
@@ -61,12 +98,36 @@ async def search(
 ) -> FacetedSearch:
     text = catalog.normalise_query(text)
     params = list(params)
+    key = _offer_key(text, params, in_stock)
+    stamp = await catalog_stamp.read_stamp()
+    offer = _offers.get(key, stamp)
+    if offer is None:
+        offer = await _offer(text, params, tree, in_stock)
+        _offers.put(key, stamp, offer)
+    offered = offer.offered
+    return FacetedSearch(
+        results=await _page(text, list(offer.ids), page, per_page, sort, offer.found),
+        categories=offered.categories,
+        category=offered.category,
+        picked=offered.picked,
+        facets=offered.facets,
+        errors=dict(offered.errors),
+        fragments=offered.fragments,
+    )
+
+
+async def _offer(
+    text: str, params: list[tuple[str, str]], tree: CategoryTree, in_stock: bool
+) -> Offer:
+    """A query's offer, computed: its matches (filtered by its category and spec filters, in
+    their ranked order) and its facets."""
     ranked, found = await _ranked(text, in_stock)
     slug = next((value for name, value in params if name == "category" and value), None)
     # Whose specs the form offered (kept in the form): what a spec filter applies within.
     offered_slug = next((value for name, value in params if name == "facets_of" and value), None)
+    empty = SearchResults(query=text, items=[], total=0, page=1, per_page=1)
     if not ranked:
-        return FacetedSearch(await _page(text, [], page, per_page, sort))
+        return Offer(array("q"), None, FacetedSearch(empty))
     rows = await Product.raw(
         f"SELECT p.category, count(*) AS count FROM product p WHERE p.id IN ({_ids(ranked)}) "
         "GROUP BY p.category"
@@ -84,7 +145,7 @@ async def search(
         )
     )
     offered = FacetedSearch(
-        results=SearchResults(query=text, items=[], total=0, page=page, per_page=per_page),
+        results=empty,
         categories=sorted(
             (
                 CategoryCount(node.slug, node.name, counts[node.id], node is picked)
@@ -97,8 +158,7 @@ async def search(
         picked=picked is not None,
     )
     if category is None:
-        offered.results = await _page(text, ranked, page, per_page, sort, found)
-        return offered
+        return Offer(array("q", ranked), found, offered)
     categories = tree.descendant_ids(category.id)
     in_view = await facets.facet_specs(categories)
     read = facets.read_filters(params, in_view.specs)
@@ -108,15 +168,13 @@ async def search(
     matches = f"p.id IN ({_ids(ranked)})"
     offered.facets = await facet_counts.compute(in_view, read.filters, categories, among=ranked)
     if picked is None and not read.filters:
-        offered.results = await _page(text, ranked, page, per_page, sort, found)
-        return offered
+        return Offer(array("q", ranked), found, offered)
     clauses, args = facets.filters_sql(read.filters, categories)
     where = " AND ".join([matches, f"p.category IN ({_ids(categories)})", *clauses])
     kept = {
         row["id"] for row in await Product.raw(f"SELECT p.id FROM product p WHERE {where}", *args)
     }
-    offered.results = await _page(text, [i for i in ranked if i in kept], page, per_page, sort)
-    return offered
+    return Offer(array("q", [i for i in ranked if i in kept]), None, offered)
 
 
 async def _page(
@@ -148,4 +206,5 @@ async def _page(
 
 
 def _ids(values: Iterable[int]) -> str:
-    return ", ".join(str(int(value)) for value in values) or "NULL"
+    # Ints the database gave (or the tree holds): written as numbers, not bound parameters.
+    return ", ".join(map(str, map(int, values))) or "NULL"

@@ -118,17 +118,23 @@ async def product_buttons(account_id: int, product_id: int) -> list[WatchButton]
 
 
 async def block_context(account_id: int, product_id: int) -> dict[str, Any] | None:
-    """What a signed-in shopper's alerts block of a product shows (None: no such product)."""
-    product = await (
-        Product.select(Product.id, Product.slug, Product.title, Product.stock, Product.status)
-        .where(Product.id == product_id)
-        .first()
+    """What a signed-in shopper's alerts block of a product shows (None: no such product).
+
+    Asked for every signed-in shopper's product page (page_cache.watch_block): the product and
+    the shopper's watches of it in one query written as SQL (building two with the ORM cost
+    more than running them)."""
+    rows = await Product.raw(
+        "SELECT p.id, p.slug, p.title, p.stock, p.status, w.kind, w.fired_at FROM product p "
+        "LEFT JOIN part_watch w ON w.product = p.id AND w.account = {} WHERE p.id = {}",
+        account_id,
+        product_id,
     )
-    if product is None:
+    if not rows:
         return None
+    first = rows[0]
     return {
-        "product": product,
-        "watch_buttons": await product_buttons(account_id, product_id),
+        "product": {name: first[name] for name in ("id", "slug", "title", "stock", "status")},
+        "watch_buttons": buttons([row for row in rows if row["kind"] is not None]),
         **template_context(),
     }
 
