@@ -31,12 +31,15 @@ async def get_state(key: str) -> dict[str, Any]:
 
 async def set_state(key: str, value: dict[str, Any], now: dt.datetime | None = None) -> None:
     now = now or dt.datetime.now(dt.UTC)
-    if await ServiceState.exists().where(ServiceState.key == key):
-        await ServiceState.update(
-            {ServiceState.value: json.dumps(value), ServiceState.updated_at: now}
-        ).where(ServiceState.key == key)
-    else:
-        await ServiceState.insert(ServiceState(key=key, value=json.dumps(value), updated_at=now))
+    # One statement: two workers setting a new key at once (both start their jobs together)
+    # must not both try to insert it.
+    await ServiceState.insert(
+        ServiceState(key=key, value=json.dumps(value), updated_at=now)
+    ).on_conflict(
+        target=ServiceState.key,
+        action="DO UPDATE",
+        values=[ServiceState.value, ServiceState.updated_at],
+    )
 
 
 async def wind_down() -> WindDown | None:
