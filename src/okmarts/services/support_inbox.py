@@ -244,7 +244,14 @@ class Case:
     timing: str
 
 
-ADDRESS_COLUMNS = (Order.recipient, Order.line, Order.zip_code, Order.city, Order.region)
+ADDRESS_COLUMNS = (
+    Order.recipient,
+    Order.line,
+    Order.zip_code,
+    Order.city,
+    Order.region,
+    Order.country,
+)
 
 
 async def case(
@@ -311,7 +318,7 @@ async def case(
     about_return = conversation.topic == "return" or bool(returns)
     order, lines = None, []
     if conversation.order is not None:
-        columns = [Order.number, Order.status, Order.country]
+        columns = [Order.number, Order.status]
         if about_return:  # where the parts come back from
             columns += ADDRESS_COLUMNS
         order = await Order.select(*columns).where(Order.id == conversation.order).first()
@@ -325,8 +332,6 @@ async def case(
             .where(OrderLine.order == conversation.order)
             .order_by(OrderLine.id)
         )
-        if not about_return and order is not None:
-            order.pop("country")
     due, overdue, words = timing(
         conversation.status, conversation.waiting_since, settings.support_response_hours, now
     )
