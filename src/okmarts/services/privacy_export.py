@@ -251,6 +251,10 @@ EXPORT_FILES: list[ExportFile] = [
             "created_at": _WHEN,
             "updated_at": N_("When it last changed."),
             "payment_reminded_at": N_("When we reminded you that the order awaited payment."),
+            "awaiting_payment_since": N_(
+                "When the order began awaiting payment, if later than when it was placed (an "
+                "order your company approved): the time to pay counts from then."
+            ),
             "lines": N_("What you bought (see order_lines.csv for the fields)."),
             "payments": N_("Payments (see payments.csv for the fields)."),
             "history": N_("Every status change: status, note, actor (you, the system or staff)."),
