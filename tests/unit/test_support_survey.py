@@ -90,7 +90,7 @@ async def test_closing_emails_the_survey_in_the_shoppers_language_once(app: Lite
         OutboxMessage.text_body, OutboxMessage.locale, OutboxMessage.notification_type
     ).where((OutboxMessage.kind == survey.SURVEY_KIND) & (OutboxMessage.recipient == shopper.email))
     assert mail["locale"] == "es" and mail["notification_type"] == "service_replies"
-    assert closed.number in mail["text_body"]
+    assert closed.number in mail["text_body"] and "(Sensor range)" in mail["text_body"]
     path = await _survey_link(closed)
     assert path.startswith("/support/survey/")
     await survey.answer(settings, _token(path), rating="4")

@@ -82,7 +82,8 @@ async def queue_survey_email(settings: Settings, conversation: Conversation) -> 
         account_id=conversation.account,
         context={
             "number": conversation.number,
-            "subject": conversation.subject,
+            # Not "subject": the renderer gives that name to the email's own subject line.
+            "about": conversation.subject,
             "link": f"{settings.base_url}{survey_path(settings, conversation)}",
         },
     )
