@@ -47,6 +47,7 @@ from okmarts.controllers.returns import ReturnsController  # issue 16 (H-returns
 from okmarts.controllers.reviews import MyReviewsController, ReviewsController
 from okmarts.controllers.sign_in import SignInController
 from okmarts.controllers.support import AccountSupportController, SupportController  # issue 16
+from okmarts.controllers.support_survey import SupportSurveyController  # issue 16 (H-survey)
 from okmarts.controllers.unsubscribe import UnsubscribeController
 from okmarts.controllers.watches import WatchedPartsController, WatchesController
 from okmarts.db import KeptConnectionSQLiteEngine, engine_from_url
@@ -312,6 +313,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             QuotesController,  # issue 21: quotes
             SupportController,  # issue 16 (H-chat): customer service, shoppers' side
             AccountSupportController,  # issue 16 (H-chat)
+            SupportSurveyController,  # issue 16 (H-survey): the satisfaction survey
             ReturnsController,  # issue 16 (H-returns): returns and complaints
             # Company accounts and invoices (issue #21).
             CompanyController,

@@ -90,6 +90,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "link": LINK,
     },
     "support_verify": {"subject": "Relay RX-12", "link": LINK},
+    # Issue 16 (H-survey): the satisfaction survey when a conversation closes.
+    "support_survey": {"number": "S-2026-000042", "about": "Relay RX-12", "link": LINK},
     # Issue 16 (H-returns): each step of a return; a complaint's case.
     "return_update": {
         "step": "approved",

@@ -344,6 +344,8 @@ async def test_rows_just_inside_their_period_stay_and_just_outside_go(
         "quotes_expired": 0,
         "quotes": 0,
         "support_conversations": 0,
+        # Issue 16 (H-survey): tests/unit/test_support_survey.py
+        "survey_comments": 0,
         "complaints": 0,  # issue 16 (H-returns): tests/unit/test_returns_privacy.py
         "return_notes": 0,
         "company_invitations": 0,

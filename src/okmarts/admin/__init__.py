@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from okmarts.admin import queue, ui
 from okmarts.admin import returns as returns_desk  # issue 16 (H-returns)
 from okmarts.admin import service as service_inbox  # issue 16: the service inbox
+from okmarts.admin import service_stats as stats_page  # issue 16 (H-survey)
 from okmarts.admin.documents import document_read_only_columns, document_tables
 from okmarts.admin.moderation import (
     ANSWER_QUESTION_FORM,
@@ -156,6 +157,7 @@ class StaffAdmin:
         quotes_page: ASGIApp | None = None,
         returns_page: ASGIApp | None = None,
         inbox_page: ASGIApp | None = None,
+        service_stats_page: ASGIApp | None = None,
         screens: tuple[dict[str, ui.TableScreen], dict[str, ui.TableScreen]] = ({}, {}),
         assets: dict[str, ui.Bundle] | None = None,
         max_upload_bytes: int | None = None,
@@ -169,6 +171,7 @@ class StaffAdmin:
         self.quotes_page = quotes_page
         self.returns_page = returns_page
         self.inbox_page = inbox_page
+        self.service_stats_page = service_stats_page
         self.full_screens, self.moderation_screens = screens
         self.assets = assets or {}
 
@@ -188,6 +191,10 @@ class StaffAdmin:
             # Issue 16 (H-returns): /admin/service/returns/ and /admin/service/complaints/,
             # beside the service inbox at /admin/service/ (checked before it).
             await self.returns_page(scope, receive, _with_headers(send, PAGE_HEADERS))
+            return
+        if self.service_stats_page is not None and stats_page.handles(path):
+            # Issue 16 (H-survey): /admin/service/statistics/, also before the inbox.
+            await self.service_stats_page(scope, receive, _with_headers(send, PAGE_HEADERS))
             return
         if self.inbox_page is not None and service_inbox.handles(path):
             # Issue 16: the service inbox, the rest of /admin/service/ (not its statistics).
@@ -282,7 +289,11 @@ def _with_headers(send: Send, headers: list[tuple[bytes, bytes]]) -> Send:
 
 def service_links() -> dict[str, str]:
     """The sidebar links of the service staff's pages (our own pages under /admin/service/)."""
-    return {**service_inbox.inbox_links(), **returns_desk.returns_links()}
+    return {
+        **service_inbox.inbox_links(),
+        **returns_desk.returns_links(),
+        **stats_page.statistics_links(),
+    }
 
 
 def build_staff_admin(settings: Settings) -> StaffAdmin:
@@ -356,6 +367,7 @@ def build_staff_admin(settings: Settings) -> StaffAdmin:
         quotes_page=QuotesQueue(settings),
         returns_page=returns_desk.ReturnsDesk(settings),  # issue 16 (H-returns)
         inbox_page=service_inbox.ServiceInbox(settings),  # issue 16: the service inbox
+        service_stats_page=stats_page.ServiceStatisticsPage(settings),  # issue 16 (H-survey)
         screens=(
             ui.table_screens(full_tables, read_only),
             ui.table_screens(moderator_tables, read_only),

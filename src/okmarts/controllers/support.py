@@ -37,7 +37,7 @@ from litestar.status_codes import (
 
 from okmarts.i18n import N_, Message, current_locale
 from okmarts.inputs import parse_int
-from okmarts.services import rate_limits, support, support_chat, support_files
+from okmarts.services import rate_limits, support, support_chat, support_files, support_survey
 from okmarts.services.accounts import FormInvalid, normalize_email
 from okmarts.services.rate_limits import RateLimited
 from okmarts.services.tokens import TokenError, TokenExpired
@@ -272,7 +272,10 @@ async def _conversation_page(
     ):
         return Response(content=b"", status_code=HTTP_204_NO_CONTENT)
     found = await support_chat.thread(conversation)
+    settings = request.app.state.settings
     context = {
+        # Closed and not answered yet: the satisfaction survey's link (issue 16, H-survey).
+        "survey_path": await support_survey.pending_path(settings, conversation),
         **_common(request),
         "conversation": conversation,
         "thread": found,

@@ -86,6 +86,7 @@ from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.returns import Complaint, ReturnRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from okmarts.tables.support import Conversation, ConversationMessage
+from okmarts.tables.support_staff import SurveyAnswer
 from okmarts.tables.watches import PartWatch
 
 log = logging.getLogger("okmarts.erasure")
@@ -135,7 +136,8 @@ class Rule:
     # Which rows: "account" (the Account row), "own" (table.account is the account), "own
     # lists" (table.saved_list is one of the account's saved lists), "company rows" (rows of
     # the companies that go with the account: table.company), "own conversations"
-    # (messages of its conversations, also those started as a visitor with its address),
+    # (messages and survey answers of its conversations, also those started as a visitor
+    # with its address),
     # "orders" (rows of the account's orders), "outbox" (the account's mail, or mail to its
     # address), "attempts" (rate-limit rows keyed by its address or id), "email" (rows of no
     # account whose `email` is the account's address).
@@ -303,6 +305,16 @@ REGISTRY: tuple[Rule, ...] = (
         "their lines with them: a quote is an offer to this buyer, of no use without them. An "
         "accepted quote's prices are already in its order's lines, which follow the order's "
         "rules above (kept for tax, linked to no one).",
+    ),
+    # Before the conversations go (afterwards nothing leads to their answers).
+    Rule(
+        SurveyAnswer,
+        ("comment", "conversation"),
+        Action.ERASE,
+        "own conversations",
+        "Answers to the satisfaction survey about those conversations: the comment (the "
+        "shopper's words) is blanked and the link to the conversation cut, so only an anonymous "
+        "rating (1–5, with its date) stays for the service statistics.",
     ),
     Rule(
         ConversationMessage,
@@ -732,12 +744,12 @@ def _rows(rule: Rule, scope: _Scope) -> Where | None:
         return table._meta.get_column_by_name("account").is_null() & (
             table._meta.get_column_by_name("email") == scope.email
         )
-    if rule.rows == "own conversations":  # messages of its conversations (also as a visitor)
+    if rule.rows == "own conversations":  # rows of its conversations (also as a visitor)
         owned = Conversation.select(Conversation.id).where(
             (Conversation.account == scope.account_id)
             | (Conversation.account.is_null() & (Conversation.email == scope.email))
         )
-        return ConversationMessage.conversation.is_in(owned)
+        return table._meta.get_column_by_name("conversation").is_in(owned)
     if rule.rows == "own lists":  # rows of the account's saved lists
         owned = SavedList.select(SavedList.id).where(SavedList.account == scope.account_id)
         return table._meta.get_column_by_name("saved_list").is_in(owned)

@@ -140,6 +140,10 @@ KIND_TYPES: dict[str, str] = {
     # Customer service (services.support): staff replies; a visitor's email confirmation.
     "support_reply": SERVICE_REPLIES,
     "support_verify": ACCOUNT,
+    # The satisfaction survey when a conversation closes (services.support_survey): about the
+    # shopper's own case, optional for them, so it follows their customer-service choice
+    # (information, not transactional: nothing is lost without it; never marketing).
+    "support_survey": SERVICE_REPLIES,
     # Issue 16 (H-returns, services.returns): each step of a return, a complaint's case.
     "return_update": ORDERS,
     "complaint_update": ORDERS,

@@ -65,6 +65,7 @@ from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.returns import Complaint, ReturnLine, ReturnRequest
 from okmarts.tables.reviews import Question, Review, ReviewVote
 from okmarts.tables.support import Conversation, ConversationAttachment, ConversationMessage
+from okmarts.tables.support_staff import SurveyAnswer
 from okmarts.tables.watches import PartWatch
 
 # -- The download (policy §4: access and portability) --------------------------------------------
@@ -123,6 +124,7 @@ EXPORT_REGISTRY: dict[type[Table], str] = {
     Conversation: "customer_service.json",
     ConversationMessage: "customer_service.json",
     ConversationAttachment: "customer_service.json",
+    SurveyAnswer: "customer_service.json",  # issue 16 (H-survey)
     # Issue 16 (H-returns): returns and complaints (services/returns.py).
     ReturnRequest: "returns.json",
     ReturnLine: "returns.json",
@@ -720,6 +722,12 @@ EXPORT_FILES: list[ExportFile] = [
             ),
             "author": N_("In a message: who wrote it."),
             "body": N_("In a message: its text."),
+            "survey": N_(
+                "Your answer to our satisfaction survey about it, if you gave one: rating "
+                "(1 very dissatisfied to 5 very satisfied), comment and when (created_at)."
+            ),
+            "rating": N_("In a survey answer: how satisfied you were, from 1 to 5."),
+            "comment": N_("In a survey answer: what you wrote."),
         },
     ),
     ExportFile(
@@ -1120,8 +1128,8 @@ async def _quotes(account_id: int) -> list[dict[str, Any]]:
 
 async def _conversations(account_id: int, email: str) -> list[dict[str, Any]]:
     """The account's conversations (and those it started as a visitor with its address), with
-    their messages and attachments; staff's internal notes and names are staff's (three
-    queries)."""
+    their messages, attachments and survey answers; staff's internal notes and names are
+    staff's (four queries)."""
     conversations = await (
         Conversation.select(*_columns(Conversation))
         .where(
@@ -1152,6 +1160,15 @@ async def _conversations(account_id: int, email: str) -> list[dict[str, Any]]:
         ConversationAttachment.size_bytes,
     ).where(ConversationAttachment.message.is_in([row["id"] for row in messages] or [0])):
         files.setdefault(row.pop("message"), []).append(row)
+    surveys = {
+        row.pop("conversation"): row
+        for row in await SurveyAnswer.select(
+            SurveyAnswer.conversation,
+            SurveyAnswer.rating,
+            SurveyAnswer.comment,
+            SurveyAnswer.created_at,
+        ).where(SurveyAnswer.conversation.is_in(ids))
+    }
     by_conversation: dict[int, list[dict[str, Any]]] = {}
     for message in messages:
         message["files"] = files.get(message["id"], [])
@@ -1161,6 +1178,7 @@ async def _conversations(account_id: int, email: str) -> list[dict[str, Any]]:
             **_without([row], "account")[0],
             "assigned_to": "",
             "messages": by_conversation.get(row["id"], []),
+            "survey": surveys.get(row["id"]),
         }
         for row in conversations
     ]

@@ -32,6 +32,7 @@ setting, `OKMARTS_RETENTION_<CLASS>_DAYS` (see okmarts.settings), counted from t
 | Newsletters (`newsletter_deliveries`) | `NEWSLETTER_DELIVERY` | 730 | queueing | deleted (m) |
 | Ended quotes (`quotes`) | `QUOTE` | 730 | the last change (m) | deleted |
 | Support conversations (`support_conversations`) | `SUPPORT` | 1095 | closing (f) | deleted |
+| Survey comments (`survey_comments`) | `SUPPORT` | 1095 | closing (o) | comment erased, unlinked |
 | Complaints (`complaints`) | `COMPLAINT` | 1095 | the decision (n) | deleted |
 | Returns' notes (`return_notes`) | `RETURN` | 1095 | the last change (n) | note erased, unlinked |
 
@@ -62,6 +63,14 @@ Why these periods:
     A finished return (refused or refunded) keeps its lines, amounts and status with its order
     (the books); the shopper's note is erased and the link to the account cut after `RETURN`
     days (an unfinished return stays as it is).
+
+(o) Issue 16 (services/support_survey.py): an answer to the satisfaction survey is personal
+    while linked to its conversation. Its comment (the shopper's words) is blanked and the link
+    cut when the conversation goes: with it, after `SUPPORT` days from closing (the same run,
+    before the conversations are deleted), or when the account is erased (services.erasure).
+    The run also blanks the comment of any answer whose conversation went some other way. The
+    rating (1–5) and its date stay, anonymous, for the service statistics: nothing in them
+    names or leads to a person, so no period applies.
 
 (a) Before a sign-in row goes, its time is kept as Account.last_active_at, so the inactivity
     rule still knows when the shopper last came.
@@ -170,6 +179,7 @@ from okmarts.tables.quotes import Quote
 from okmarts.tables.recommendations import RecommendationDismissal
 from okmarts.tables.returns import Complaint, ReturnRequest
 from okmarts.tables.support import Conversation
+from okmarts.tables.support_staff import SurveyAnswer
 from okmarts.tables.watches import PartWatch
 
 log = logging.getLogger("okmarts.retention")
@@ -213,6 +223,7 @@ CLASS_OF_TABLE = {
     "conversation": "support_conversations",
     "conversation_message": "support_conversations",
     "conversation_attachment": "support_conversations",
+    "survey_answer": "survey_comments",  # issue 16 (H-survey)
     # Issue 16 (H-returns): returns and complaints (services/returns.py).
     "return_request": "return_notes",
     "complaint": "complaints",
@@ -373,6 +384,8 @@ async def run(
         (Conversation.status == "unverified")
         & (Conversation.created_at < before(UNVERIFIED_CONVERSATION_DAYS))
     )
+    # Issue 16 (H-survey): the survey answers' comments go first, with their link (o).
+    counts["survey_comments"] = await _survey_comments(expired_conversations, dry_run)
     # issue 16 (H-chat): the attachments' files go with their rows.
     support_paths = [] if dry_run else await support_paths_of(expired_conversations)
     counts["support_conversations"] = await _delete(Conversation, expired_conversations, dry_run)
@@ -413,6 +426,21 @@ def _expired_watches(cutoff: dt.datetime) -> Any:
         told_long_ago | (PartWatch.fired_at.is_null() & (PartWatch.created_at < cutoff))
     )
     return one_shot_done | visitor_idle
+
+
+async def _survey_comments(expired_conversations: Any, dry_run: bool) -> int:
+    """Blank the comment and cut the link of answers about expired conversations, and blank
+    any comment left on an answer whose conversation is gone already (o)."""
+    expired = SurveyAnswer.conversation.is_in(
+        Conversation.select(Conversation.id).where(expired_conversations)
+    )
+    orphaned = SurveyAnswer.conversation.is_null() & (SurveyAnswer.comment != "")
+    count = await SurveyAnswer.count().where(expired | orphaned)
+    if count and not dry_run:
+        await SurveyAnswer.update(
+            {SurveyAnswer.comment: "", SurveyAnswer.conversation: None}
+        ).where(expired | orphaned)
+    return count
 
 
 async def _delete(table: type[Table], condition: Any, dry_run: bool) -> int:

@@ -377,7 +377,9 @@ async def set_status(
     now: dt.datetime | None = None,
 ) -> bool:
     """Close or reopen (status "closed" or "waiting_for_staff"); a system line records who did
-    it. Returns False when it already had that status (nothing changed)."""
+    it. Closing emails the shopper the satisfaction survey in the same transaction
+    (services.support_survey). Returns False when it already had that status (nothing
+    changed)."""
     if status not in ("closed", "waiting_for_staff"):
         raise ValueError(status)
     now = now or now_utc()
@@ -406,4 +408,14 @@ async def set_status(
                 created_at=now,
             )
         )
+        surveyed = False
+        if status == "closed":
+            # The one-question survey (services.support_survey), emailed with the closing.
+            from okmarts.services import support_survey  # it builds on this module
+
+            closed = await Conversation.objects().where(Conversation.id == conversation_id).first()
+            assert closed is not None  # updated above, in this transaction
+            surveyed = await support_survey.queue_survey_email(settings, closed)
+    if surveyed:
+        notify_mail_queued()
     return True
