@@ -33,7 +33,7 @@ from okmarts.admin.staff import (
     has_role,
     signed_in_staff,
 )
-from okmarts.services import moderation
+from okmarts.services import moderation, support_files
 from okmarts.settings import PACKAGE_DIR, Settings
 from okmarts.static_files import StaticFiles
 from okmarts.tables.reviews import Question, Review
@@ -65,6 +65,18 @@ class Refused(Exception):
         super().__init__(text)
         self.status = status
         self.text = text
+
+
+async def stored_file(settings: Settings, found: dict[str, Any] | None) -> Response:
+    """A customer-service file (a conversation's attachment, a return's photo) staff open:
+    served as the shopper's download is (support_files.download_headers), or a 404."""
+    content = await support_files.read_file(settings, found["path"]) if found else None
+    if found is None or content is None:
+        raise Refused(404, "There is no such file.")
+    media_type, headers = support_files.download_headers(
+        str(found["filename"]), found["content_type"]
+    )
+    return Response(content, media_type=media_type, headers=headers)
 
 
 @dataclass

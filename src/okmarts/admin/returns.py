@@ -35,7 +35,7 @@ from okmarts.admin import queue
 from okmarts.admin.quotes import QuotesQueue
 from okmarts.admin.staff import SERVICE, SESSION_INCREASE_EXPIRY, has_role, signed_in_staff
 from okmarts.i18n import Message
-from okmarts.services import returns, support_files
+from okmarts.services import returns
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.payments import Gateway, configured_gateway
 from okmarts.settings import Settings
@@ -56,7 +56,6 @@ ACTIONS = {
     "returns": {"approve", "refuse", "receive", "refund", "paid"},
     "complaints": {"decide"},
 }
-SAFE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 OPEN_RETURNS = ("requested", "approved", "received")
 
 
@@ -171,24 +170,7 @@ class ReturnsDesk(QuotesQueue):
 
     async def photo(self, return_id: int, file_id: int) -> Response:
         """A file of the return's conversation, as the shopper's download serves it."""
-        found = await returns.photo_of(return_id, file_id)
-        content = await support_files.read_file(self.settings, found["path"]) if found else None
-        if found is None or content is None:
-            raise queue.Refused(404, "There is no such file.")
-        stem, _dot, extension = str(found["filename"]).rpartition(".")
-        filename = support_files.safe_filename(stem or "file", extension[:5].lower() or "bin")
-        media_type = found["content_type"]
-        if media_type not in SAFE_TYPES:
-            media_type = "application/octet-stream"
-        return Response(
-            content,
-            media_type=media_type,
-            headers={
-                "Content-Disposition": f'attachment; filename="{filename}"',
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, no-store",
-            },
-        )
+        return await queue.stored_file(self.settings, await returns.photo_of(return_id, file_id))
 
     # -- Pages -----------------------------------------------------------------------------------
 

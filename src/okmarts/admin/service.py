@@ -31,7 +31,7 @@ from okmarts.admin import queue
 from okmarts.admin import returns as returns_desk
 from okmarts.admin.quotes import QuotesQueue
 from okmarts.admin.staff import SERVICE, SESSION_INCREASE_EXPIRY, has_role, signed_in_staff
-from okmarts.services import support, support_files
+from okmarts.services import support
 from okmarts.services import support_inbox as inbox
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.support import Conversation
@@ -57,7 +57,6 @@ DONE = {
     "saved": "The saved reply is saved.",
     "deleted": "The saved reply is deleted.",
 }
-SAFE_FILE_TYPES = ("image/jpeg", "image/png", "application/pdf")
 
 
 def handles(path: str) -> bool:
@@ -313,22 +312,7 @@ class ServiceInbox(QuotesQueue):
 
     async def file(self, conversation_id: int, attachment_id: int) -> Response:
         found = await inbox.staff_attachment(conversation_id, attachment_id)
-        content = await support_files.read_file(self.settings, found["path"]) if found else None
-        if found is None or content is None:
-            raise queue.Refused(404, "There is no such file.")
-        stem, _dot, extension = str(found["filename"]).rpartition(".")
-        filename = support_files.safe_filename(stem or "file", extension[:5].lower() or "bin")
-        media_type = found["content_type"]
-        if media_type not in SAFE_FILE_TYPES:
-            media_type = "application/octet-stream"
-        return Response(
-            content,
-            media_type=media_type,
-            headers={
-                "content-disposition": f'attachment; filename="{filename}"',
-                "x-content-type-options": "nosniff",
-            },
-        )
+        return await queue.stored_file(self.settings, found)
 
     # -- Saved replies ---------------------------------------------------------------------------
 

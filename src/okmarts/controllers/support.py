@@ -344,22 +344,10 @@ async def _download(request: HTMXRequest, conversation: Conversation, raw_id: st
     content = await support_files.read_file(request.app.state.settings, found["path"])
     if content is None:
         raise NotFoundException()
-    stem, _dot, extension = str(found["filename"]).rpartition(".")
-    filename = support_files.safe_filename(stem or "file", extension[:5].lower() or "bin")
-    safe_type = found["content_type"]
-    if safe_type not in ("image/jpeg", "image/png", "application/pdf"):
-        safe_type = "application/octet-stream"
-    return Response(
-        content=content,
-        media_type=safe_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            # Personal data: never kept by a shared cache.
-            "Cache-Control": "private, no-store",
-        },
+    media_type, headers = support_files.download_headers(
+        str(found["filename"]), found["content_type"]
     )
+    return Response(content=content, media_type=media_type, headers=headers)
 
 
 async def _own(account: Account, number: str) -> Conversation:

@@ -72,6 +72,24 @@ def safe_filename(name: str, extension: str) -> str:
     return f"{stem}.{extension}"
 
 
+# What a stored file may be served as; anything else goes as application/octet-stream.
+SAFE_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+
+def download_headers(filename: str, content_type: str) -> tuple[str, dict[str, str]]:
+    """The media type and headers a stored file is served with, to its shopper or to staff:
+    always a download, never sniffed or run, never kept by a shared cache (personal data)."""
+    stem, _dot, extension = filename.rpartition(".")
+    name = safe_filename(stem or "file", extension[:5].lower() or "bin")
+    media_type = content_type if content_type in SAFE_TYPES else "application/octet-stream"
+    return media_type, {
+        "Content-Disposition": f'attachment; filename="{name}"',
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, no-store",
+    }
+
+
 def _photo(raw: bytes, name: str, max_pixels: int, max_side: int) -> Prepared:
     refused = AttachmentRefused(
         Message(N_("%(name)s is not a photo we can read (JPEG, PNG, WebP or GIF)."), {"name": name})
