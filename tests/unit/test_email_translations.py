@@ -85,11 +85,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     "support_reply": {
         "number": "S-2026-000042",
-        "subject": "Relay RX-12",
+        "about": "Relay RX-12",
         "answer": "Yes, up to 10 A.",
         "link": LINK,
     },
-    "support_verify": {"subject": "Relay RX-12", "link": LINK},
+    "support_verify": {"about": "Relay RX-12", "link": LINK},
     # Issue 16 (H-survey): the satisfaction survey when a conversation closes.
     "support_survey": {"number": "S-2026-000042", "about": "Relay RX-12", "link": LINK},
     # Issue 16 (H-returns): each step of a return; a complaint's case.

@@ -49,6 +49,8 @@ async def test_a_shoppers_conversation_goes_back_and_forth(app: Litestar) -> Non
     [mail] = await _mails(support.REPLY_KIND, shopper.email)
     assert "40 %" in mail["text_body"] and mail["locale"] == "es"
     assert f"/account/support/{opened.number}" in mail["text_body"]
+    # The conversation's subject, not the email's own subject line.
+    assert f"{opened.number} (Sensor range)" in mail["text_body"]
 
     # An internal note: no status change, no email.
     await support.post_message(

@@ -187,7 +187,7 @@ async def open_conversation(
                 recipient=email,
                 locale=locale,
                 context={
-                    "subject": conversation.subject,
+                    "about": conversation.subject,
                     "link": f"{settings.base_url}/support/verify?token="
                     + verification_token(settings, conversation),
                 },
@@ -330,7 +330,7 @@ async def post_message(
                     account_id=conversation.account,
                     context={
                         "number": conversation.number,
-                        "subject": conversation.subject,
+                        "about": conversation.subject,
                         "answer": body,
                         "link": f"{settings.base_url}{conversation_path(conversation, settings)}",
                     },
