@@ -285,6 +285,7 @@ SCANNED: list[Scan] = [
 NOT_SCANNED: dict[str, str] = {
     "/healthz": "plain text for load balancers, no HTML",
     "/unsubscribe/{token:str}": "scanned in test_newsletter_flows.py (needs an emailed token)",
+    "/support/survey/{token:str}": "scanned in test_support_survey_flows.py (an emailed token)",
     "/static/{file_path:path}": "files (CSS, images, htmx)",
     "/media/avatars/{file_path:path}": "uploaded pictures",
     "/account/privacy/export": "a ZIP download",
