@@ -31,7 +31,7 @@ from okmarts.admin import queue
 from okmarts.admin import returns as returns_desk
 from okmarts.admin.quotes import QuotesQueue
 from okmarts.admin.staff import SERVICE, SESSION_INCREASE_EXPIRY, has_role, signed_in_staff
-from okmarts.services import support
+from okmarts.services import support, support_chat
 from okmarts.services import support_inbox as inbox
 from okmarts.services.accounts import FormInvalid
 from okmarts.tables.support import Conversation
@@ -311,7 +311,7 @@ class ServiceInbox(QuotesQueue):
         return await self.case_page(staff, token, conversation_id, typed=typed)
 
     async def file(self, conversation_id: int, attachment_id: int) -> Response:
-        found = await inbox.staff_attachment(conversation_id, attachment_id)
+        found = await support_chat.attachment_of(conversation_id, attachment_id, staff=True)
         return await queue.stored_file(self.settings, found)
 
     # -- Saved replies ---------------------------------------------------------------------------

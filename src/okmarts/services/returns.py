@@ -39,7 +39,7 @@ from typing import Any
 
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
-from okmarts.services import points, pricing, support, support_files
+from okmarts.services import points, pricing, support, support_chat, support_files
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.orders import record_event
@@ -267,15 +267,7 @@ async def photo_of(return_id: int, attachment_id: int) -> dict | None:
         return None
     if attachment_id not in {photo["id"] for photo in await photos_of(row["conversation"])}:
         return None
-    return (
-        await ConversationAttachment.select(
-            ConversationAttachment.path,
-            ConversationAttachment.filename,
-            ConversationAttachment.content_type,
-        )
-        .where(ConversationAttachment.id == attachment_id)
-        .first()
-    )
+    return await support_chat.attachment_of(row["conversation"], attachment_id, staff=True)
 
 
 async def detail(return_id: int, account_id: int | None = None) -> ReturnDetail | None:

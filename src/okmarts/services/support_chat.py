@@ -138,9 +138,12 @@ async def thread(conversation: Conversation) -> Thread:
     return Thread(conversation, list(lines.values()), product, order_number)
 
 
-async def attachment_of(conversation_id: int, attachment_id: int) -> dict[str, Any] | None:
-    """An attachment the shopper may download: on a message of this conversation that is not
-    an internal note."""
+async def attachment_of(
+    conversation_id: int, attachment_id: int, *, staff: bool = False
+) -> dict[str, Any] | None:
+    """An attachment of a message of this conversation: one the shopper may download (not on an
+    internal note), or for `staff` any of them."""
+    messages = ConversationMessage.conversation == conversation_id
     return (
         await ConversationAttachment.select(
             ConversationAttachment.path,
@@ -151,7 +154,7 @@ async def attachment_of(conversation_id: int, attachment_id: int) -> dict[str, A
             (ConversationAttachment.id == attachment_id)
             & ConversationAttachment.message.is_in(
                 ConversationMessage.select(ConversationMessage.id).where(
-                    (ConversationMessage.conversation == conversation_id) & _visible()
+                    messages if staff else messages & _visible()
                 )
             )
         )

@@ -359,26 +359,6 @@ async def by_number(number: str) -> int | None:
     return int(row["id"]) if row else None
 
 
-async def staff_attachment(conversation_id: int, attachment_id: int) -> dict[str, Any] | None:
-    """A file of one of this conversation's messages (staff may read them all)."""
-    return (
-        await ConversationAttachment.select(
-            ConversationAttachment.path,
-            ConversationAttachment.filename,
-            ConversationAttachment.content_type,
-        )
-        .where(
-            (ConversationAttachment.id == attachment_id)
-            & ConversationAttachment.message.is_in(
-                ConversationMessage.select(ConversationMessage.id).where(
-                    ConversationMessage.conversation == conversation_id
-                )
-            )
-        )
-        .first()
-    )
-
-
 # -- Assignment ------------------------------------------------------------------------------------
 
 
