@@ -24,6 +24,7 @@ from typing import Any
 
 from okmarts.db import lock_row, write_transaction
 from okmarts.i18n import N_, Message
+from okmarts.inputs import parse_int
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.messaging import enqueue_email, notify_mail_queued
 from okmarts.services.tokens import make_token, read_token
@@ -217,6 +218,24 @@ def _token(settings: Settings, purpose: str, conversation: Conversation) -> str:
     )
 
 
+async def linked_conversation(
+    settings: Settings, purpose: str, token: str, max_age: int, refused: Message
+) -> Conversation:
+    """The conversation a `_token` link names, still answering to the address the link was made
+    for: TokenError/TokenExpired for a bad link, SupportRefused(`refused`) when the conversation
+    is gone (erased) or answers to another address now."""
+    payload = read_token(settings.secret_key, purpose, token[:1000], max_age)
+    conversation_id = parse_int(str(payload.get("c")), minimum=1)
+    conversation = (
+        await Conversation.objects().where(Conversation.id == conversation_id).first()
+        if conversation_id is not None
+        else None
+    )
+    if conversation is None or conversation.email != payload.get("e"):
+        raise SupportRefused(refused)
+    return conversation
+
+
 def verification_token(settings: Settings, conversation: Conversation) -> str:
     return _token(settings, VERIFY_PURPOSE, conversation)
 
@@ -361,10 +380,12 @@ def visitor_token(settings: Settings, conversation: Conversation) -> str:
 async def by_visitor_token(settings: Settings, token: str) -> Conversation:
     """The visitor's conversation of a signed link (TokenError for a bad one; SupportRefused
     when it no longer exists)."""
-    payload = read_token(settings.secret_key, VISITOR_PURPOSE, token, VISITOR_MAX_AGE)
-    conversation = await Conversation.objects().where(Conversation.id == int(payload["c"])).first()
-    if conversation is None or conversation.email != payload["e"] or conversation.account:
-        raise SupportRefused(Message(N_("This link is no longer valid.")))
+    refused = Message(N_("This link is no longer valid."))
+    conversation = await linked_conversation(
+        settings, VISITOR_PURPOSE, token, VISITOR_MAX_AGE, refused
+    )
+    if conversation.account:
+        raise SupportRefused(refused)
     return conversation
 
 

@@ -26,7 +26,6 @@ from okmarts.inputs import parse_int
 from okmarts.services import support
 from okmarts.services.accounts import FormInvalid
 from okmarts.services.messaging import enqueue_email
-from okmarts.services.tokens import read_token
 from okmarts.settings import Settings
 from okmarts.tables.support import Conversation
 from okmarts.tables.support_staff import SurveyAnswer
@@ -102,16 +101,13 @@ async def pending_path(settings: Settings, conversation: Conversation) -> str:
 async def _conversation_of(settings: Settings, token: str) -> Conversation:
     """The conversation of a genuine link; TokenError/TokenExpired, or SupportRefused when the
     conversation is gone (erased) or answers to another address now."""
-    payload = read_token(settings.secret_key, SURVEY_PURPOSE, token[:1000], SURVEY_MAX_AGE)
-    conversation_id = parse_int(str(payload.get("c")), minimum=1)
-    conversation = (
-        await Conversation.objects().where(Conversation.id == conversation_id).first()
-        if conversation_id is not None
-        else None
+    return await support.linked_conversation(
+        settings,
+        SURVEY_PURPOSE,
+        token,
+        SURVEY_MAX_AGE,
+        Message(N_("This survey link is no longer valid.")),
     )
-    if conversation is None or conversation.email != payload.get("e"):
-        raise support.SupportRefused(Message(N_("This survey link is no longer valid.")))
-    return conversation
 
 
 async def read_survey(settings: Settings, token: str) -> Survey:
